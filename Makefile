@@ -1,0 +1,35 @@
+# `make demo` and `make test` set everything up on a fresh machine: Debian packages WeasyPrint needs,
+# a Python 3.11 virtualenv in .venv, and the project with its test extras.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+.PHONY: demo test setup system-packages clean
+
+demo: setup
+	$(BIN)/tasking demo
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+setup: system-packages $(VENV)/.installed
+
+# WeasyPrint renders with Pango and needs at least one font; install only what is missing.
+system-packages:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf var data/synthetic products .pytest_cache

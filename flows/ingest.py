@@ -1,0 +1,34 @@
+"""Ingest flow: published data.police.uk files and reference files into the warehouse."""
+from __future__ import annotations
+
+from prefect import flow, task
+from prefect.artifacts import create_table_artifact
+
+from tasks.ingest import IngestReport, ingest_paths, ingest_reference_paths
+
+ingest_police_files = task(ingest_paths, name="ingest-police-files")
+ingest_reference_files = task(ingest_reference_paths, name="ingest-reference-files")
+
+
+def _publish(report: IngestReport, key: str) -> None:
+    create_table_artifact(
+        key=key,
+        table=[
+            {"file": b.name, "status": b.status, "kind": b.kind, "force": b.force, "month": b.month, "rows": b.rows,
+             "rows_added": b.rows_added, "rows_removed": b.rows_removed, "outcomes_changed": b.outcomes_changed,
+             "error": b.error}
+            for b in report.batches
+        ],
+        description=f"{len(report.batches)} files: {len(report.failed)} failed or quarantined",
+    )
+
+
+@flow(name="ingest")
+def ingest_flow(paths: list[str], warehouse: str | None = None, reference_paths: list[str] | None = None) -> IngestReport:
+    report = IngestReport()
+    if reference_paths:
+        report.batches += ingest_reference_files(reference_paths, warehouse).batches
+    if paths:
+        report.batches += ingest_police_files(paths, warehouse).batches
+    _publish(report, "ingest-summary")
+    return report

@@ -1,0 +1,123 @@
+"""The `tasking` command line. Each command parses its arguments, runs one flow or task, and prints a summary."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Tasking and coordination products from police data.")
+console = Console()
+
+WarehouseOption = typer.Option(None, "--warehouse", help="DuckDB file (default $TASKING_WAREHOUSE or var/warehouse.duckdb)")
+
+
+def _batch_table(report, title: str) -> Table:
+    table = Table(title=title)
+    for column in ("file", "status", "kind", "force", "month", "rows", "changed", "problem"):
+        table.add_column(column, overflow="fold")
+    for b in report.batches:
+        changed = ""
+        if b.rows_added is not None:
+            changed = f"+{b.rows_added}/-{b.rows_removed}"
+            if b.outcomes_changed is not None:
+                changed += f", {b.outcomes_changed} outcomes"
+        style = {"failed": "red", "quarantined": "yellow", "unchanged": "dim"}.get(b.status)
+        table.add_row(Path(b.name).name if "!" not in b.name else b.name.split("!")[-1], b.status, b.kind or "",
+                      b.force or "", b.month or "", str(b.rows), changed, b.error or "", style=style)
+    return table
+
+
+def _finish(report) -> None:
+    counts = ", ".join(f"{status} {report.count(status)}" for status in ("loaded", "replaced", "unchanged", "quarantined", "failed")
+                       if report.count(status))
+    console.print(f"[bold]{len(report.batches)} files:[/bold] {counts or 'nothing found'}")
+    for failure in report.failed:
+        console.print(f"[red]error[/red] {failure.error}")
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def synth(
+    force: str = typer.Option("demo-shire", help="force slug used in file names"),
+    months: str = typer.Option("2021-09..2024-08", help="month range YYYY-MM..YYYY-MM"),
+    out: Path = typer.Option(Path("data/synthetic"), help="folder to write the month folders and reference files into"),
+    seed: int = typer.Option(7),
+    rows_per_month: int = typer.Option(20000, "--rows-per-month"),
+) -> None:
+    """Write SYNTHETIC data in the exact data.police.uk format and layout (plus matching reference files)."""
+    from sources.synthetic import generate, parse_month_range
+
+    try:
+        month_range = parse_month_range(months)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--months") from error
+    summary = generate(out, force=force, months=month_range, seed=seed, rows_per_month=rows_per_month)
+    console.print(
+        f"SYNTHETIC data for [bold]{summary.force}[/bold], {len(summary.months)} months, {summary.street_rows:,} street rows, "
+        f"{summary.outcome_rows:,} outcomes, {summary.stop_search_rows:,} stop-and-search rows written to {summary.out_dir}"
+    )
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="CSV files, month folders, folders of months, archive zips"),
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """Load data.police.uk street, outcomes and stop-and-search files (idempotent, quality-gated)."""
+    from tasks.ingest import ingest_paths
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        bar = progress.add_task("ingesting", total=None)
+
+        def advance(result, index, total):
+            progress.update(bar, total=total, completed=index, description=f"{result.status:>11} {Path(result.name).name}")
+
+        report = ingest_paths([str(p) for p in paths], warehouse, on_progress=advance)
+    console.print(_batch_table(report, "Ingest"))
+    _finish(report)
+
+
+@app.command("ingest-reference")
+def ingest_reference(
+    paths: list[Path] = typer.Argument(..., help="IoD 2019 Files 1, 2, 6 and the LSOA 2011->2021 lookup (files or folders)"),
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """Load IoD 2019 deprivation and population by LSOA and the LSOA 2011->2021 lookup."""
+    from tasks.ingest import ingest_reference_paths
+
+    report = ingest_reference_paths([str(p) for p in paths], warehouse)
+    console.print(_batch_table(report, "Reference ingest"))
+    _finish(report)
+
+
+@app.command()
+def status(warehouse: Optional[Path] = WarehouseOption) -> None:
+    """What is loaded: rows per kind, force and month, and months missing inside each loaded range."""
+    from tasks.status import loaded_months, month_gaps, reference_counts
+
+    months = loaded_months(warehouse)
+    if months.empty:
+        console.print("The warehouse holds no data.police.uk rows yet.")
+    else:
+        table = Table(title="Loaded data.police.uk data")
+        for column in ("kind", "force", "first month", "last month", "months", "rows", "missing months"):
+            table.add_column(column)
+        gaps = month_gaps(warehouse_file=warehouse)
+        for (kind, force), group in months.groupby(["kind", "force"], sort=True):
+            missing = gaps.get((kind, force), [])
+            table.add_row(kind, force, str(group["month"].min())[:7], str(group["month"].max())[:7], str(len(group)),
+                          f"{int(group['rows'].sum()):,}", ", ".join(missing) or "none",
+                          style="yellow" if missing else None)
+        console.print(table)
+    reference = reference_counts(warehouse)
+    console.print("Reference: " + ", ".join(f"{name} {count:,} rows" for name, count in reference.items()))
+
+
+if __name__ == "__main__":
+    app()

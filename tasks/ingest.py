@@ -1,0 +1,304 @@
+"""Load data.police.uk files into the warehouse: stage, gate, then replace the (kind, force, month) atomically.
+
+Each file is one batch. A batch is parsed by DuckDB straight into a staging table, offered to the quality
+gate, and only then merged: the old rows of that kind, force and month are deleted and the new ones inserted
+inside one transaction, so a re-released month replaces its predecessor and nothing is ever doubled. A file
+whose hash matches the last load of its month is reported "unchanged" and writes no data.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Protocol
+
+import duckdb
+
+from sources.police_uk import COLUMNS, PoliceFile, SourceError, check_header, discover, local_copy, read_csv_sql, sha256_of
+from tasking import warehouse
+
+LOADED_STATUSES = ("loaded", "replaced", "unchanged")
+
+
+@dataclass
+class GateVerdict:
+    passed: bool
+    summary: str = ""
+
+
+class Gate(Protocol):
+    def __call__(self, con: duckdb.DuckDBPyConnection, staged_table: str, source: PoliceFile, batch_id: int) -> GateVerdict: ...
+
+
+@dataclass
+class BatchResult:
+    name: str
+    status: str  # loaded | replaced | unchanged | failed | quarantined
+    kind: str | None = None
+    force: str | None = None
+    month: str | None = None
+    rows: int = 0
+    rows_added: int | None = None
+    rows_removed: int | None = None
+    outcomes_changed: int | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class IngestReport:
+    batches: list[BatchResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[BatchResult]:
+        return [b for b in self.batches if b.status in ("failed", "quarantined")]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def count(self, status: str) -> int:
+        return sum(1 for b in self.batches if b.status == status)
+
+
+def short_error(error: BaseException) -> str:
+    """DuckDB's CSV errors run to twenty lines of advice; keep the lines that say what and where."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    keep = [lines[0]]
+    keep += [line for line in lines[1:] if line.startswith(("Original Line", "Error when", "Expected Number"))][:2]
+    return " | ".join(keep)
+
+
+def _content_columns(kind: str) -> list[str]:
+    columns = [column for _, column, _ in COLUMNS[kind]]
+    return columns if "month" in columns else columns + ["month"]
+
+
+def _last_loaded_sha(con, source: PoliceFile) -> str | None:
+    row = con.execute(
+        "SELECT sha256 FROM ingest_log WHERE kind = ? AND force = ? AND month = ? AND status IN ('loaded', 'replaced', 'unchanged')"
+        " ORDER BY batch_id DESC LIMIT 1",
+        [source.kind, source.force, source.month],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _stage(con, source: PoliceFile, local: Path, sha: str, batch_id: int, loaded_at: datetime) -> str:
+    staged = f"staging.batch_{batch_id}"
+    params = {"path": str(local), "force": source.force, "source_file": source.name, "sha": sha, "loaded_at": loaded_at}
+    extra_month = ""
+    if "month" not in [column for _, column, _ in COLUMNS[source.kind]]:
+        extra_month = ", CAST($file_month AS DATE) AS month"
+        params["file_month"] = source.month
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    con.execute(
+        f"CREATE TABLE {staged} AS SELECT csv.*{extra_month}, $force AS force, $source_file AS source_file,"
+        f" $sha AS source_sha256, $loaded_at AS ingested_at FROM ({read_csv_sql(source.kind)}) AS csv",
+        params,
+    )
+    return staged
+
+
+def _merge(con, source: PoliceFile, staged: str) -> tuple[int, int | None, int | None, int | None]:
+    """Replace the month's rows with the staged ones; returns (rows, added, removed, outcomes changed)."""
+    table = source.table
+    key = "force = ? AND month = ?"
+    key_params = [source.force, source.month]
+    columns = ", ".join(_content_columns(source.kind))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        had = con.execute(f"SELECT count(*) FROM {table} WHERE {key}", key_params).fetchone()[0]
+        added = removed = outcomes_changed = None
+        if had:
+            old = f"(SELECT {columns} FROM {table} WHERE {key})"
+            new = f"(SELECT {columns} FROM {staged})"
+            added = con.execute(f"SELECT count(*) FROM ({new} EXCEPT ALL {old})", key_params).fetchone()[0]
+            removed = con.execute(f"SELECT count(*) FROM ({old} EXCEPT ALL {new})", key_params).fetchone()[0]
+            if source.kind == "street":
+                outcomes_changed = con.execute(
+                    f"SELECT count(*) FROM {staged} AS n JOIN (SELECT crime_id, last_outcome_category FROM {table}"
+                    f" WHERE {key} AND crime_id IS NOT NULL) AS o USING (crime_id)"
+                    " WHERE n.last_outcome_category IS DISTINCT FROM o.last_outcome_category",
+                    key_params,
+                ).fetchone()[0]
+            con.execute(f"DELETE FROM {table} WHERE {key}", key_params)
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {staged}")
+        rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
+        con.execute(f"DROP TABLE {staged}")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return rows, added, removed, outcomes_changed
+
+
+def _log(con, batch_id: int, result: BatchResult, sha: str | None, source: PoliceFile | None, started: datetime) -> None:
+    con.execute(
+        "INSERT INTO ingest_log (batch_id, path, sha256, kind, force, month, rows, status, error, rows_added,"
+        " rows_removed, outcomes_changed, started_at, finished_at, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            batch_id, result.name, sha,
+            source.kind if source else None, source.force if source else None, source.month if source else None,
+            result.rows, result.status, result.error, result.rows_added, result.rows_removed, result.outcomes_changed,
+            started, datetime.now(timezone.utc), result.seconds,
+        ],
+    )
+
+
+def _quarantine(con, staged: str, batch_id: int) -> None:
+    """Keep a rejected batch's rows, unmerged, for people to inspect beside its validation results."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
+    con.execute(f"CREATE TABLE quarantine.batch_{batch_id} AS SELECT * FROM {staged}")
+    con.execute(f"DROP TABLE {staged}")
+
+
+def ingest_one(con, source: PoliceFile, gate: Gate | None = None) -> BatchResult:
+    """Load one published file; never raises for bad input, returns a result saying what happened."""
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    batch_id = con.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
+    result = BatchResult(name=source.name, status="failed", kind=source.kind, force=source.force,
+                         month=source.month.strftime("%Y-%m"))
+    sha = None
+    staged = None
+    try:
+        with local_copy(source) as local:
+            sha = sha256_of(local)
+            if _last_loaded_sha(con, source) == sha:
+                result.status = "unchanged"
+                result.rows = con.execute(
+                    f"SELECT count(*) FROM {source.table} WHERE force = ? AND month = ?", [source.force, source.month]
+                ).fetchone()[0]
+            else:
+                check_header(local, source)
+                staged = _stage(con, source, local, sha, batch_id, started)
+                result.rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
+                verdict = gate(con, staged, source, batch_id) if gate else GateVerdict(True)
+                if not verdict.passed:
+                    _quarantine(con, staged, batch_id)
+                    staged = None
+                    result.status = "quarantined"
+                    result.error = f"{source.name}: quarantined by the quality gate: {verdict.summary}"
+                else:
+                    had_before = _last_loaded_sha(con, source) is not None
+                    result.rows, result.rows_added, result.rows_removed, result.outcomes_changed = _merge(con, source, staged)
+                    staged = None
+                    result.status = "replaced" if had_before else "loaded"
+    except SourceError as error:
+        result.error = str(error)
+    except (duckdb.Error, OSError, UnicodeError) as error:
+        result.error = f"{source.name}: {short_error(error)}"
+    finally:
+        if staged:
+            con.execute(f"DROP TABLE IF EXISTS {staged}")
+    result.seconds = time.perf_counter() - clock
+    _log(con, batch_id, result, sha, source, started)
+    return result
+
+
+def default_gate() -> Gate | None:
+    """The quality gate every batch passes through (tasks.validate), loaded lazily: GX costs seconds to import."""
+    try:
+        from tasks.validate import gate_batch
+    except ImportError:
+        return None
+    return gate_batch
+
+
+def ingest_paths(
+    paths: list[str | Path],
+    warehouse_file: str | Path | None = None,
+    *,
+    gate: Gate | None | str = "default",
+    on_progress: Callable[[BatchResult, int, int], None] | None = None,
+) -> IngestReport:
+    """Ingest every published file found under `paths`. Bad files are reported, good ones still load."""
+    sources, problems = discover(list(paths))
+    report = IngestReport()
+    chosen_gate = default_gate() if gate == "default" else gate
+    with warehouse.connect(warehouse_file) as con:
+        for problem in problems:
+            batch_id = con.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
+            result = BatchResult(name=problem.where, status="failed", error=str(problem))
+            _log(con, batch_id, result, None, None, datetime.now(timezone.utc))
+            report.batches.append(result)
+        total = len(sources)
+        for index, source in enumerate(sources, start=1):
+            result = ingest_one(con, source, chosen_gate)
+            report.batches.append(result)
+            if on_progress:
+                on_progress(result, index, total)
+    return report
+
+
+def ingest_reference_file(con, path: Path) -> BatchResult:
+    """Upsert one IoD 2019 or LSOA lookup file; IoD files fill their own columns of `lsoa`, keyed by LSOA."""
+    from sources.reference import identify, read_sql
+
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    batch_id = con.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
+    result = BatchResult(name=str(path), status="failed")
+    sha = None
+    try:
+        if not path.is_file():
+            raise SourceError(str(path), "no such file")
+        sha = sha256_of(path)
+        kind = identify(path)
+        result.kind = kind.kind
+        last = con.execute(
+            "SELECT sha256 FROM ingest_log WHERE kind = ? AND status IN ('loaded', 'replaced', 'unchanged')"
+            " ORDER BY batch_id DESC LIMIT 1",
+            [kind.kind],
+        ).fetchone()
+        if last and last[0] == sha:
+            result.status = "unchanged"
+        else:
+            columns = [column for _, column, _ in kind.columns]
+            updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in kind.key)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(f"CREATE TEMP TABLE reference_batch AS {read_sql(kind)}", {"path": str(path)})
+                result.rows = con.execute("SELECT count(*) FROM reference_batch").fetchone()[0]
+                if result.rows == 0:
+                    raise SourceError(str(path), "has a header but no rows")
+                con.execute(
+                    f"INSERT INTO {kind.table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM reference_batch"
+                    f" ON CONFLICT ({', '.join(kind.key)}) DO UPDATE SET {updates}"
+                )
+                con.execute("DROP TABLE reference_batch")
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            result.status = "replaced" if last else "loaded"
+    except SourceError as error:
+        result.error = str(error)
+    except (duckdb.Error, OSError, UnicodeError) as error:
+        result.error = f"{path}: {short_error(error)}"
+    result.seconds = time.perf_counter() - clock
+    con.execute(
+        "INSERT INTO ingest_log (batch_id, path, sha256, kind, rows, status, error, started_at, finished_at, seconds)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [batch_id, result.name, sha, result.kind, result.rows, result.status, result.error, started,
+         datetime.now(timezone.utc), result.seconds],
+    )
+    return result
+
+
+def ingest_reference_paths(paths: list[str | Path], warehouse_file: str | Path | None = None) -> IngestReport:
+    """Load reference files (folders are searched for .csv and .csv.gz files)."""
+    files: list[Path] = []
+    for given in map(Path, paths):
+        if given.is_dir():
+            files += sorted(p for p in given.rglob("*") if p.is_file() and p.name.lower().endswith((".csv", ".csv.gz")))
+        else:
+            files.append(given)
+    report = IngestReport()
+    with warehouse.connect(warehouse_file) as con:
+        for path in files:
+            report.batches.append(ingest_reference_file(con, path))
+    return report
