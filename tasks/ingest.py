@@ -41,7 +41,7 @@ class BatchResult:
     rows: int = 0
     rows_added: int | None = None
     rows_removed: int | None = None
-    outcomes_changed: int | None = None
+    outcomes_changed: int | None = None  # street: crimes whose last outcome category changed
     error: str | None = None
     seconds: float = 0.0
 
@@ -68,8 +68,8 @@ def short_error(error: BaseException) -> str:
     if not lines:
         return type(error).__name__
     keep = [lines[0]]
-    keep += [line for line in lines[1:] if line.startswith(("Original Line", "Error when", "Expected Number"))][:2]
-    return " | ".join(keep)
+    keep += [line for line in lines[1:] if line.startswith(("Original Line", "Error when", "Expected Number", "Invalid unicode"))][:2]
+    return " | ".join(line if len(line) <= 240 else line[:240] + "..." for line in keep)
 
 
 def _content_columns(kind: str) -> list[str]:
@@ -118,10 +118,11 @@ def _merge(con, source: PoliceFile, staged: str) -> tuple[int, int | None, int |
             added = con.execute(f"SELECT count(*) FROM ({new} EXCEPT ALL {old})", key_params).fetchone()[0]
             removed = con.execute(f"SELECT count(*) FROM ({old} EXCEPT ALL {new})", key_params).fetchone()[0]
             if source.kind == "street":
+                # Crime IDs can repeat within a published month, so compare each crime's set of outcomes.
+                per_crime = "SELECT crime_id, list_sort(list(coalesce(last_outcome_category, ''))) AS outcomes FROM {} WHERE crime_id IS NOT NULL{} GROUP BY crime_id"
                 outcomes_changed = con.execute(
-                    f"SELECT count(*) FROM {staged} AS n JOIN (SELECT crime_id, last_outcome_category FROM {table}"
-                    f" WHERE {key} AND crime_id IS NOT NULL) AS o USING (crime_id)"
-                    " WHERE n.last_outcome_category IS DISTINCT FROM o.last_outcome_category",
+                    f"SELECT count(*) FROM ({per_crime.format(staged, '')}) AS n"
+                    f" JOIN ({per_crime.format(table, ' AND ' + key)}) AS o USING (crime_id) WHERE n.outcomes <> o.outcomes",
                     key_params,
                 ).fetchone()[0]
             con.execute(f"DELETE FROM {table} WHERE {key}", key_params)
