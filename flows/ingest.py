@@ -1,13 +1,17 @@
 """Ingest flow: published data.police.uk files and reference files into the warehouse."""
 from __future__ import annotations
 
+from typing import Callable
+
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
 
-from tasks.ingest import IngestReport, ingest_paths, ingest_reference_paths
+from tasks.ingest import BatchResult, IngestReport, ingest_paths, ingest_reference_paths
 
-ingest_police_files = task(ingest_paths, name="ingest-police-files")
-ingest_reference_files = task(ingest_reference_paths, name="ingest-reference-files")
+# Progress callbacks and reports are not inputs worth caching on.
+ingest_police_files = task(ingest_paths, name="ingest-police-files", cache_policy=NO_CACHE)
+ingest_reference_files = task(ingest_reference_paths, name="ingest-reference-files", cache_policy=NO_CACHE)
 
 
 def _publish(report: IngestReport, key: str) -> None:
@@ -24,11 +28,12 @@ def _publish(report: IngestReport, key: str) -> None:
 
 
 @flow(name="ingest")
-def ingest_flow(paths: list[str], warehouse: str | None = None, reference_paths: list[str] | None = None) -> IngestReport:
+def ingest_flow(paths: list[str], warehouse: str | None = None, reference_paths: list[str] | None = None,
+                on_progress: Callable[[BatchResult, int, int], None] | None = None) -> IngestReport:
     report = IngestReport()
     if reference_paths:
         report.batches += ingest_reference_files(reference_paths, warehouse).batches
     if paths:
-        report.batches += ingest_police_files(paths, warehouse).batches
+        report.batches += ingest_police_files(paths, warehouse, on_progress=on_progress).batches
     _publish(report, "ingest-summary")
     return report

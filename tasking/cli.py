@@ -1,8 +1,12 @@
 """The `tasking` command line. Each command parses its arguments, runs one flow or task, and prints a summary."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
+
+# Prefect's temporary server would try to send telemetry from a machine that may have no internet.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer
 from rich.console import Console
@@ -69,16 +73,16 @@ def ingest(
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """Load data.police.uk street, outcomes and stop-and-search files (idempotent, quality-gated)."""
-    from tasks.ingest import ingest_paths
+    from flows.ingest import ingest_flow
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
-        bar = progress.add_task("ingesting", total=None)
+        bar = progress.add_task("starting", total=None)
 
         def advance(result, index, total):
             progress.update(bar, total=total, completed=index, description=f"{result.status:>11} {Path(result.name).name}")
 
-        report = ingest_paths([str(p) for p in paths], warehouse, on_progress=advance)
+        report = ingest_flow([str(p) for p in paths], str(warehouse) if warehouse else None, on_progress=advance)
     console.print(_batch_table(report, "Ingest"))
     _finish(report)
 
@@ -89,9 +93,9 @@ def ingest_reference(
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """Load IoD 2019 deprivation and population by LSOA and the LSOA 2011->2021 lookup."""
-    from tasks.ingest import ingest_reference_paths
+    from flows.ingest import ingest_flow
 
-    report = ingest_reference_paths([str(p) for p in paths], warehouse)
+    report = ingest_flow([], str(warehouse) if warehouse else None, reference_paths=[str(p) for p in paths])
     console.print(_batch_table(report, "Reference ingest"))
     _finish(report)
 
