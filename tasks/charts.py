@@ -1,0 +1,225 @@
+"""Charts and the hotspot map for the products, drawn with matplotlib and written as SVG files.
+
+Each function takes plain figures (already computed by the indicators), draws one chart and writes it to the
+given path; nothing here queries the warehouse or decides what is significant. Text is kept as SVG text
+(escaped by matplotlib), so names from the data are shown, never interpreted. The map is drawn from the rows'
+own coordinates projected to the British National Grid: no tiles, no network.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from pyproj import Transformer  # noqa: E402
+
+INK = "#1f2933"
+MUTED = "#7b8794"
+ACCENT = "#b42318"
+BASE = "#2f5d8a"
+LIGHT = "#c9d6e3"
+PALETTE = ["#2f5d8a", "#b42318", "#d88c00", "#3b8b5a", "#6b4c9a", "#8a6d3b", "#4f9bb8", "#9a4c7a"]
+
+_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+plt.rcParams.update({
+    "svg.fonttype": "none",          # keep text as text: smaller files, selectable and searchable in the PDF
+    "svg.hashsalt": "tasking",        # stable element ids, so the same figures give the same file
+    "font.family": "DejaVu Sans",
+    "font.size": 8.5,
+    "axes.edgecolor": MUTED,
+    "axes.labelcolor": INK,
+    "axes.titlesize": 9.5,
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "legend.frameon": False,
+})
+
+
+def _save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    return path
+
+
+def _short(label: str, width: int = 34) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def monthly_trend(
+    path: Path,
+    months: Sequence,
+    series: dict[str, Sequence[float]],
+    *,
+    title: str,
+    ylabel: str = "crimes recorded",
+    shade_from=None,
+    shade_label: str = "assessment period",
+) -> Path:
+    """One line per series over the months; the assessment period shaded when `shade_from` is given."""
+    fig, ax = plt.subplots(figsize=(7.2, 2.9))
+    x = np.array(months, dtype="datetime64[D]")
+    for index, (name, values) in enumerate(series.items()):
+        ax.plot(x, values, color=PALETTE[index % len(PALETTE)], linewidth=1.6, marker="o" if len(x) <= 12 else None,
+                markersize=3, label=_short(str(name)))
+    if shade_from is not None and len(x):
+        start = np.datetime64(shade_from, "D") - np.timedelta64(15, "D")
+        ax.axvspan(start, x.max() + np.timedelta64(15, "D"), color=LIGHT, alpha=0.6, linewidth=0, label=shade_label)
+    ax.set_title(title, loc="left")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", color="#e4e7eb", linewidth=0.6)
+    fig.autofmt_xdate(rotation=0, ha="center")
+    if len(series) > 1 or shade_from is not None:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)
+    return _save(fig, path)
+
+
+def observed_vs_expected(
+    path: Path,
+    labels: Sequence[str],
+    observed: Sequence[float],
+    expected: Sequence[float],
+    flagged: Sequence[bool],
+    *,
+    title: str,
+) -> Path:
+    """Horizontal bars of the latest count against the baseline expectation; flagged rows in red."""
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(7.2, 0.32 * n + 1.0))
+    y = np.arange(n)[::-1]
+    colours = [ACCENT if f else BASE for f in flagged]
+    ax.barh(y, observed, color=colours, height=0.6, label="recorded")
+    ax.scatter(expected, y, marker="|", s=160, color=INK, linewidths=2, zorder=3, label="baseline expectation")
+    ax.set_yticks(y, [_short(str(label)) for label in labels])
+    ax.set_title(title, loc="left")
+    ax.set_xlabel("crimes in the period")
+    ax.grid(axis="x", color="#e4e7eb", linewidth=0.6)
+    handles, names = ax.get_legend_handles_labels()
+    if any(flagged):
+        handles.append(plt.Rectangle((0, 0), 1, 1, color=ACCENT))
+        names.append("exceptional (p < 0.01)")
+    ax.legend(handles, names, loc="lower right", fontsize=7.5)
+    return _save(fig, path)
+
+
+def horizontal_bars(path: Path, labels: Sequence[str], values: Sequence[float], *, title: str, xlabel: str,
+                    highlight: Sequence[bool] | None = None, value_format: str = "{:,.0f}") -> Path:
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(7.2, 0.3 * n + 0.9))
+    y = np.arange(n)[::-1]
+    colours = [ACCENT if h else BASE for h in (highlight or [False] * n)]
+    ax.barh(y, values, color=colours, height=0.62)
+    ax.set_yticks(y, [_short(str(label), 44) for label in labels])
+    top = max(values) if len(values) else 0
+    for yi, value in zip(y, values):
+        ax.text(value + top * 0.01, yi, value_format.format(value), va="center", fontsize=7.5, color=INK)
+    ax.set_xlim(0, top * 1.12 if top else 1)
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    return _save(fig, path)
+
+
+def seasonality(path: Path, month_numbers: Sequence[int], series: dict[str, Sequence[float]], *, title: str) -> Path:
+    """Index by calendar month (100 = the average month) for each series."""
+    fig, ax = plt.subplots(figsize=(7.2, 2.8))
+    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    for index, (name, values) in enumerate(series.items()):
+        ax.plot(month_numbers, values, color=PALETTE[index % len(PALETTE)], linewidth=1.5, marker="o", markersize=3,
+                label=_short(str(name)))
+    ax.axhline(100, color=MUTED, linewidth=0.8, linestyle="--")
+    ax.set_xticks(range(1, 13), names)
+    ax.set_ylabel("index (100 = average month)")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)
+    return _save(fig, path)
+
+
+def priority_matrix(path: Path, labels: Sequence[str], harm: Sequence[float], likelihood: Sequence[float],
+                    priority: Sequence[str], *, title: str, xlabel: str, ylabel: str) -> Path:
+    """Harm against likelihood, one labelled point per issue, coloured by the priority band."""
+    fig, ax = plt.subplots(figsize=(7.2, 4.6))
+    bands = sorted(set(priority))
+    colour_of = {band: PALETTE[i % len(PALETTE)] for i, band in enumerate(bands)}
+    for band in bands:
+        idx = [i for i, p in enumerate(priority) if p == band]
+        ax.scatter([likelihood[i] for i in idx], [harm[i] for i in idx], s=36, color=colour_of[band], label=str(band), zorder=3)
+    for x, y, label in zip(likelihood, harm, labels):
+        ax.annotate(_short(str(label), 26), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7, color=INK)
+    ax.axvline(np.median(likelihood), color=MUTED, linewidth=0.7, linestyle="--")
+    ax.axhline(np.median(harm), color=MUTED, linewidth=0.7, linestyle="--")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    ax.legend(title="priority", loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5, title_fontsize=7.5)
+    return _save(fig, path)
+
+
+def hotspot_map(
+    path: Path,
+    longitude: Sequence[float],
+    latitude: Sequence[float],
+    hotspots: Sequence[tuple[float, float, str]],
+    *,
+    title: str,
+    density: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> Path:
+    """Every located crime as a faint dot, an optional density surface, and the numbered hotspots.
+
+    Coordinates are projected to the British National Grid so distances are true metres; `hotspots` are
+    (longitude, latitude, label) in rank order; `density` is (longitudes, latitudes, values) on a grid.
+    """
+    lon = np.asarray(longitude, dtype=float)
+    lat = np.asarray(latitude, dtype=float)
+    keep = np.isfinite(lon) & np.isfinite(lat)
+    x, y = _TO_BNG.transform(lon[keep], lat[keep])
+    fig, ax = plt.subplots(figsize=(7.2, 6.0))
+    if density is not None:
+        grid_lon, grid_lat, values = density
+        gx, gy = _TO_BNG.transform(np.asarray(grid_lon, float), np.asarray(grid_lat, float))
+        if np.nanmax(values) > 0:
+            ax.contourf(gx, gy, values, levels=8, cmap="Reds", alpha=0.55, zorder=1)
+    ax.scatter(x, y, s=1.5, color=MUTED, alpha=0.35, linewidths=0, zorder=2, rasterized=False)
+    hx, hy = _TO_BNG.transform(np.array([h[0] for h in hotspots], float), np.array([h[1] for h in hotspots], float)) \
+        if hotspots else (np.array([]), np.array([]))
+    for rank, (px, py) in enumerate(zip(hx, hy), start=1):
+        ax.scatter([px], [py], s=170, facecolor="white", edgecolor=ACCENT, linewidths=1.6, zorder=4)
+        ax.text(px, py, str(rank), ha="center", va="center", fontsize=7, fontweight="bold", color=ACCENT, zorder=5)
+    ax.set_aspect("equal")
+    if len(x):
+        # Frame the bulk of the force area: a handful of rows snapped far outside would shrink everything else.
+        x_lo, x_hi = np.percentile(x, [0.5, 99.5])
+        y_lo, y_hi = np.percentile(y, [0.5, 99.5])
+        pad = max(x_hi - x_lo, y_hi - y_lo, 400) * 0.06
+        ax.set_xlim(x_lo - pad, x_hi + pad)
+        ax.set_ylim(y_lo - pad, y_hi + pad)
+        _scale_bar(ax)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+        spine.set_color(MUTED)
+    ax.annotate("N", xy=(0.96, 0.93), xytext=(0.96, 0.83), xycoords="axes fraction", ha="center", fontsize=9,
+                fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": INK})
+    ax.set_title(title, loc="left")
+    return _save(fig, path)
+
+
+def _scale_bar(ax) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    span = (x1 - x0) / 4
+    nice = [50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 25000, 50000]
+    length = max([n for n in nice if n <= span] or [nice[0]])
+    left, base = x0 + (x1 - x0) * 0.04, y0 + (y1 - y0) * 0.04
+    ax.plot([left, left + length], [base, base], color=INK, linewidth=2.5, solid_capstyle="butt", zorder=6)
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length} m"
+    ax.text(left + length / 2, base + (y1 - y0) * 0.015, label, ha="center", va="bottom", fontsize=7.5, color=INK, zorder=6)
