@@ -97,12 +97,21 @@ def top_share(counts, fraction: float) -> float:
     return float(values[: math.ceil(fraction * len(values))].sum() / total)
 
 
-def _concentration(s: IndicatorSession) -> pd.DataFrame:
+def _area_lsoas(s: IndicatorSession) -> pd.DataFrame:
+    """The LSOAs an area-level LSOA statistic is taken over: those of the area's population when it has one
+    (crimes snapped into neighbouring LSOAs are left out), else every LSOA with crime (bbox, polygon)."""
     lsoas = _lsoa_counts(s)
+    if lsoas["in_area_population"].any():
+        return lsoas[lsoas["in_area_population"]]
+    return lsoas
+
+
+def _concentration(s: IndicatorSession) -> pd.DataFrame:
+    lsoas = _area_lsoas(s)
     locations = _location_counts(s)
     rows = []
     for unit, counts, basis in (
-        ("lsoa", lsoas["crimes"], "LSOAs of the area's population (zero-crime ones included) and any other LSOA with crime"),
+        ("lsoa", lsoas["crimes"], "LSOAs of the area's population, zero-crime ones included (bbox/polygon: LSOAs with crime)"),
         ("location", locations["crimes"], "published map points with at least one crime (points with none are not published)"),
     ):
         rows.append({
@@ -119,14 +128,15 @@ def concentration(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFra
 
     One row per unit ('lsoa', 'location'). Columns: unit, units, units_with_crime, crimes, top_5pct_units
     (ceil(5% of units)), top_5pct_share (their share of crimes), top_10pct_units, top_10pct_share, gini,
-    units_basis (which units are counted). Crimes with no location are not in either row.
+    units_basis (which units are counted). Crimes with no location are not in either row; the LSOA row leaves
+    out crimes snapped into LSOAs outside the area's population (see _area_lsoas), so its crimes can be fewer.
     """
     with session(warehouse_file, scope) as s:
         return _concentration(s)
 
 
 def _deprivation(s: IndicatorSession) -> pd.DataFrame:
-    lsoas = _lsoa_counts(s)
+    lsoas = _area_lsoas(s)
     lsoas = lsoas[lsoas["population"] > 0]
     rows = []
     for domain in IOD_DOMAINS:
@@ -141,7 +151,8 @@ def _deprivation(s: IndicatorSession) -> pd.DataFrame:
 
 def deprivation(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFrame:
     """Crime rate per 1,000 residents by IoD 2019 decile (1 = most deprived 10% of England's LSOAs), for the
-    IMD and each of the seven domains, over the LSOAs of `lsoa_counts` that have a population.
+    IMD and each of the seven domains, over the LSOAs of the area's population (bbox/polygon: the LSOAs with
+    crime) that have residents.
 
     Columns: domain (imd, income, employment, education, health, crime, housing, living_environment), decile,
     lsoas, crimes, population, rate_per_1000 (sum of crimes x 1000 / sum of residents in that decile).
@@ -151,7 +162,7 @@ def deprivation(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFrame
 
 
 def _deprivation_correlation(s: IndicatorSession) -> pd.DataFrame:
-    lsoas = _lsoa_counts(s)
+    lsoas = _area_lsoas(s)
     lsoas = lsoas[(lsoas["population"] > 0) & lsoas["imd_rank"].notna()]
     n = len(lsoas)
     if n < 3:
@@ -165,8 +176,8 @@ def _deprivation_correlation(s: IndicatorSession) -> pd.DataFrame:
 
 
 def deprivation_correlation(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFrame:
-    """Correlation of LSOA crime rate with IMD rank (rank 1 = most deprived, so a negative rho means more
-    crime where deprivation is higher). One row. Columns: lsoas, spearman_rho, spearman_p, pearson_r, pearson_p.
+    """Correlation of LSOA crime rate with IMD rank over the same LSOAs as `deprivation` (rank 1 = most
+    deprived, so a negative rho means more crime where deprivation is higher). One row. Columns: lsoas, spearman_rho, spearman_p, pearson_r, pearson_p.
     """
     with session(warehouse_file, scope) as s:
         return _deprivation_correlation(s)

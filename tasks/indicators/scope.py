@@ -264,6 +264,7 @@ class IndicatorSession:
     def __init__(self, con: duckdb.DuckDBPyConnection, scope: Scope):
         self.con = con
         self.scope = scope
+        self._stop_search_ready = False
         con.execute(LSOA_RESOLVED_SQL)
         kind = scope.area_kind
         if kind == "polygon":
@@ -289,11 +290,34 @@ class IndicatorSession:
         import shapely
 
         points = self.con.execute(
-            "SELECT DISTINCT longitude, latitude FROM street_crime WHERE force = ? AND longitude IS NOT NULL",
-            [self.scope.force],
+            "SELECT DISTINCT longitude, latitude FROM street_crime WHERE force = $force AND longitude IS NOT NULL"
+            " UNION SELECT DISTINCT longitude, latitude FROM stop_search WHERE force = $force AND longitude IS NOT NULL",
+            {"force": self.scope.force},
         ).df()
         inside = shapely.contains_xy(self.scope._polygon, points["longitude"].to_numpy(), points["latitude"].to_numpy())
         self.con.register("polygon_points", points[np.asarray(inside, dtype=bool)].reset_index(drop=True))
+
+    def scoped_stop_search(self) -> str:
+        """Build (once) and name the temp table of the force's searches in the area, all months.
+
+        Searches carry coordinates but no LSOA: for an LSOA or local-authority area a search is in the area when
+        it was published at a map point where the force's street crimes of that area are published (both are
+        snapped to the same anonymous points); searches at points with no such crime are missed.
+        """
+        if not self._stop_search_ready:
+            kind = self.scope.area_kind
+            if kind in ("lsoa", "local_authority"):
+                points_sql = ("CREATE OR REPLACE TEMP TABLE area_points AS SELECT DISTINCT longitude, latitude "
+                              f"FROM street_crime WHERE force = $force AND longitude IS NOT NULL AND {_AREA_CONDITION[kind]}")
+                self.con.execute(points_sql, _params_for(self.scope, points_sql))
+                condition = ("EXISTS (SELECT 1 FROM area_points p "
+                             "WHERE p.longitude = stop_search.longitude AND p.latitude = stop_search.latitude)")
+            else:
+                condition = _AREA_CONDITION[kind].replace("street_crime.", "stop_search.")
+            sql = f"CREATE OR REPLACE TEMP TABLE scoped_stop_search AS SELECT * FROM stop_search WHERE force = $force AND {condition}"
+            self.con.execute(sql, _params_for(self.scope, sql))
+            self._stop_search_ready = True
+        return "scoped_stop_search"
 
     def df(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or {}).df()

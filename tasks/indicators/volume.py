@@ -131,15 +131,19 @@ def _period_change(s: IndicatorSession) -> pd.DataFrame:
     frame = _window_counts(s, windows)
     complete = [s.months_held(first, last) == scope.months for first, last in windows]
     population = s.area_population()
+
+    def counts_if_held(values: pd.Series, held: bool) -> pd.Series:
+        return values.astype("Int64") if held else pd.Series(pd.NA, index=values.index, dtype="Int64")
+
     out = pd.DataFrame({"crime_type": frame["crime_type"]})
-    out["crimes"] = frame["a"].astype("Int64") if complete[0] else pd.array([pd.NA] * len(frame), dtype="Int64")
+    out["crimes"] = counts_if_held(frame["a"], complete[0])
     out["rate_per_1000"] = [_rate(v, population) if complete[0] else np.nan for v in frame["a"]]
-    for name, key, ok in (("previous", "b", complete[1]), ("year_earlier", "c", complete[2])):
-        base = frame[key].astype("Int64") if ok else pd.array([pd.NA] * len(frame), dtype="Int64")
+    for name, key, held in (("previous", "b", complete[1]), ("year_earlier", "c", complete[2])):
+        base = counts_if_held(frame[key], held)
         out[f"{name}_crimes"] = base
         out[f"change_vs_{name}"] = out["crimes"] - base
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[f"pct_change_vs_{name}"] = (out["crimes"] - base).astype("Float64") * 100.0 / base.astype("Float64").replace(0, pd.NA)
+        denominator = base.astype("Float64").mask(base == 0)
+        out[f"pct_change_vs_{name}"] = (out["crimes"] - base).astype("Float64") * 100.0 / denominator
     observed = out["crimes"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     expected = out["year_earlier_crimes"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     out["p_rise_vs_year_earlier"] = np.where(np.isnan(observed), np.nan, poisson_upper_p(np.nan_to_num(observed), expected))
@@ -171,7 +175,7 @@ def _exceedance(s: IndicatorSession, latest_months: int) -> pd.DataFrame:
         "crime_type": frame["crime_type"],
         "latest_from": latest_from.strftime("%Y-%m"),
         "latest_to": scope.period_to.strftime("%Y-%m"),
-        "observed": frame["a"].astype("Int64") if latest_held else pd.array([pd.NA] * len(frame), dtype="Int64"),
+        "observed": frame["a"].astype("Int64") if latest_held else pd.Series(pd.NA, index=frame.index, dtype="Int64"),
         "baseline_from": baseline[0].strftime("%Y-%m"),
         "baseline_to": baseline[1].strftime("%Y-%m"),
         "baseline_months_held": baseline_held,
