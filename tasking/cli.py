@@ -121,6 +121,30 @@ def status(warehouse: Optional[Path] = WarehouseOption) -> None:
         console.print(table)
     reference = reference_counts(warehouse)
     console.print("Reference: " + ", ".join(f"{name} {count:,} rows" for name, count in reference.items()))
+    _print_quality(warehouse)
+
+
+def _print_quality(warehouse) -> None:
+    """Pass rates per suite, quarantined batches and incomplete force-months (tasks.validate)."""
+    from tasks.validate import quality_summary
+
+    quality = quality_summary(warehouse)
+    if quality.pass_rates.empty:
+        console.print("Quality: no batch has been validated yet.")
+    else:
+        table = Table(title="Quality gate (latest validation of each batch)")
+        for column in ("suite", "batches", "passed", "pass rate", "warnings"):
+            table.add_column(column)
+        for r in quality.pass_rates.itertuples(index=False):
+            table.add_row(r.suite, str(r.batches), str(r.passed), f"{r.pass_rate_percent}%", str(r.warnings),
+                          style="yellow" if r.passed < r.batches else None)
+        console.print(table)
+    for r in quality.quarantined.itertuples(index=False):
+        console.print(f"[yellow]quarantined[/yellow] batch {r.batch_id}: {r.error}")
+    if quality.incomplete.empty:
+        console.print("Completeness: every loaded force-month is complete.")
+    for r in quality.incomplete.itertuples(index=False):
+        console.print(f"[yellow]{r.status}[/yellow] {r.kind} {r.force} {str(r.month)[:7]}: {r.reason}")
 
 
 review_app = typer.Typer(no_args_is_help=True, help="Review drafted products: list, show, approve, reject.")
@@ -214,6 +238,34 @@ def review_reject(
         console.print(f"[red]error[/red] {error}")
         raise typer.Exit(code=1)
     console.print(f"{row['version_id']} REJECTED by {row['decided_by']}")
+
+
+@app.command()
+def validate(
+    warehouse: Optional[Path] = WarehouseOption,
+    html: Optional[Path] = typer.Option(None, "--html", help="where to write the results page (default quality/index.html beside the warehouse)"),
+) -> None:
+    """Re-run the expectation suites over what is stored, report failures and gaps, and write the results page."""
+    from tasks.validate import revalidate, write_quality_page
+
+    checks = revalidate(warehouse)
+    table = Table(title="Stored data re-validated")
+    for column in ("kind", "force", "month", "rows", "critical failed", "warnings", "failed expectations"):
+        table.add_column(column, overflow="fold")
+    for check in checks:
+        failed = check.run.critical_failures + check.run.warnings
+        table.add_row(check.kind, check.force or "", check.month.strftime("%Y-%m") if check.month else "", f"{check.rows:,}",
+                      str(len(check.run.critical_failures)), str(len(check.run.warnings)),
+                      "; ".join(f"{o.severity}: {o.label}" for o in failed),
+                      style="red" if check.run.critical_failures else ("yellow" if check.run.warnings else None))
+    console.print(table)
+    _print_quality(warehouse)
+    page = write_quality_page(warehouse, html)
+    console.print(f"Results page: {page}")
+    blocked = [check for check in checks if check.run.critical_failures]
+    if blocked:
+        console.print(f"[red]error[/red] {len(blocked)} stored batch(es) fail a critical expectation")
+        raise typer.Exit(code=1)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ whose hash matches the last load of its month is reported "unchanged" and writes
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,7 +16,8 @@ from typing import Callable, Protocol
 
 import duckdb
 
-from sources.police_uk import COLUMNS, PoliceFile, SourceError, check_header, discover, local_copy, read_csv_sql, sha256_of
+from sources.police_uk import (COLUMNS, PoliceFile, SourceError, check_header, discover, local_copy, read_csv_sql,
+                               read_header, sha256_of)
 from tasking import warehouse
 
 LOADED_STATUSES = ("loaded", "replaced", "unchanged")
@@ -102,6 +104,27 @@ def _stage(con, source: PoliceFile, local: Path, sha: str, batch_id: int, loaded
     return staged
 
 
+def _stage_as_published(con, source: PoliceFile, local: Path, sha: str, batch_id: int, loaded_at: datetime) -> str:
+    """Stage a file whose header is not the published one, as text under its own headers in snake_case."""
+    staged = f"staging.batch_{batch_id}"
+    names = [re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or f"column_{i}"
+             for i, name in enumerate(read_header(local, source.name), start=1)]
+    params = {"path": str(local), "names": names, "force": source.force, "source_file": source.name, "sha": sha,
+              "loaded_at": loaded_at}
+    extra_month = ""
+    if "month" not in [column for _, column, _ in COLUMNS[source.kind]]:
+        extra_month = ", CAST($file_month AS DATE) AS month"
+        params["file_month"] = source.month
+    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    con.execute(
+        f"CREATE TABLE {staged} AS SELECT csv.*{extra_month}, $force AS force, $source_file AS source_file,"
+        " $sha AS source_sha256, $loaded_at AS ingested_at"
+        " FROM read_csv($path, header = true, all_varchar = true, names = $names) AS csv",
+        params,
+    )
+    return staged
+
+
 def _merge(con, source: PoliceFile, staged: str) -> tuple[int, int | None, int | None, int | None]:
     """Replace the month's rows with the staged ones; returns (rows, added, removed, outcomes changed)."""
     table = source.table
@@ -174,8 +197,13 @@ def ingest_one(con, source: PoliceFile, gate: Gate | None = None) -> BatchResult
                     f"SELECT count(*) FROM {source.table} WHERE force = ? AND month = ?", [source.force, source.month]
                 ).fetchone()[0]
             else:
-                check_header(local, source)
-                staged = _stage(con, source, local, sha, batch_id, started)
+                as_published = gate is None or read_header(local, source.name) == [p for p, _, _ in COLUMNS[source.kind]]
+                if as_published:
+                    check_header(local, source)
+                    staged = _stage(con, source, local, sha, batch_id, started)
+                else:
+                    # The gate's column expectation names what is wrong, and the file is kept in quarantine.
+                    staged = _stage_as_published(con, source, local, sha, batch_id, started)
                 result.rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
                 verdict = gate(con, staged, source, batch_id) if gate else GateVerdict(True)
                 if not verdict.passed:
@@ -184,6 +212,8 @@ def ingest_one(con, source: PoliceFile, gate: Gate | None = None) -> BatchResult
                     result.status = "quarantined"
                     result.error = f"{source.name}: quarantined by the quality gate: {verdict.summary}"
                 else:
+                    if not as_published:
+                        check_header(local, source)  # a header the gate let through is still not the published one
                     had_before = _last_loaded_sha(con, source) is not None
                     result.rows, result.rows_added, result.rows_removed, result.outcomes_changed = _merge(con, source, staged)
                     staged = None
@@ -235,8 +265,21 @@ def ingest_paths(
     return report
 
 
-def ingest_reference_file(con, path: Path) -> BatchResult:
-    """Upsert one IoD 2019 or LSOA lookup file; IoD files fill their own columns of `lsoa`, keyed by LSOA."""
+def default_reference_gate() -> Callable | None:
+    """The quality gate for reference files (tasks.validate.gate_reference), loaded lazily like `default_gate`."""
+    try:
+        from tasks.validate import gate_reference
+    except ImportError:
+        return None
+    return gate_reference
+
+
+def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> BatchResult:
+    """Upsert one IoD 2019 or LSOA lookup file; IoD files fill their own columns of `lsoa`, keyed by LSOA.
+
+    The file is staged, offered to `gate(con, staged_table, kind, batch_id)`, and merged only if it passes;
+    a rejected file is kept in `quarantine.batch_<id>` and nothing of it reaches `lsoa` or `lsoa_lookup`.
+    """
     from sources.reference import identify, read_sql
 
     started = datetime.now(timezone.utc)
@@ -244,6 +287,7 @@ def ingest_reference_file(con, path: Path) -> BatchResult:
     batch_id = con.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
     result = BatchResult(name=str(path), status="failed")
     sha = None
+    staged = None
     try:
         if not path.is_file():
             raise SourceError(str(path), "no such file")
@@ -260,26 +304,39 @@ def ingest_reference_file(con, path: Path) -> BatchResult:
         else:
             columns = [column for _, column, _ in kind.columns]
             updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in kind.key)
-            con.execute("BEGIN TRANSACTION")
-            try:
-                con.execute(f"CREATE TEMP TABLE reference_batch AS {read_sql(kind)}", {"path": str(path)})
-                result.rows = con.execute("SELECT count(*) FROM reference_batch").fetchone()[0]
-                if result.rows == 0:
-                    raise SourceError(str(path), "has a header but no rows")
-                con.execute(
-                    f"INSERT INTO {kind.table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM reference_batch"
-                    f" ON CONFLICT ({', '.join(kind.key)}) DO UPDATE SET {updates}"
-                )
-                con.execute("DROP TABLE reference_batch")
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
-            result.status = "replaced" if last else "loaded"
+            staged = f"staging.batch_{batch_id}"
+            con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+            con.execute(f"CREATE TABLE {staged} AS {read_sql(kind)}", {"path": str(path)})
+            result.rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
+            if result.rows == 0:
+                raise SourceError(str(path), "has a header but no rows")
+            verdict = gate(con, staged, kind.kind, batch_id) if gate else GateVerdict(True)
+            if not verdict.passed:
+                _quarantine(con, staged, batch_id)
+                staged = None
+                result.status = "quarantined"
+                result.error = f"{path}: quarantined by the quality gate: {verdict.summary}"
+            else:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    con.execute(
+                        f"INSERT INTO {kind.table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {staged}"
+                        f" ON CONFLICT ({', '.join(kind.key)}) DO UPDATE SET {updates}"
+                    )
+                    con.execute(f"DROP TABLE {staged}")
+                    con.execute("COMMIT")
+                except Exception:
+                    con.execute("ROLLBACK")
+                    raise
+                staged = None
+                result.status = "replaced" if last else "loaded"
     except SourceError as error:
         result.error = str(error)
     except (duckdb.Error, OSError, UnicodeError) as error:
         result.error = f"{path}: {short_error(error)}"
+    finally:
+        if staged:
+            con.execute(f"DROP TABLE IF EXISTS {staged}")
     result.seconds = time.perf_counter() - clock
     con.execute(
         "INSERT INTO ingest_log (batch_id, path, sha256, kind, rows, status, error, started_at, finished_at, seconds)"
@@ -290,7 +347,8 @@ def ingest_reference_file(con, path: Path) -> BatchResult:
     return result
 
 
-def ingest_reference_paths(paths: list[str | Path], warehouse_file: str | Path | None = None) -> IngestReport:
+def ingest_reference_paths(paths: list[str | Path], warehouse_file: str | Path | None = None, *,
+                           gate: Callable | None | str = "default") -> IngestReport:
     """Load reference files (folders are searched for .csv and .csv.gz files)."""
     files: list[Path] = []
     for given in map(Path, paths):
@@ -299,7 +357,8 @@ def ingest_reference_paths(paths: list[str | Path], warehouse_file: str | Path |
         else:
             files.append(given)
     report = IngestReport()
+    chosen_gate = default_reference_gate() if gate == "default" else gate
     with warehouse.connect(warehouse_file) as con:
         for path in files:
-            report.batches.append(ingest_reference_file(con, path))
+            report.batches.append(ingest_reference_file(con, path, chosen_gate))
     return report
