@@ -24,8 +24,9 @@ EXPORT_COLUMNS = {
     "offence": "OFFENCE_DESC", "location_text": "LOCATION", "easting": "GRID_X", "northing": "GRID_Y",
     "lsoa_code": "LSOA_CD", "outcome": "LAST_OUTCOME", "domestic": "DA_FLAG", "repeat_victim": "REPEAT_VICTIM_FLAG",
 }
-# A default SYNTHETIC force area: a 20 km square of British National Grid.
-DEFAULT_AREA = {"min_easting": 420000.0, "max_easting": 440000.0, "min_northing": 555000.0, "max_northing": 575000.0}
+# The SYNTHETIC demo-shire of sources/synthetic.py lies within 12.5 km of 52.6N 1.2W, which is about
+# (454281, 300546) on the British National Grid: the internal extract uses the same 25 km square.
+DEFAULT_AREA = {"min_easting": 441800.0, "max_easting": 466800.0, "min_northing": 288000.0, "max_northing": 313000.0}
 LSOA_CELL_METRES = 1000.0
 
 # (force offence name, published category, share of records, hour-of-day profile, weekday weights Mon..Sun,
@@ -115,11 +116,12 @@ def mapping_document(force: str, area: dict[str, float] | None = None) -> dict:
 
 
 def _lsoa_code(easting: np.ndarray, northing: np.ndarray, area: dict[str, float]) -> np.ndarray:
-    """SYNTHETIC LSOA-like codes, one per kilometre square (E019xxxxx: outside the range real codes use)."""
+    """SYNTHETIC LSOA-like codes, one per kilometre square: E0195xxxx, a range neither England's real LSOAs nor
+    the published-format SYNTHETIC files (E0190xxxx, E0191xxxx) use, so no join can pretend they match."""
     columns = int(np.ceil((area["max_easting"] - area["min_easting"]) / LSOA_CELL_METRES))
     col = ((easting - area["min_easting"]) // LSOA_CELL_METRES).astype(int)
     row = ((northing - area["min_northing"]) // LSOA_CELL_METRES).astype(int)
-    return np.array([f"E01{900000 + r * columns + c:06d}" for r, c in zip(row, col)])
+    return np.array([f"E01{950000 + r * columns + c:06d}" for r, c in zip(row, col)])
 
 
 def _times(rng: np.random.Generator, days: pd.DatetimeIndex, weekday_weights, hour_profile: str, n: int) -> np.ndarray:
