@@ -230,12 +230,10 @@ def ingest_one(con, source: PoliceFile, gate: Gate | None = None) -> BatchResult
     return result
 
 
-def default_gate() -> Gate | None:
+def default_gate() -> Gate:
     """The quality gate every batch passes through (tasks.validate), loaded lazily: GX costs seconds to import."""
-    try:
-        from tasks.validate import gate_batch
-    except ImportError:
-        return None
+    from tasks.validate import gate_batch
+
     return gate_batch
 
 
