@@ -271,3 +271,11 @@ def generate_internal(out_dir: str | Path, force: str, start: date, end: date, s
     return InternalSummary(out_dir=folder, extract=extract, mapping=mapping, nominals=nominals, records=len(records),
                            burglaries=int(records["category"].eq("Burglary").sum()), planted_near_repeats=planted,
                            nominal_count=len(people))
+
+
+def month_span(first_month: str, last_month: str) -> tuple[date, date]:
+    """('2024-01', '2024-03') -> (1 January 2024, 31 March 2024)."""
+    start = date.fromisoformat(f"{first_month}-01")
+    last = date.fromisoformat(f"{last_month}-01")
+    end = (pd.Timestamp(last) + pd.offsets.MonthEnd(0)).date()
+    return start, end

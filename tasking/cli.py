@@ -52,6 +52,7 @@ def synth(
     out: Path = typer.Option(Path("data/synthetic"), help="folder to write the month folders and reference files into"),
     seed: int = typer.Option(7),
     rows_per_month: int = typer.Option(20000, "--rows-per-month"),
+    internal: bool = typer.Option(False, "--internal", help="also write a SYNTHETIC force extract, its mapping and nominals (docs/internal-data.md)"),
 ) -> None:
     """Write SYNTHETIC data in the exact data.police.uk format and layout (plus matching reference files)."""
     from sources.synthetic import generate, parse_month_range
@@ -65,6 +66,13 @@ def synth(
         f"SYNTHETIC data for [bold]{summary.force}[/bold], {len(summary.months)} months, {summary.street_rows:,} street rows, "
         f"{summary.outcome_rows:,} outcomes, {summary.stop_search_rows:,} stop-and-search rows written to {summary.out_dir}"
     )
+    if internal:
+        from sources.synthetic_internal import generate_internal, month_span
+
+        extract = generate_internal(out, force, *month_span(*month_range), seed=seed)
+        console.print(f"SYNTHETIC internal extract: {extract.records:,} records ({extract.burglaries:,} burglaries, "
+                      f"{extract.planted_near_repeats:,} planted near repeats) in {extract.extract}; mapping {extract.mapping}; "
+                      f"{extract.nominal_count} nominals in {extract.nominals}")
 
 
 @app.command()
@@ -266,6 +274,131 @@ def validate(
     if blocked:
         console.print(f"[red]error[/red] {len(blocked)} stored batch(es) fail a critical expectation")
         raise typer.Exit(code=1)
+
+
+@app.command("ingest-internal")
+def ingest_internal(
+    paths: list[Path] = typer.Argument(..., help="extract files (CSV) or folders of them"),
+    mapping: Path = typer.Option(..., "--mapping", help="YAML column mapping for this records system (docs/internal-data.md)"),
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """Load a force's own crime extracts through a column mapping (idempotent, quality-gated)."""
+    from tasks.ingest_internal import ingest_internal_paths
+
+    report = ingest_internal_paths([str(p) for p in paths], mapping, warehouse)
+    console.print(_batch_table(report, "Internal extracts"))
+    _finish(report)
+
+
+@app.command("near-repeat")
+def near_repeat(
+    force: str = typer.Option(..., help="force slug of the internal records"),
+    crime_type: str = typer.Option("Burglary", "--crime-type", help="published category, e.g. Burglary"),
+    date_from: Optional[str] = typer.Option(None, "--from", help="first date YYYY-MM-DD (default: all held)"),
+    date_to: Optional[str] = typer.Option(None, "--to", help="last date YYYY-MM-DD (default: all held)"),
+    spatial_bandwidth: float = typer.Option(100.0, "--spatial-bandwidth", help="metres"),
+    spatial_bands: int = typer.Option(3, "--spatial-bands"),
+    temporal_bandwidth: float = typer.Option(7.0, "--temporal-bandwidth", help="days"),
+    temporal_bands: int = typer.Option(3, "--temporal-bands"),
+    same_location: float = typer.Option(1.0, "--same-location", help="metres counted as the same location (0: no such band)"),
+    iterations: int = typer.Option(99, help="Monte Carlo permutations (99 allows p down to 0.01)"),
+    metric: str = typer.Option("manhattan", help="manhattan or euclidean"),
+    by_day: bool = typer.Option(False, "--by-day", help="count whole calendar days, as the Near Repeat Calculator does"),
+    seed: int = typer.Option(0),
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """Knox near-repeat test on internal records: observed/expected and p-value per space-time band."""
+    from datetime import date
+
+    from tasks.near_repeat import KnoxBands, near_repeat_for_warehouse
+
+    try:
+        bands = KnoxBands.regular(spatial_bandwidth, spatial_bands, temporal_bandwidth, temporal_bands,
+                                  same_location or None)
+        result = near_repeat_for_warehouse(warehouse, force, crime_type,
+                                           date.fromisoformat(date_from) if date_from else None,
+                                           date.fromisoformat(date_to) if date_to else None,
+                                           bands, iterations, metric, by_day, seed)
+    except (ValueError, FileNotFoundError) as error:
+        console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(code=1)
+    cells = result.table()
+    table = Table(title=f"Knox test: {crime_type}, {force}, {result.events:,} events, {iterations} permutations ({metric})")
+    table.add_column("distance")
+    for label in bands.temporal_labels:
+        table.add_column(label, justify="right")
+    for label, group in cells.groupby("spatial_band", sort=False):
+        table.add_row(label, *[f"{r.observed:,} ({r.knox_ratio:.2f}, p={r.p_value:.3f})" if r.expected > 0 else f"{r.observed:,}"
+                              for r in group.itertuples(index=False)])
+    console.print(table)
+    console.print("Cells show observed pairs (observed/expected, p). Bands are [lower, upper): see docs/near-repeat.md.")
+    for r in result.significant(0.05).itertuples(index=False):
+        console.print(f"near repeat: {r.spatial_band} and {r.temporal_band}: {r.knox_ratio:.2f} times the pairs expected (p={r.p_value:.3f})")
+
+
+SubjectsOption = typer.Option(None, "--subjects", help="subject store (default $TASKING_SUBJECTS or var/subjects/subjects.duckdb)")
+subjects_app = typer.Typer(no_args_is_help=True, help="The restricted subject store: load nominals, read its access log.")
+app.add_typer(subjects_app, name="subjects")
+profile_app = typer.Typer(no_args_is_help=True, help="Profiles drafted on request.")
+app.add_typer(profile_app, name="profile")
+
+
+@subjects_app.command("load")
+def subjects_load(
+    path: Path = typer.Argument(..., help="nominals JSON (e.g. from tasking synth --internal)"),
+    loaded_by: str = typer.Option(..., "--loaded-by", help="who is loading (written to the access log)"),
+    subjects: Optional[Path] = SubjectsOption,
+) -> None:
+    """Load nominals, warning markers and links to internal records into the subject store."""
+    from tasks.subjects import SubjectAccessError, load_nominals, subjects_path
+
+    try:
+        count = load_nominals(path, subjects, loaded_by=loaded_by)
+    except (SubjectAccessError, OSError) as error:
+        console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(code=1)
+    console.print(f"{count} nominals loaded into {subjects_path(subjects)}")
+
+
+@subjects_app.command("audit")
+def subjects_audit(nominal: Optional[str] = typer.Option(None, "--nominal"), subjects: Optional[Path] = SubjectsOption) -> None:
+    """Every access to the subject store (or to one nominal): when, who, why, as which user, and the outcome."""
+    from tasks.subjects import SubjectAccessError, access_log
+
+    try:
+        log = access_log(subjects, nominal)
+    except SubjectAccessError as error:
+        console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(code=1)
+    table = Table(title="Subject store access log")
+    for column in ("id", "when", "nominal", "action", "requested by", "purpose", "os user", "outcome"):
+        table.add_column(column, overflow="fold")
+    for r in log.astype(object).where(log.notna(), "").itertuples(index=False):
+        table.add_row(str(r.access_id), str(r.accessed_at)[:19], r.nominal_id, r.action, r.requested_by, r.purpose,
+                      r.os_user, r.outcome, style="red" if r.outcome != "granted" else None)
+    console.print(table)
+
+
+@profile_app.command("subject")
+def profile_subject(
+    nominal: str = typer.Option(..., "--nominal", help="nominal ID in the subject store"),
+    requested_by: str = typer.Option(..., "--requested-by", help="who requests the profile (logged)"),
+    purpose: str = typer.Option(..., "--purpose", help="why: the operation or intelligence requirement (logged, printed on the profile)"),
+    history_years: int = typer.Option(5, "--history-years", help="antecedent history window"),
+    subjects: Optional[Path] = SubjectsOption,
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """Draft an OFFICIAL-SENSITIVE subject profile (PDF and HTML) from one audited read of the subject store."""
+    from tasks.subject_profile import draft_subject_profile
+    from tasks.subjects import SubjectAccessError
+
+    try:
+        result = draft_subject_profile(nominal, requested_by, purpose, subjects_file=subjects, warehouse_file=warehouse,
+                                       history_years=history_years)
+    except (SubjectAccessError, FileNotFoundError) as error:
+        console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(code=1)
+    console.print(f"{result.profile_id} (OFFICIAL-SENSITIVE, DRAFT) written to {result.pdf_path}; access {result.access_id} logged")
 
 
 if __name__ == "__main__":
