@@ -13,6 +13,7 @@ from typing import Sequence
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from pyproj import Transformer  # noqa: E402
@@ -45,7 +46,7 @@ plt.rcParams.update({
 
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(path, format="svg", bbox_inches="tight", metadata={"Date": None}, dpi=200)
     plt.close(fig)
     return path
 
@@ -77,7 +78,10 @@ def monthly_trend(
     ax.set_ylabel(ylabel)
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", color="#e4e7eb", linewidth=0.6)
-    fig.autofmt_xdate(rotation=0, ha="center")
+    ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, int(np.ceil(len(x) / 9)))))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    if len(x):
+        ax.set_xlim(x.min() - np.timedelta64(20, "D"), x.max() + np.timedelta64(20, "D"))
     if len(series) > 1 or shade_from is not None:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)
     return _save(fig, path)
@@ -172,45 +176,83 @@ def hotspot_map(
     title: str,
     density: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Path:
-    """Every located crime as a faint dot, an optional density surface, and the numbered hotspots.
+    """Two panels: the whole area with every located crime, and a close-up of the numbered hotspots over the
+    density surface (a force-wide view shrinks hotspots a few hundred metres across to a single blot).
 
     Coordinates are projected to the British National Grid so distances are true metres; `hotspots` are
-    (longitude, latitude, label) in rank order; `density` is (longitudes, latitudes, values) on a grid.
+    (longitude, latitude, label) in rank order; `density` is (cell centre x, cell centre y, values[y, x]) on
+    the British National Grid, as the KDE indicator gives it.
     """
     lon = np.asarray(longitude, dtype=float)
     lat = np.asarray(latitude, dtype=float)
     keep = np.isfinite(lon) & np.isfinite(lat)
     x, y = _TO_BNG.transform(lon[keep], lat[keep])
-    fig, ax = plt.subplots(figsize=(7.2, 6.0))
-    if density is not None:
-        grid_lon, grid_lat, values = density
-        gx, gy = _TO_BNG.transform(np.asarray(grid_lon, float), np.asarray(grid_lat, float))
-        if np.nanmax(values) > 0:
-            ax.contourf(gx, gy, values, levels=8, cmap="Reds", alpha=0.55, zorder=1)
-    ax.scatter(x, y, s=1.5, color=MUTED, alpha=0.35, linewidths=0, zorder=2, rasterized=False)
-    hx, hy = _TO_BNG.transform(np.array([h[0] for h in hotspots], float), np.array([h[1] for h in hotspots], float)) \
-        if hotspots else (np.array([]), np.array([]))
-    for rank, (px, py) in enumerate(zip(hx, hy), start=1):
-        ax.scatter([px], [py], s=170, facecolor="white", edgecolor=ACCENT, linewidths=1.6, zorder=4)
-        ax.text(px, py, str(rank), ha="center", va="center", fontsize=7, fontweight="bold", color=ACCENT, zorder=5)
-    ax.set_aspect("equal")
+    hx, hy = (_TO_BNG.transform(np.array([h[0] for h in hotspots], float), np.array([h[1] for h in hotspots], float))
+              if hotspots else (np.array([]), np.array([])))
+    fig, (overview, close) = plt.subplots(1, 2, figsize=(7.4, 4.6), gridspec_kw={"width_ratios": [1, 1.35]})
+    # Frame the bulk of the area: a handful of rows snapped far outside would shrink everything else.
     if len(x):
-        # Frame the bulk of the force area: a handful of rows snapped far outside would shrink everything else.
         x_lo, x_hi = np.percentile(x, [0.5, 99.5])
         y_lo, y_hi = np.percentile(y, [0.5, 99.5])
-        pad = max(x_hi - x_lo, y_hi - y_lo, 400) * 0.06
-        ax.set_xlim(x_lo - pad, x_hi + pad)
-        ax.set_ylim(y_lo - pad, y_hi + pad)
-        _scale_bar(ax)
+    else:
+        x_lo, x_hi, y_lo, y_hi = (hx.min(), hx.max(), hy.min(), hy.max()) if len(hx) else (0, 1000, 0, 1000)
+    pad = max(x_hi - x_lo, y_hi - y_lo, 400) * 0.05
+    _points_panel(overview, x, y, (x_lo - pad, x_hi + pad, y_lo - pad, y_hi + pad), dot=1.2)
+    overview.set_title("Whole area (box: close-up)", loc="left", fontsize=8.5)
+    if len(hx):
+        # Close in on the leading hotspot and those within 3 km of it; the rest are numbered on the overview.
+        near = np.hypot(hx - hx[0], hy - hy[0]) <= 3000
+        lead_x, lead_y = hx[near], hy[near]
+        half = max(lead_x.max() - lead_x.min(), lead_y.max() - lead_y.min(), 1500) / 2 * 1.3
+        cx, cy = (lead_x.max() + lead_x.min()) / 2, (lead_y.max() + lead_y.min()) / 2
+        extent = (cx - half, cx + half, cy - half, cy + half)
+        overview.add_patch(plt.Rectangle((extent[0], extent[2]), 2 * half, 2 * half, fill=False, edgecolor=ACCENT,
+                                         linewidth=1.2, zorder=5))
+        for rank, (px, py) in enumerate(zip(hx, hy), start=1):
+            inside = extent[0] <= px <= extent[1] and extent[2] <= py <= extent[3]
+            if not inside:
+                _marker(overview, px, py, rank, size=90)
+    else:
+        extent = (x_lo - pad, x_hi + pad, y_lo - pad, y_hi + pad)
+    if density is not None and np.size(density[2]) and np.nanmax(density[2]) > 0:
+        grid_x, grid_y, values = density
+        top = float(np.nanmax(values))
+        # The lowest band starts at a tenth of the peak so the faint tails do not wash over the whole area.
+        contours = close.contourf(grid_x, grid_y, values, levels=np.linspace(top * 0.1, top, 7), cmap="Reds",
+                                  alpha=0.6, zorder=3)
+        contours.set_rasterized(True)
+        bar = fig.colorbar(contours, ax=close, fraction=0.04, pad=0.02)
+        bar.set_label("crimes per km² (kernel density)", fontsize=7)
+        bar.ax.tick_params(labelsize=6.5)
+    _points_panel(close, x, y, extent, dot=3.0)
+    for rank, (px, py) in enumerate(zip(hx, hy), start=1):
+        if extent[0] <= px <= extent[1] and extent[2] <= py <= extent[3]:
+            _marker(close, px, py, rank, size=150)
+    close.set_title("Close-up on hot spot 1" if len(hx) else "Close-up", loc="left", fontsize=8.5)
+    close.annotate("N", xy=(0.93, 0.95), xytext=(0.93, 0.84), xycoords="axes fraction", ha="center", fontsize=8,
+                   fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": INK})
+    fig.suptitle(title, x=0.02, ha="left", fontsize=9.5, fontweight="bold")
+    return _save(fig, path)
+
+
+def _marker(ax, x, y, rank: int, *, size: float) -> None:
+    ax.scatter([x], [y], s=size, facecolor="white", edgecolor=ACCENT, linewidths=1.4, zorder=6)
+    ax.text(x, y, str(rank), ha="center", va="center", fontsize=6.5 if size > 100 else 5.5, fontweight="bold",
+            color=ACCENT, zorder=7)
+
+
+def _points_panel(ax, x, y, extent, *, dot: float) -> None:
+    # Thousands of dots as vectors make a slow, heavy PDF page: they are embedded as an image instead.
+    ax.scatter(x, y, s=dot, color=MUTED, alpha=0.45, linewidths=0, zorder=2, rasterized=True)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_visible(True)
         spine.set_color(MUTED)
-    ax.annotate("N", xy=(0.96, 0.93), xytext=(0.96, 0.83), xycoords="axes fraction", ha="center", fontsize=9,
-                fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": INK})
-    ax.set_title(title, loc="left")
-    return _save(fig, path)
+    _scale_bar(ax)
 
 
 def _scale_bar(ax) -> None:

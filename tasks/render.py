@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
+import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "report_templates"
@@ -30,30 +31,43 @@ def check_marking(marking: str) -> str:
     return normalised
 
 
-def _number(value, digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+def _missing(value) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def number(value, digits: int = 0) -> str:
+    if _missing(value):
         return "–"
     return f"{value:,.{digits}f}"
 
 
-def _percent(value, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+def percent(value, digits: int = 1) -> str:
+    if _missing(value):
         return "–"
     return f"{value * 100:.{digits}f}%"
 
 
-def _signed(value, digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+def signed(value, digits: int = 0) -> str:
+    if _missing(value):
         return "–"
     return f"{value:+,.{digits}f}"
 
 
-def _when(value) -> str:
+def when(value) -> str:
     if isinstance(value, datetime):
         return value.strftime("%d %B %Y %H:%M UTC")
     if isinstance(value, date):
         return value.strftime("%d %B %Y")
     return str(value)
+
+
+def p_value(value) -> str:
+    if _missing(value):
+        return "–"
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def _css_string(value: str) -> str:
@@ -69,7 +83,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(number=_number, percent=_percent, signed=_signed, when=_when, css_string=_css_string)
+    env.filters.update(number=number, percent=percent, signed=signed, when=when, css_string=_css_string)
     return env
 
 

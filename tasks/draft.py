@@ -1,0 +1,405 @@
+"""What every product shares: numbered tables and figures with their lineage, the data pack, the sources and
+methods section, the intelligence gaps, and publishing a version (reserve, render, hash, register).
+
+The product builders in `tasks.products` decide what goes in; this module only keeps it numbered, traceable and
+stored. Figures come from the indicators (`tasks.indicators`) and the quality checks (`tasks.validate`); the
+queries here read lineage and coverage (which files, which months, which batches), never indicator values.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+
+from tasking import warehouse
+from tasks import render, review
+
+DEFAULT_AUTHOR = "tasking pipeline (machine draft)"
+KIND_LABEL = {"tactical": "Tactical assessment", "strategic": "Strategic assessment", "problem_profile": "Problem profile"}
+
+
+@dataclass
+class ProductResult:
+    """A stored draft: where its files are and how the registry knows it."""
+
+    product_id: str
+    version: int
+    version_id: str
+    kind: str
+    status: str
+    folder: Path
+    html_path: Path
+    pdf_path: Path
+    data_pack: list[Path]
+    content_sha256: str
+    key_figures: dict
+
+
+def author_name(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("TASKING_AUTHOR") or DEFAULT_AUTHOR
+
+
+def month_label(month: date) -> str:
+    return month.strftime("%B %Y")
+
+
+def period_text(first: date, last: date) -> str:
+    return month_label(first) if first == last else f"{month_label(first)} to {month_label(last)}"
+
+
+def params_text(params: dict) -> str:
+    """Parameters as `name=value` pairs, stable and readable, for the lineage appendix."""
+    parts = []
+    for name, value in params.items():
+        if isinstance(value, date):
+            value = value.strftime("%Y-%m")
+        elif isinstance(value, (list, tuple)):
+            value = ", ".join(map(str, value)) if value else "all"
+        parts.append(f"{name}={value}")
+    return "; ".join(parts)
+
+
+def scope_params(scope) -> dict:
+    """The lineage parameters of an indicator Scope."""
+    params = {"force": scope.force, "from": scope.period_from, "to": scope.period_to,
+              "crime_types": list(scope.crime_types), "area": scope.area_label}
+    return params
+
+
+@dataclass
+class Draft:
+    """Collects one product's sections, numbering tables and figures and recording where each came from."""
+
+    folder: Path
+    sections: list[dict] = field(default_factory=list)
+    lineage_rows: list[dict] = field(default_factory=list)
+    data_pack: list[Path] = field(default_factory=list)
+    _tables: int = 0
+    _figures: int = 0
+
+    def table(self, caption: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str]], *,
+              indicator: str, params: dict, note: str | None = None, empty: str = "Nothing to show for this period.",
+              flags: Sequence[bool] | None = None, data: pd.DataFrame | None = None, data_name: str | None = None,
+              css: str | None = None) -> dict:
+        """A numbered table. `columns` are (label, 'text'|'num'|'mono'); cells are already formatted text.
+
+        `data` (the indicator's frame) goes into the data pack as CSV and Parquet under `data_name`.
+        """
+        self._tables += 1
+        ref = f"Table {self._tables}"
+        self._lineage(ref, caption, indicator, params, data, data_name)
+        flags = list(flags) if flags is not None else [False] * len(rows)
+        return {"kind": "table", "ref": ref, "anchor": f"table-{self._tables}", "caption": caption, "note": note,
+                "css": css,
+                "empty": empty, "columns": [{"label": label, "align": align} for label, align in columns],
+                "rows": [{"cells": [str(c) for c in row], "flag": flag} for row, flag in zip(rows, flags)]}
+
+    def figure(self, caption: str, draw: Callable[[Path], Path], *, indicator: str, params: dict,
+               note: str | None = None) -> dict:
+        """A numbered chart drawn by `draw(path)` into charts/ (linked relatively from the HTML)."""
+        self._figures += 1
+        ref = f"Figure {self._figures}"
+        name = f"charts/figure-{self._figures}.svg"
+        draw(self.folder / name)
+        self._lineage(ref, caption, indicator, params, None, None)
+        return {"kind": "figure", "ref": ref, "anchor": f"figure-{self._figures}", "caption": caption, "src": name,
+                "note": note}
+
+    def section(self, heading: str, paragraphs: Sequence[str] = (), items: Sequence[dict] = (),
+                analyst_input: str | None = None) -> dict:
+        section = {"number": len(self.sections) + 3, "heading": heading, "anchor": f"section-{len(self.sections) + 3}",
+                   "paragraphs": [p for p in paragraphs if p], "items": list(items), "analyst_input": analyst_input}
+        self.sections.append(section)
+        return section
+
+    def save_data(self, frame: pd.DataFrame, name: str) -> None:
+        """Write a frame into the data pack as `data/<name>.csv` and `data/<name>.parquet`."""
+        target = self.folder / "data"
+        target.mkdir(parents=True, exist_ok=True)
+        frame = frame.copy()
+        for column in frame.columns:
+            if isinstance(frame[column].dtype, pd.DatetimeTZDtype) or str(frame[column].dtype).startswith("datetime"):
+                continue
+            if frame[column].dtype == object:
+                frame[column] = frame[column].map(lambda v: v.isoformat() if isinstance(v, (date, datetime)) else v)
+        csv_path, parquet_path = target / f"{name}.csv", target / f"{name}.parquet"
+        frame.to_csv(csv_path, index=False)
+        frame.to_parquet(parquet_path, index=False)
+        self.data_pack += [csv_path, parquet_path]
+
+    def _lineage(self, ref, caption, indicator, params, data, data_name) -> None:
+        if data is not None and data_name:
+            self.save_data(data, data_name)
+        self.lineage_rows.append({"ref": ref, "caption": caption, "indicator": indicator, "params": params_text(params),
+                                  "data": f"data/{data_name}.csv" if data is not None and data_name else ""})
+
+    def lineage_table(self) -> dict:
+        rows = [[r["ref"], r["caption"], r["indicator"], r["params"], r["data"]] for r in self.lineage_rows]
+        return {"kind": "table", "ref": "Table A1", "anchor": "table-a1", "css": "lineage",
+                "caption": "Indicator and parameters behind each figure and table", "note": None, "empty": "",
+                "columns": [{"label": l, "align": a} for l, a in (("Ref", "text"), ("Shows", "text"),
+                            ("Indicator", "mono"), ("Parameters", "text"), ("Data pack file", "mono"))],
+                "rows": [{"cells": row, "flag": False} for row in rows]}
+
+
+# ---------------------------------------------------------------------------------------------- sources and methods
+
+SOURCE_FILES_SQL = """
+SELECT 'street crime' AS kind, source_file, source_sha256, min(month) AS first_month, max(month) AS last_month,
+       count(*) AS rows_used
+FROM street_crime WHERE force = $force AND month BETWEEN $first AND $last GROUP BY ALL
+UNION ALL
+SELECT 'outcomes', source_file, source_sha256, min(month), max(month), count(*)
+FROM outcome WHERE force = $force AND month BETWEEN $first AND $last GROUP BY ALL
+UNION ALL
+SELECT 'stop and search', source_file, source_sha256, min(month), max(month), count(*)
+FROM stop_search WHERE force = $force AND month BETWEEN $first AND $last GROUP BY ALL
+ORDER BY kind, first_month, source_file
+"""
+
+# The latest loaded version of each reference file (deprivation, population, LSOA lookup).
+REFERENCE_FILES_SQL = """
+SELECT kind, path AS source_file, sha256 AS source_sha256, rows
+FROM ingest_log WHERE force IS NULL AND kind IS NOT NULL AND status IN ('loaded', 'replaced', 'unchanged')
+QUALIFY row_number() OVER (PARTITION BY kind ORDER BY batch_id DESC) = 1
+ORDER BY kind
+"""
+
+REJECTED_BATCHES_SQL = """
+SELECT batch_id, path, kind, strftime(month, '%Y-%m') AS month, status, error
+FROM ingest_log WHERE force = $force AND status IN ('failed', 'quarantined') AND month BETWEEN $first AND $last
+ORDER BY month, kind, batch_id
+"""
+
+HELD_MONTHS_SQL = """
+SELECT 'street crime' AS kind, min(month) AS first_month, max(month) AS last_month, count(DISTINCT month) AS months
+FROM street_crime WHERE force = $force
+UNION ALL SELECT 'outcomes', min(month), max(month), count(DISTINCT month) FROM outcome WHERE force = $force
+UNION ALL SELECT 'stop and search', min(month), max(month), count(DISTINCT month) FROM stop_search WHERE force = $force
+"""
+
+# Share of the period's street crimes published without a location (they cannot be mapped or put in an LSOA).
+NO_LOCATION_SQL = """
+SELECT count(*) AS crimes, count(*) FILTER (WHERE longitude IS NULL OR latitude IS NULL) AS no_location,
+       count(*) FILTER (WHERE lsoa_code IS NULL) AS no_lsoa
+FROM street_crime WHERE force = $force AND month BETWEEN $first AND $last
+"""
+
+
+def force_name(warehouse_file, force: str) -> str:
+    """The force's published name (e.g. 'Northumbria Police') or its slug when no rows name it."""
+    with warehouse.connect(warehouse_file, read_only=True) as con:
+        row = con.execute("SELECT any_value(falls_within) FROM street_crime WHERE force = ?", [force]).fetchone()
+    return row[0] if row and row[0] else force
+
+
+def held_months(warehouse_file, force: str) -> pd.DataFrame:
+    with warehouse.connect(warehouse_file, read_only=True) as con:
+        return con.execute(HELD_MONTHS_SQL, {"force": force}).df()
+
+
+def latest_street_month(warehouse_file, force: str) -> date:
+    held = held_months(warehouse_file, force)
+    last = held.loc[held["kind"] == "street crime", "last_month"].iloc[0]
+    if pd.isna(last):
+        raise ValueError(f"the warehouse holds no street crime for force {force!r}; run `tasking ingest` first")
+    return pd.Timestamp(last).date()
+
+
+def _table_exists(con, name: str) -> bool:
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0] > 0
+
+
+# The quality gate's latest results for the batches that loaded the files in use (same path and sha256).
+VALIDATION_SQL = """
+WITH batches AS (
+    SELECT batch_id, path FROM ingest_log
+    WHERE status IN ('loaded', 'replaced') AND path IN (SELECT unnest($files)) AND sha256 IN (SELECT unnest($shas))
+),
+latest AS (
+    SELECT batch_id, suite, max(validated_at) AS validated_at FROM validation_result
+    WHERE batch_id IN (SELECT batch_id FROM batches) GROUP BY ALL
+)
+SELECT b.path AS source_file, v.batch_id, v.run, v.suite, v.severity, v.expectation, v.column_name, v.success,
+       v.unexpected_count, v.validated_at
+FROM validation_result v JOIN latest USING (batch_id, suite, validated_at) JOIN batches b USING (batch_id)
+ORDER BY source_file, v.severity, v.expectation
+"""
+
+
+def validation_summary(warehouse_file, files: pd.DataFrame) -> pd.DataFrame | None:
+    """The quality gate's results for these files, or None when this warehouse has no validation results."""
+    with warehouse.connect(warehouse_file, read_only=True) as con:
+        if not _table_exists(con, "validation_result"):
+            return None
+        return con.execute(VALIDATION_SQL, {"files": files["source_file"].tolist(),
+                                            "shas": files["source_sha256"].tolist()}).df()
+
+
+@dataclass
+class SourcesAndMethods:
+    files: pd.DataFrame
+    reference: pd.DataFrame
+    rejected: pd.DataFrame
+    coverage: pd.DataFrame
+    validation: pd.DataFrame | None
+    no_location: dict
+
+
+def collect_sources(warehouse_file, force: str, first: date, last: date) -> SourcesAndMethods:
+    params = {"force": force, "first": first, "last": last}
+    with warehouse.connect(warehouse_file, read_only=True) as con:
+        files = con.execute(SOURCE_FILES_SQL, params).df()
+        reference = con.execute(REFERENCE_FILES_SQL).df()
+        rejected = con.execute(REJECTED_BATCHES_SQL, params).df()
+        coverage = con.execute(HELD_MONTHS_SQL, {"force": force}).df()
+        counts = con.execute(NO_LOCATION_SQL, params).df().iloc[0].to_dict()
+    validation = validation_summary(warehouse_file, files)
+    return SourcesAndMethods(files, reference, rejected, coverage, validation, counts)
+
+
+def sources_section(draft: Draft, force: str, sources: SourcesAndMethods, methods: Sequence[str],
+                    approximations: Sequence[str], first: date, last: date) -> dict:
+    """The 'information sources and methods' block: every file with its sha256, coverage, validation, methods."""
+    files = sources.files
+
+    def months(first_month, last_month) -> str:
+        first_month, last_month = pd.Timestamp(first_month), pd.Timestamp(last_month)
+        return f"{first_month:%Y-%m}" if first_month == last_month else f"{first_month:%Y-%m}..{last_month:%Y-%m}"
+
+    rows = [[r.kind, Path(r.source_file).name, months(r.first_month, r.last_month), render.number(r.rows_used),
+             r.source_sha256] for r in files.itertuples(index=False)]
+    rows += [[r.kind, Path(r.source_file).name, "reference", render.number(r.rows), r.source_sha256]
+             for r in sources.reference.itertuples(index=False)]
+    file_table = draft.table(
+        "Files used, with the sha256 of each file as loaded",
+        [("Kind", "text"), ("File", "text"), ("Months", "text"), ("Rows used", "num"), ("sha256", "mono")], rows,
+        indicator="warehouse lineage (street_crime/outcome/stop_search.source_sha256; ingest_log)",
+        params={"force": force, "from": first, "to": last},
+        empty="No files: the warehouse holds no rows for this force and period.",
+        data=pd.concat([files.assign(source="data.police.uk"), sources.reference.assign(source="reference")],
+                       ignore_index=True),
+        data_name="sources", css="sources",
+    )
+    frame = sources.validation
+    if frame is None or frame.empty:
+        validation_table = draft.table(
+            "Validation results for these files", [("File", "text"), ("Result", "text")], [],
+            indicator="tasks.validate (validation_result)", params={},
+            empty="No validation results are recorded for these files: they were loaded without the quality gate, so "
+                  "their checks are not evidenced here (see intelligence gaps).")
+    else:
+        rows = []
+        for source_file, group in frame.groupby("source_file", sort=True):
+            critical = group[group["severity"] == "critical"]
+            failed = group.loc[~group["success"].astype(bool), "expectation"].tolist()
+            rows.append([Path(source_file).name, f"{int(group['success'].sum())} of {len(group)}",
+                         f"{int(critical['success'].sum())} of {len(critical)}",
+                         ", ".join(sorted(set(failed))) or "none"])
+        validation_table = draft.table(
+            "Validation results for these files (quality gate, latest run)",
+            [("File", "text"), ("Checks passed", "num"), ("Critical passed", "num"), ("Checks not met (warnings)", "text")],
+            rows, indicator="tasks.validate (validation_result)", params={"files": len(rows)},
+            data=frame, data_name="validation")
+    held = []
+    for r in sources.coverage.itertuples(index=False):
+        if pd.notna(r.first_month):
+            held.append(f"{r.kind} {pd.Timestamp(r.first_month):%Y-%m} to {pd.Timestamp(r.last_month):%Y-%m} "
+                        f"({int(r.months)} months)")
+    paragraphs = [
+        "Sources: data.police.uk street-level crime, outcomes and stop and search files for the force as "
+        "published (Open Government Licence v3.0), and the English Indices of Deprivation 2019 with their "
+        "population denominators (MHCLG). The warehouse holds " + ("; ".join(held) if held else "no rows") + ".",
+        f"This product uses the data from {period_text(first, last)}. Each file below was loaded once; its sha256 "
+        "is that of the file as published, recorded on every row loaded from it.",
+    ]
+    return {"paragraphs": paragraphs, "files": file_table, "validation": validation_table,
+            "methods": list(methods), "approximations": list(approximations)}
+
+
+# ------------------------------------------------------------------------------------------------- intelligence gaps
+
+def completeness_gaps(warehouse_file, force: str, first: date, last: date) -> tuple[list[list[str]], str]:
+    """Missing or partial force-months in the window, from the quality checks; (rows, which check was used)."""
+    try:
+        from tasks.validate import completeness
+    except ImportError:  # the quality module is optional for products: fall back to the months absent in a range
+        completeness = None
+    rows = []
+    if completeness is not None:
+        frame = completeness(warehouse_file, force=force)
+        months = pd.to_datetime(frame["month"]).dt.date
+        for r in frame[(months >= first) & (months <= last)].itertuples(index=False):
+            rows.append([f"{r.kind} {pd.Timestamp(r.month):%Y-%m}", r.status, r.reason])
+        return rows, "tasks.validate.completeness"
+    from tasks.status import month_gaps
+
+    for (kind, gap_force), months in sorted(month_gaps(warehouse_file=warehouse_file).items()):
+        if gap_force != force:
+            continue
+        for month in months:
+            if first.strftime("%Y-%m") <= month <= last.strftime("%Y-%m"):
+                rows.append([f"{kind} {month}", "missing", "no file loaded for this month inside the loaded range"])
+    return rows, "tasks.status.month_gaps"
+
+
+def data_lag_months(latest: date, today: date | None = None) -> int:
+    today = today or datetime.now(timezone.utc).date()
+    return (today.year - latest.year) * 12 + today.month - latest.month
+
+
+# ------------------------------------------------------------------------------------------------------- publishing
+
+def publish(
+    warehouse_file,
+    *,
+    kind: str,
+    force: str,
+    scope: dict,
+    period_label: str,
+    title: str,
+    marking: str,
+    author: str,
+    requested_by: str,
+    terms_of_reference: str,
+    period_start: date,
+    period_end: date,
+    store_dir,
+    build: Callable[[Draft, review.DraftSlot], dict],
+) -> ProductResult:
+    """Reserve the next version, let `build` fill the draft and return the page context, render, register."""
+    marking = render.check_marking(marking)
+    slot = review.reserve_version(warehouse_file, kind=kind, force=force, scope=scope, period_label=period_label,
+                                  title=title, requested_by=requested_by, terms_of_reference=terms_of_reference,
+                                  store_dir=store_dir)
+    previous = review.previous_version(warehouse_file, kind, force, slot.created_at)
+    with review.writing(slot) as folder:
+        draft = Draft(folder)
+        context = build(draft, slot)
+        key_figures = context.pop("key_figures")
+        context["product"] = {
+            "product_id": slot.product_id, "version": slot.version, "version_id": slot.version_id, "title": title,
+            "kind_label": KIND_LABEL[kind], "force_name": force_name(warehouse_file, force), "marking": marking,
+            "author": author, "requested_by": requested_by, "period_label": period_text(period_start, period_end),
+            "created_label": render.when(slot.created_at), "data_period": context.pop("data_period"),
+            "previous_version_id": previous["version_id"] if previous is not None and previous["product_id"] == slot.product_id else None,
+            "handling": context.pop("handling"),
+        }
+        context["sections"] = draft.sections
+        context["numbers"] = {"recommendations": len(draft.sections) + 3, "gaps": len(draft.sections) + 4,
+                              "sources": len(draft.sections) + 5}
+        context["lineage"] = draft.lineage_table()
+        (folder / "data").mkdir(exist_ok=True)
+        (folder / "data" / "key_figures.json").write_text(json.dumps(key_figures, indent=2, sort_keys=True, default=str),
+                                                          encoding="utf-8")
+        render.write_html_and_pdf(f"{kind}.html", context, folder, "product")
+        data_pack = [slot.folder / p.relative_to(folder) for p in draft.data_pack]
+    content = review.record_version(warehouse_file, slot, marking=marking, author=author, period_start=period_start,
+                                    period_end=period_end, key_figures=key_figures)
+    return ProductResult(slot.product_id, slot.version, slot.version_id, kind, "DRAFT", slot.folder,
+                         slot.folder / "product.html", slot.folder / "product.pdf", data_pack, content, key_figures)

@@ -1,0 +1,633 @@
+"""The three intelligence products, each a plain function: tactical assessment, strategic assessment, problem
+profile. Each gathers the indicators (`tasks.indicators`) for its scope, turns them into sections, findings,
+draft recommendations and intelligence gaps, and publishes a new DRAFT version through `tasks.draft.publish`.
+
+Every sentence that states a figure is built from an indicator's output, and every table and chart is
+registered with the indicator and parameters that produced it (the lineage appendix). Recommendations are
+derived mechanically from those figures and marked DRAFT: the analyst confirms them.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tasks import charts, indicators
+from tasks.draft import (Draft, ProductResult, author_name, collect_sources, completeness_gaps, data_lag_months,
+                         latest_street_month, month_label, period_text, publish, scope_params, sources_section)
+from tasks.indicators import Scope
+from tasks.indicators.scope import add_months, parse_month
+from tasks.render import number, p_value, percent, signed
+
+ALL_CRIME = "All crime"
+TOP_N = 10
+
+
+# ----------------------------------------------------------------------------------------------------- small helpers
+
+def _int(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _pct_change(now, before) -> str:
+    if now is None or before is None or pd.isna(now) or pd.isna(before) or before == 0:
+        return "–"
+    return f"{(now - before) * 100.0 / before:+.0f}%"
+
+
+def _types_phrase(names: list[str]) -> str:
+    names = [n.lower() if n != "Anti-social behaviour" else "anti-social behaviour" for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _recommendation(area: str, text: str, basis: str) -> dict:
+    return {"area": area, "text": text, "basis": basis}
+
+
+def _recommendations_table(draft: Draft, recommendations: list[dict], params: dict) -> dict:
+    order = {"Prevention": 0, "Intelligence": 1, "Enforcement": 2, "Reassurance": 3}
+    ordered = sorted(recommendations, key=lambda r: order.get(r["area"], 9))
+    return draft.table(
+        "Draft recommendations for the group, each with the figures it rests on",
+        [("Area", "text"), ("Draft recommendation", "text"), ("Basis in the figures", "text")],
+        [[r["area"], r["text"], r["basis"]] for r in ordered],
+        indicator="tasks.products (derived from the tables cited in each basis)", params=params,
+        empty="The figures support no specific recommendation this period.")
+
+
+def _gaps_table(draft: Draft, gaps: list[list[str]], params: dict, check: str) -> dict:
+    return draft.table(
+        "Intelligence gaps and their effect on this product",
+        [("Gap", "text"), ("What is missing", "text"), ("Effect on this product", "text")], gaps,
+        indicator=f"{check}; ingest_log; street_crime coverage", params=params,
+        empty="No gaps found in the data for this period.")
+
+
+def _common_gaps(warehouse_file, force: str, first: date, last: date, sources, lsoas: pd.DataFrame | None) -> tuple[list[list[str]], str]:
+    """Gaps every product states: incomplete months, rejected batches, no-location and out-of-force rows, lag."""
+    gaps: list[list[str]] = []
+    incomplete, check = completeness_gaps(warehouse_file, force, first, last)
+    for what, status, detail in incomplete:
+        gaps.append([f"Incomplete data: {what}", f"{status}: {detail}",
+                     "Counts for that month are understated or absent; comparisons that include it are unreliable."])
+    for r in sources.rejected.itertuples(index=False):
+        gaps.append([f"Batch {r.status}: {r.kind} {r.month}", f"{Path(str(r.path)).name}: {r.error}",
+                     "Rows of this file are not in the warehouse and not in any figure here."])
+    if sources.validation is None or sources.validation.empty:
+        gaps.append(["Quality checks not evidenced", "No quality-gate results are recorded for the files used",
+                     "Completeness and validity of the rows rest on the publisher; read the figures with that caution."])
+    counts = sources.no_location
+    if counts["crimes"]:
+        share = counts["no_location"] / counts["crimes"]
+        gaps.append(["Crimes with no location", f"{number(counts['no_location'])} of {number(counts['crimes'])} street "
+                     f"crimes ({percent(share)}) were published without coordinates",
+                     "They count in force totals but cannot be mapped or placed in an LSOA, hotspot or repeat location."])
+    if lsoas is not None and not lsoas.empty:
+        outside = lsoas.loc[~lsoas["in_area_population"].astype(bool), "crimes"].sum()
+        total = lsoas["crimes"].sum()
+        if total:
+            gaps.append(["Crimes snapped outside the force area",
+                         f"{number(outside)} of {number(total)} located crimes ({percent(outside / total)}) fall in LSOAs "
+                         "outside the force's own local authorities",
+                         "Published locations are snapped to map points that can cross boundaries; these crimes are "
+                         "counted but have no residents in the rate base."])
+    held = sources.coverage.set_index("kind")
+    for kind, effect in (("outcomes", "Outcome figures cannot be given."),
+                         ("stop and search", "Stop and search cannot be described.")):
+        if pd.isna(held.loc[kind, "first_month"]):
+            gaps.append([f"No {kind} data", f"The warehouse holds no {kind} files for this force", effect])
+    lag = data_lag_months(last)
+    gaps.append(["Publication lag", f"The latest month used is {month_label(last)}, {lag} months before this product "
+                 "was drafted; data.police.uk publishes each month about two months after it ends",
+                 "Anything that happened since is not in these figures: add current force and partner information."])
+    gaps.append(["Police-recorded crime only", "The data are crimes and ASB as recorded and published by the police; "
+                 "unreported crime, victim and offender details, times of day and modus operandi are not published",
+                 "Victim and offender analysis and time-of-day patterns need force systems (RMS, command and control)."])
+    return gaps, check
+
+
+def _approximations(extra: list[str] | None = None) -> list[str]:
+    notes = indicators.method_notes()
+    return notes + (extra or [])
+
+
+def _tor_rows(rows: list[tuple[str, str]]) -> list[dict]:
+    return [{"label": label, "value": value} for label, value in rows]
+
+
+def _first(frame: pd.DataFrame, column: str):
+    return frame[column].iloc[0] if not frame.empty else None
+
+
+def _kde_surface(kde: pd.DataFrame):
+    """The KDE cells as a full lattice (x centres, y centres, density[y, x]) for contouring; None when empty."""
+    if kde.empty:
+        return None
+    xs = np.sort(kde["cell_x"].unique())
+    ys = np.sort(kde["cell_y"].unique())
+    size = float(kde["cell_size_m"].iloc[0])
+    full_x = np.arange(xs.min(), xs.max() + size / 2, size)
+    full_y = np.arange(ys.min(), ys.max() + size / 2, size)
+    grid = np.zeros((len(full_y), len(full_x)))
+    col = np.rint((kde["cell_x"].to_numpy() - full_x[0]) / size).astype(int)
+    row = np.rint((kde["cell_y"].to_numpy() - full_y[0]) / size).astype(int)
+    grid[row, col] = kde["density_per_km2"].to_numpy()
+    return full_x, full_y, grid
+
+
+def place_name(location) -> str:
+    """A published location as a reader should see it: 'On or near ' with no street becomes explicit."""
+    text = str(location).strip() if isinstance(location, str) else ""
+    return text if text and text != "On or near" else "an unnamed published point"
+
+
+def _hotspot_peaks(hot: pd.DataFrame, locations: pd.DataFrame, limit: int, separation_cells: int = 2) -> pd.DataFrame:
+    """The busiest Gi* 99% hot spot cells that are local peaks, each named after its busiest named location.
+
+    In a dense centre most cells are hot at 99% and contiguous, so neither "all hot cells" nor "contiguous hot
+    areas" gives separate places to send patrols to. A cell is kept only if no busier kept cell lies within
+    `separation_cells` cells (500 m with 250 m cells). Columns: spot, cell_x, cell_y, crimes, gi_z, longitude,
+    latitude, around, lsoa_code.
+    """
+    from pyproj import Transformer
+
+    columns = ["spot", "cell_x", "cell_y", "crimes", "gi_z", "longitude", "latitude", "around", "lsoa_code"]
+    candidates = hot[hot["gi_class"] == "hot spot 99%"].sort_values(["crimes", "gi_z"], ascending=False)
+    if candidates.empty:
+        return pd.DataFrame(columns=columns)
+    size = float(hot["cell_size_m"].iloc[0])
+    kept = []
+    for cell in candidates.itertuples(index=False):
+        if all(max(abs(cell.cell_x - k.cell_x), abs(cell.cell_y - k.cell_y)) > separation_cells * size for k in kept):
+            kept.append(cell)
+            if len(kept) == limit:
+                break
+    peaks = pd.DataFrame(kept)[["cell_x", "cell_y", "crimes", "gi_z", "longitude", "latitude"]]
+    peaks["around"], peaks["lsoa_code"] = place_name(None), "–"
+    if not locations.empty:
+        x, y = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True).transform(
+            locations["longitude"].to_numpy(float), locations["latitude"].to_numpy(float))
+        placed = locations.assign(cell_x=(np.floor(x / size) + 0.5) * size, cell_y=(np.floor(y / size) + 0.5) * size,
+                                  named=[place_name(v) != place_name(None) for v in locations["location"]])
+        best = (placed.sort_values(["named", "crimes"], ascending=False).drop_duplicates(["cell_x", "cell_y"])
+                .set_index(["cell_x", "cell_y"]))
+        keys = list(zip(peaks["cell_x"], peaks["cell_y"]))
+        peaks["around"] = [place_name(best.at[k, "location"]) if k in best.index else place_name(None) for k in keys]
+        peaks["lsoa_code"] = [best.at[k, "lsoa_code"] if k in best.index else "–" for k in keys]
+    peaks.insert(0, "spot", range(1, len(peaks) + 1))
+    return peaks[columns]
+
+
+def _month_axis(frame: pd.DataFrame) -> list[date]:
+    return [parse_month(m) for m in frame["month"]]
+
+
+def _outcomes_section(draft: Draft, warehouse_file, scope: Scope, focus_types: list[str], key_findings: list[str],
+                      recommendations: list[dict]) -> None:
+    """Latest known outcome of the period's crimes, for all crime and the types in focus."""
+    shares = indicators.outcome_shares(warehouse_file, scope)
+    params = scope_params(scope)
+    label = period_text(scope.period_from, scope.period_to)
+    if shares.empty:
+        draft.section("Outcomes", [f"No crimes with a Crime ID in {label}, so no outcomes to report."])
+        return
+    wanted = [ALL_CRIME] + [t for t in focus_types if t in set(shares["crime_type"])]
+    groups = shares[shares["crime_type"] == ALL_CRIME].sort_values("crimes", ascending=False)["outcome_group"].tolist()
+    pivot = shares.pivot_table(index="outcome_group", columns="crime_type", values="share", aggfunc="sum")
+    totals = shares.groupby("crime_type")["crimes"].sum()
+    rows = [[group] + [percent(pivot.at[group, t]) if t in pivot.columns and pd.notna(pivot.at[group, t]) else "–"
+                       for t in wanted] for group in groups]
+    rows.append(["Crimes with a Crime ID"] + [number(totals.get(t)) for t in wanted])
+    table = draft.table(
+        f"Latest known outcome of crimes recorded in {label}, share by outcome group",
+        [("Outcome group", "text")] + [(t, "num") for t in wanted], rows,
+        indicator="tasks.indicators.outcome_shares", params=params, data=shares, data_name="outcome_shares",
+        note="From the outcomes files where held, otherwise the street file's last outcome category. Recent crimes "
+             "are mostly still under investigation: shares change as later files are published.")
+    whole = shares[shares["crime_type"] == ALL_CRIME].set_index("outcome_group")
+    charged = whole["share"].get("charged or summonsed", 0.0)
+    no_suspect = whole["share"].get("no suspect identified", 0.0)
+    paragraph = (f"Of {number(totals.get(ALL_CRIME))} crimes with a Crime ID recorded in {label}, "
+                 f"{percent(charged)} have so far led to a charge or summons and {percent(no_suspect)} were closed "
+                 "with no suspect identified.")
+    key_findings.append(paragraph)
+    if no_suspect >= 0.4:
+        recommendations.append(_recommendation(
+            "Intelligence", "Review the intelligence available to investigations closed with no suspect identified "
+                            "for the types in focus (forensic, CCTV, informant and partner sources).",
+            f"{percent(no_suspect)} of crimes in {label} closed with no suspect identified (Table {draft._tables})."))
+    draft.section("Outcomes", [paragraph], [table])
+
+
+def _stop_search_section(draft: Draft, warehouse_file, scope: Scope, key_findings: list[str],
+                         recommendations: list[dict]) -> None:
+    search = indicators.stop_search(warehouse_file, scope)
+    label = period_text(scope.period_from, scope.period_to)
+    params = scope_params(scope)
+    everything = search[search["dimension"] == "all"]
+    if everything.empty or not int(everything["searches"].iloc[0]):
+        draft.section("Stop and search", [f"The warehouse holds no stop and search records for {label}."])
+        return
+    a = everything.iloc[0]
+    paragraph = (f"{number(a['searches'])} stop and searches in {label}: {percent(a['arrest_rate'])} led to arrest, "
+                 f"{percent(a['any_action_rate'])} to any further action, and {percent(a['linked_to_object_rate'])} had "
+                 "an outcome linked to the object of the search.")
+    key_findings.append(paragraph)
+    items = []
+    for dimension, caption in (("object_of_search", "object of search"), ("officer_defined_ethnicity",
+                                                                        "officer-defined ethnicity")):
+        part = search[search["dimension"] == dimension].sort_values("searches", ascending=False)
+        items.append(draft.table(
+            f"Stop and search by {caption}, {label}",
+            [(caption.capitalize(), "text"), ("Searches", "num"), ("Share", "num"), ("Arrest rate", "num"),
+             ("Any action", "num"), ("Linked to object", "num")],
+            [[r.value, number(r.searches), percent(r.share), percent(r.arrest_rate), percent(r.any_action_rate),
+              percent(r.linked_to_object_rate)] for r in part.itertuples(index=False)],
+            indicator="tasks.indicators.stop_search", params={**params, "dimension": dimension},
+            data=search if dimension == "object_of_search" else None, data_name="stop_search"))
+    draft.section("Stop and search", [
+        paragraph,
+        "Searches are counted where the published record falls; ethnicity is as recorded by the officer. Rates are "
+        "descriptive: comparing groups fairly needs the population available to be searched, which published data "
+        "do not give.",
+    ], items)
+    recommendations.append(_recommendation(
+        "Reassurance", "Share the stop and search figures with the community scrutiny panel, with the find and arrest "
+                       "rates by object of search.",
+        f"{number(a['searches'])} searches, arrest rate {percent(a['arrest_rate'])}, linked-to-object rate "
+        f"{percent(a['linked_to_object_rate'])} ({label})."))
+
+
+
+# ---------------------------------------------------------------------------------------------- tactical assessment
+
+def build_tactical_assessment(
+    warehouse_file,
+    force: str,
+    period_end: str | date | None = None,
+    marking: str = "OFFICIAL",
+    store_dir=None,
+    author: str | None = None,
+    requested_by: str = "Chair, Tactical Tasking and Coordination Group",
+) -> ProductResult:
+    """The fortnightly tactical assessment for the TT&CG: the latest complete month against its baseline.
+
+    period_end: the month assessed ('YYYY-MM'); default the latest month of street crime held for the force.
+    """
+    latest = parse_month(period_end) if period_end else latest_street_month(warehouse_file, force)
+    trend_from = add_months(latest, -12)
+    scope = Scope(force, latest, latest)
+    title = f"Tactical assessment: {month_label(latest)}"
+    author = author_name(author)
+
+    def build(draft: Draft, slot) -> dict:
+        return _tactical_content(draft, warehouse_file, force, latest, trend_from, scope, slot)
+
+    return publish(
+        warehouse_file, kind="tactical", force=force, scope={"period_end": latest.strftime("%Y-%m")},
+        period_label=latest.strftime("%Y-%m"), title=title, marking=marking, author=author, requested_by=requested_by,
+        terms_of_reference="Fortnightly tactical assessment for the TT&CG", period_start=trend_from, period_end=latest,
+        store_dir=store_dir, build=build,
+    )
+
+
+def _previous_tactical(warehouse_file, force: str, created_at) -> dict | None:
+    from tasks.review import previous_version
+    import json
+
+    found = previous_version(warehouse_file, "tactical", force, created_at)
+    if found is None or not found.get("key_figures_json"):
+        return None
+    figures = json.loads(found["key_figures_json"])
+    figures["version_id"] = found["version_id"]
+    figures["status"] = found["status"]
+    return figures
+
+
+def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, trend_from: date, scope: Scope, slot) -> dict:
+    previous_month = add_months(latest, -1)
+    params = scope_params(scope)
+    change = indicators.period_change(warehouse_file, scope)
+    exceed = indicators.exceedance(warehouse_file, scope, latest_months=1)
+    trend = indicators.monthly_volumes(warehouse_file, scope.shifted(trend_from, latest))
+    lsoas = indicators.lsoa_counts(warehouse_file, scope)
+    lsoas_before = indicators.lsoa_counts(warehouse_file, scope.shifted(previous_month, previous_month))
+    locations = indicators.repeat_locations(warehouse_file, scope, min_months=1)
+    concentration = indicators.concentration(warehouse_file, scope)
+    repeat_scope = scope.shifted(add_months(latest, -2), latest)
+    repeats = indicators.repeat_locations(warehouse_file, repeat_scope, min_months=3)
+    sources = collect_sources(warehouse_file, force, trend_from, latest)
+
+    total = change.set_index("crime_type").loc[ALL_CRIME]
+    exceed_types = exceed[exceed["crime_type"] != ALL_CRIME]
+    exceptional = exceed_types[exceed_types["flag"] == "exceptional"].sort_values("p_value")
+    elevated = exceed_types[exceed_types["flag"] == "elevated"].sort_values("p_value")
+    baseline_usable = exceed["flag"].ne("insufficient baseline").any()
+    key_findings: list[str] = []
+    recommendations: list[dict] = []
+
+    # --- current picture
+    lines = [
+        f"{number(total['crimes'])} crimes and ASB incidents were recorded in {month_label(latest)}"
+        + (f", {signed(total['change_vs_previous'])} ({_pct_change(total['crimes'], total['previous_crimes'])}) "
+           f"on {month_label(previous_month)}" if pd.notna(total["previous_crimes"]) else "")
+        + (f" and {signed(total['change_vs_year_earlier'])} on {month_label(add_months(latest, -12))}"
+           f" (Poisson p = {p_value(total['p_rise_vs_year_earlier'])} for a rise)" if pd.notna(total["year_earlier_crimes"]) else "")
+        + "."
+    ]
+    key_findings += lines
+    by_type = change[change["crime_type"] != ALL_CRIME].sort_values("crimes", ascending=False)
+    change_table = draft.table(
+        f"Crimes by type, {month_label(latest)}, against the previous month and a year earlier",
+        [("Crime type", "text"), (month_label(latest), "num"), (month_label(previous_month), "num"), ("Change", "num"),
+         ("A year earlier", "num"), ("Change", "num"), ("p (rise)", "num")],
+        [[r.crime_type, number(r.crimes), number(r.previous_crimes), signed(r.change_vs_previous),
+          number(r.year_earlier_crimes), signed(r.change_vs_year_earlier), p_value(r.p_rise_vs_year_earlier)]
+         for r in pd.concat([by_type, change[change["crime_type"] == ALL_CRIME]]).itertuples(index=False)],
+        indicator="tasks.indicators.period_change", params=params, data=change, data_name="period_change",
+        note="p (rise): Poisson probability of a count at least this high if the year-earlier count were the "
+             "expectation; blank where the year-earlier month is not held.")
+    top_types = by_type["crime_type"].head(4).tolist()
+    held = sorted(trend.loc[trend["crimes"].notna(), "month"].unique())
+    requested_months = trend["month"].nunique()
+    # Chart from the first month held: a year of empty axis before three months of data says nothing.
+    shown = trend[trend["month"] >= held[0]] if held else trend
+    months_axis = sorted(set(_month_axis(shown)))
+    series = {ALL_CRIME: shown.groupby("month", sort=True)["crimes"].sum(min_count=1).astype("Float64").to_numpy(dtype=float, na_value=np.nan)}
+    for crime_type in top_types:
+        series[crime_type] = shown[shown["crime_type"] == crime_type].sort_values("month")["crimes"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    trend_figure = draft.figure(
+        f"Monthly crimes, {period_text(months_axis[0], latest)}: all crime and the four largest types",
+        lambda path: charts.monthly_trend(path, months_axis, series, title="Crimes recorded per month",
+                                          shade_from=latest, shade_label=month_label(latest)),
+        indicator="tasks.indicators.monthly_volumes", params=scope_params(scope.shifted(trend_from, latest)),
+        note="Gaps in a line are months the warehouse does not hold.")
+    draft.save_data(trend, "monthly_volumes")
+    data_period = period_text(parse_month(held[0]), latest) if held else month_label(latest)
+    if len(held) < requested_months:
+        data_period += f" ({len(held)} of the {requested_months} months requested are held)"
+    draft.section("Current picture", [
+        lines[0],
+        f"The largest volumes were {_types_phrase(top_types)}.",
+    ], [trend_figure, change_table])
+
+    # --- emerging and exceptional issues
+    paragraphs = []
+    drill_items = []
+    if not baseline_usable:
+        months_held = int(exceed["baseline_months_held"].iloc[0])
+        paragraphs.append(
+            f"The warehouse holds {months_held} of the 12 months before {month_label(latest)} for this force, so no "
+            "crime type can be tested against a 12-month baseline. The changes in Table 1 are descriptive only and "
+            "are not evidence of a rise or fall.")
+        key_findings.append(f"Exceedance could not be tested: only {months_held} of 12 baseline months are held.")
+        recommendations.append(_recommendation(
+            "Intelligence", "Load the 12 months before the assessment month so emerging issues can be tested.",
+            f"{months_held} of 12 baseline months held ({exceed['baseline_from'].iloc[0]} to {exceed['baseline_to'].iloc[0]})."))
+    else:
+        if exceptional.empty:
+            paragraphs.append(f"No crime type was exceptionally high in {month_label(latest)} (Poisson p < 0.01 against "
+                              "the monthly mean of the previous 12 months).")
+            key_findings.append(f"No crime type was exceptionally high in {month_label(latest)}.")
+        for r in exceptional.itertuples(index=False):
+            sentence = (f"{r.crime_type}: {number(r.observed)} recorded against an expected {number(r.expected, 1)} "
+                        f"(12-month mean, p = {p_value(r.p_value)}): exceptional.")
+            paragraphs.append(sentence)
+            key_findings.append(sentence)
+        for r in elevated.itertuples(index=False):
+            paragraphs.append(f"{r.crime_type}: {number(r.observed)} against an expected {number(r.expected, 1)} "
+                              f"(p = {p_value(r.p_value)}): elevated, below the exceptional threshold; monitor.")
+            recommendations.append(_recommendation(
+                "Intelligence", f"Keep {r.crime_type.lower()} under review at the next meeting; not yet exceptional.",
+                f"{number(r.observed)} against {number(r.expected, 1)} expected, p = {p_value(r.p_value)} (Table 2)."))
+        shown = exceed_types.sort_values("p_value").head(14)
+        exceed_figure = draft.figure(
+            f"Crimes in {month_label(latest)} against the expectation from the previous 12 months",
+            lambda path: charts.observed_vs_expected(
+                path, shown["crime_type"].tolist(), shown["observed"].astype(float).tolist(),
+                shown["expected"].astype(float).tolist(), (shown["flag"] == "exceptional").tolist(),
+                title="Recorded and expected crimes by type"),
+            indicator="tasks.indicators.exceedance", params={**params, "latest_months": 1, "baseline_months": 12})
+        drill_items.append(exceed_figure)
+    exceed_table = draft.table(
+        f"Exceedance test, {month_label(latest)} against the monthly mean of the previous 12 months",
+        [("Crime type", "text"), ("Recorded", "num"), ("Expected", "num"), ("Baseline months", "num"), ("p", "num"),
+         ("Assessment", "text")],
+        [[r.crime_type, number(r.observed), number(r.expected, 1), number(r.baseline_months_held), p_value(r.p_value), r.flag]
+         for r in exceed.sort_values(["p_value", "crime_type"], na_position="last").itertuples(index=False)],
+        flags=(exceed.sort_values(["p_value", "crime_type"], na_position="last")["flag"] == "exceptional").tolist(),
+        indicator="tasks.indicators.exceedance", params={**params, "latest_months": 1, "baseline_months": 12},
+        data=exceed, data_name="exceedance",
+        note="Exceptional: p < 0.01; elevated: p < 0.05 (Poisson, expected = baseline monthly mean).")
+    drill_items.append(exceed_table)
+    for r in pd.concat([exceptional, elevated]).head(3).itertuples(index=False):
+        focus = Scope(force, latest, latest, crime_types=(r.crime_type,))
+        where = indicators.lsoa_counts(warehouse_file, focus)
+        spots = indicators.repeat_locations(warehouse_file, focus, min_months=1).sort_values("crimes", ascending=False)
+        where = where[where["crimes"] > 0].head(5)
+        top_lsoa = where.iloc[0] if not where.empty else None
+        drill_items.append(draft.table(
+            f"{r.crime_type}, {month_label(latest)}: where it was recorded (top LSOAs)",
+            [("LSOA", "text"), ("Name", "text"), ("Crimes", "num"), ("Share of type", "num"), ("IMD decile", "num")],
+            [[w.lsoa_code, w.lsoa_name, number(w.crimes), percent(w.crimes / r.observed) if r.observed else "–",
+              number(w.imd_decile)] for w in where.itertuples(index=False)],
+            indicator="tasks.indicators.lsoa_counts", params=scope_params(focus),
+            data=where, data_name=f"lsoa_counts_{r.crime_type.lower().replace(' ', '_')}"))
+        top_spots = spots.head(3)
+        spot_text = "; ".join(f"{place_name(s.location)} ({number(s.crimes)})" for s in top_spots.itertuples(index=False))
+        lsoa_text = (f"{top_lsoa['lsoa_name']} ({top_lsoa['lsoa_code']}, {number(top_lsoa['crimes'])} of "
+                     f"{number(r.observed)})") if top_lsoa is not None else "no single LSOA"
+        basis = (f"{r.crime_type}: {number(r.observed)} against {number(r.expected, 1)} expected, "
+                 f"p = {p_value(r.p_value)} ({r.flag}); most in {lsoa_text}.")
+        if r.flag == "exceptional":
+            recommendations += [
+                _recommendation("Enforcement", f"Direct patrols and proactive enforcement for {r.crime_type.lower()} to "
+                                f"{lsoa_text}" + (f", especially {spot_text}." if spot_text else "."), basis),
+                _recommendation("Prevention", f"Agree target-hardening and design-out measures with partners for "
+                                f"{r.crime_type.lower()} in {lsoa_text}.", basis),
+                _recommendation("Intelligence", f"Task intelligence collection on suspects, linked series and "
+                                f"near-repeat patterns for {r.crime_type.lower()} in {lsoa_text}.", basis),
+                _recommendation("Reassurance", f"Brief neighbourhood teams and local partners on {r.crime_type.lower()} "
+                                f"in {lsoa_text}; give crime-prevention advice to residents and businesses.", basis),
+            ]
+    draft.section("Emerging and exceptional issues", paragraphs, drill_items)
+
+    # --- hotspots and change
+    located = locations.sort_values("crimes", ascending=False)
+    kde = indicators.kde_grid(warehouse_file, scope)
+    hot = indicators.hotspots(warehouse_file, scope)
+    hot_change = indicators.hotspot_change(warehouse_file, scope)
+    spots = _hotspot_peaks(hot, located, TOP_N)
+    status_of = {(r.cell_x, r.cell_y): r.status for r in hot_change.itertuples(index=False)}
+    spots["status"] = [status_of.get(k, "–") for k in zip(spots["cell_x"], spots["cell_y"])]
+    cell_size = int(hot["cell_size_m"].iloc[0]) if not hot.empty else 0
+    map_figure = draft.figure(
+        f"Located crimes in {month_label(latest)}, kernel density and the hot spots of Table {draft._tables + 1}",
+        lambda path: charts.hotspot_map(path, np.repeat(located["longitude"], located["crimes"]),
+                                        np.repeat(located["latitude"], located["crimes"]),
+                                        list(zip(spots["longitude"], spots["latitude"], spots["around"])),
+                                        title=f"Located crimes and hot spots, {month_label(latest)}",
+                                        density=_kde_surface(kde)),
+        indicator="tasks.indicators.kde_grid; tasks.indicators.hotspots",
+        params={**params, "kde_cell_m": _first(kde, "cell_size_m"), "bandwidth_m": _first(kde, "bandwidth_m"),
+                "gi_cell_m": cell_size},
+        note="Grey dots: published (snapped) crime locations. Shading: quartic kernel density. Numbered circles: the "
+             "hot spots of the table. British National Grid, drawn from the data's own coordinates; no base map.")
+    draft.save_data(kde, "kde_grid")
+    hotspot_table = draft.table(
+        f"Hot spots, {month_label(latest)}: the busiest {cell_size} m cells that are Getis-Ord Gi* hot spots at 99%, "
+        f"at least {2 * cell_size} m apart",
+        [("#", "num"), ("Around (busiest named location in the cell)", "text"), ("LSOA", "text"), ("Crimes", "num"),
+         ("Gi* z", "num"), ("Against previous month", "text")],
+        [[p.spot, p.around, p.lsoa_code, number(p.crimes), number(p.gi_z, 1), p.status]
+         for p in spots.itertuples(index=False)],
+        indicator="tasks.indicators.hotspots; tasks.indicators.hotspot_change; local peaks (tasks.products)",
+        params={**params, "cell_size_m": cell_size, "min_separation_m": 2 * cell_size, "previous": previous_month},
+        data=hot[(hot["crimes"] > 0) | (hot["gi_class"] != "not significant")], data_name="hotspots",
+        note="Against previous month: new = not a hot spot (95%) in the previous month; persistent = hot in both. "
+             "The Gi* classes are not corrected for multiple testing: read them as where to look.",
+        empty="No cell is a hot spot at the 99% level this month.")
+    draft.save_data(hot_change, "hotspot_change")
+    draft.save_data(located, "location_counts")
+    before = lsoas_before.set_index("lsoa_code")["crimes"]
+    top_lsoas = lsoas[lsoas["crimes"] > 0].head(TOP_N).copy()
+    top_lsoas["previous"] = top_lsoas["lsoa_code"].map(before).fillna(0).astype(int)
+    top_lsoas["change"] = top_lsoas["crimes"] - top_lsoas["previous"]
+    lsoa_table = draft.table(
+        f"LSOAs with most crime in {month_label(latest)} and their change on {month_label(previous_month)}",
+        [("LSOA", "text"), ("Name", "text"), ("Crimes", "num"), ("Previous month", "num"), ("Change", "num"),
+         ("Rate per 1,000", "num"), ("IMD decile", "num")],
+        [[r.lsoa_code, r.lsoa_name, number(r.crimes), number(r.previous), signed(r.change), number(r.rate_per_1000, 1),
+          number(r.imd_decile)] for r in top_lsoas.itertuples(index=False)],
+        indicator="tasks.indicators.lsoa_counts", params={**params, "compared_with": previous_month},
+        data=lsoas, data_name="lsoa_counts")
+    conc = concentration.set_index("unit")
+    hot_paragraphs = []
+    counts = hot_change["status"].value_counts() if not hot_change.empty else pd.Series(dtype=int)
+    hot_paragraphs.append(
+        f"{number(int((hot['gi_class'] == 'hot spot 99%').sum()))} of {number(len(hot))} {cell_size} m cells are hot "
+        f"spots at the 99% level this month. Against {month_label(previous_month)} (95% level): "
+        f"{number(counts.get('new', 0))} new, {number(counts.get('persistent', 0))} persistent and "
+        f"{number(counts.get('cooling', 0))} cooling hot spot cells.")
+    if "lsoa" in conc.index and pd.notna(conc.loc["lsoa", "top_10pct_share"]):
+        c = conc.loc["lsoa"]
+        hot_paragraphs.append(f"Crime is concentrated: the busiest {number(c['top_10pct_units'])} of {number(c['units'])} "
+                              f"LSOAs (10%) held {percent(c['top_10pct_share'])} of located crimes "
+                              f"(Gini {number(c['gini'], 2)}).")
+        key_findings.append(hot_paragraphs[-1])
+    if not top_lsoas.empty:
+        riser = top_lsoas.sort_values("change", ascending=False).iloc[0]
+        hot_paragraphs.append(f"The busiest LSOA was {top_lsoas.iloc[0]['lsoa_name']} ({number(top_lsoas.iloc[0]['crimes'])} "
+                              f"crimes); the largest rise among the ten was {riser['lsoa_name']} ({signed(riser['change'])} "
+                              f"on {month_label(previous_month)}).")
+    new_spots = spots[spots["status"] == "new"]
+    if not new_spots.empty:
+        first_new = new_spots.iloc[0]
+        recommendations.append(_recommendation(
+            "Enforcement", f"Include the new hot spot around {first_new['around']} ({first_new['lsoa_code']}) in "
+                           "patrol plans for the coming fortnight.",
+            f"Hot spot {first_new['spot']}: {number(first_new['crimes'])} crimes in the cell, Gi* z = "
+            f"{number(first_new['gi_z'], 1)}; not a hot spot in {month_label(previous_month)} (Table {draft._tables - 1})."))
+    draft.section("Hotspots and their change", hot_paragraphs, [map_figure, hotspot_table, lsoa_table])
+
+    # --- repeat locations
+    repeat_top = repeats.sort_values(["crimes"], ascending=False).head(TOP_N)
+    named_repeats = repeats[[place_name(v) != place_name(None) for v in repeats["location"]]]
+    repeat_table = draft.table(
+        f"Locations with crime in each of the three months {period_text(repeat_scope.period_from, latest)}",
+        [("Location", "text"), ("LSOA", "text"), ("Crimes (3 months)", "num"), ("Months", "num")],
+        [[place_name(r.location), r.lsoa_code, number(r.crimes), number(r.months_with_crime)] for r in repeat_top.itertuples(index=False)],
+        indicator="tasks.indicators.repeat_locations", params={**scope_params(repeat_scope), "min_months": 3},
+        data=repeats, data_name="repeat_locations")
+    repeat_paragraphs = [f"{number(len(repeats))} published locations had crime in each of the three months to "
+                         f"{month_label(latest)}; the ten with most crime are listed."]
+    if not named_repeats.empty:
+        first = named_repeats.sort_values("crimes", ascending=False).iloc[0]
+        recommendations.append(_recommendation(
+            "Prevention", f"Start problem-solving (SARA) with the owner or manager at {place_name(first['location'])} "
+                          f"({first['lsoa_code']}), the busiest named repeat location.",
+            f"{number(first['crimes'])} crimes over three months, every month (Table {draft._tables})."))
+    draft.section("Repeat locations", repeat_paragraphs, [repeat_table])
+
+    _outcomes_section(draft, warehouse_file, scope, exceptional["crime_type"].tolist() + elevated["crime_type"].tolist(),
+                      key_findings, recommendations)
+    _stop_search_section(draft, warehouse_file, scope, key_findings, recommendations)
+
+    # --- what changed since the previous tactical assessment
+    previous = _previous_tactical(warehouse_file, force, slot.created_at)
+    key_figures = {
+        "period_end": latest.strftime("%Y-%m"),
+        "total": _int(total["crimes"]),
+        "by_type": {r.crime_type: _int(r.crimes) for r in by_type.itertuples(index=False)},
+        "exceptional": exceptional["crime_type"].tolist(),
+        "elevated": elevated["crime_type"].tolist(),
+        "top_lsoas": top_lsoas["lsoa_code"].head(5).tolist(),
+    }
+    changed_items, changed_paragraphs = [], []
+    if previous is None:
+        changed_paragraphs.append("No earlier tactical assessment for this force is stored, so there is nothing to "
+                                  "compare with: this is the first.")
+    else:
+        changed_paragraphs.append(
+            f"Compared with {previous['version_id']} ({previous['status']}), which assessed {previous['period_end']}.")
+        new_exc = sorted(set(key_figures["exceptional"]) - set(previous.get("exceptional", [])))
+        gone_exc = sorted(set(previous.get("exceptional", [])) - set(key_figures["exceptional"]))
+        changed_paragraphs.append("Newly exceptional: " + (", ".join(new_exc) if new_exc else "none") +
+                                  ". No longer exceptional: " + (", ".join(gone_exc) if gone_exc else "none") + ".")
+        new_lsoas = [c for c in key_figures["top_lsoas"] if c not in previous.get("top_lsoas", [])]
+        changed_paragraphs.append("LSOAs new to the five busiest: " + (", ".join(new_lsoas) if new_lsoas else "none") + ".")
+        rows = []
+        for crime_type in sorted(set(key_figures["by_type"]) | set(previous.get("by_type", {}))):
+            now, then = key_figures["by_type"].get(crime_type), previous.get("by_type", {}).get(crime_type)
+            rows.append([crime_type, number(then), number(now),
+                         signed(now - then) if now is not None and then is not None else "–"])
+        rows.append([ALL_CRIME, number(previous.get("total")), number(key_figures["total"]),
+                     signed(key_figures["total"] - previous["total"]) if previous.get("total") is not None and key_figures["total"] is not None else "–"])
+        changed_items.append(draft.table(
+            f"Crimes by type: this assessment ({key_figures['period_end']}) against {previous['version_id']} "
+            f"({previous['period_end']})",
+            [("Crime type", "text"), ("Previous assessment", "num"), ("This assessment", "num"), ("Change", "num")], rows,
+            indicator="product_version.key_figures_json (previous) and tasks.indicators.period_change (this)",
+            params={"previous_version": previous["version_id"], "this_period": latest}))
+    draft.section("What changed since the previous tactical assessment", changed_paragraphs, changed_items)
+
+    # --- gaps, sources
+    gaps, check = _common_gaps(warehouse_file, force, trend_from, latest, sources, lsoas)
+    if not baseline_usable:
+        gaps.insert(0, ["Baseline months not held",
+                        f"{int(exceed['baseline_months_held'].iloc[0])} of the 12 months {exceed['baseline_from'].iloc[0]} "
+                        f"to {exceed['baseline_to'].iloc[0]} are in the warehouse",
+                        "Emerging and exceptional issues cannot be tested; month-on-month changes are descriptive only."])
+    if not recommendations:
+        recommendations.append(_recommendation(
+            "Intelligence", "No crime type exceeds its expected level: maintain current deployments and review at "
+                            "the next meeting.", f"All {len(exceed_types)} crime types within the expected range (Table 2)."))
+    tor = _tor_rows([
+        ("Requested by", "Chair, Tactical Tasking and Coordination Group"),
+        ("Purpose", "Identify short-term issues for the TT&CG to consider: emerging and exceptional crime, hotspots, "
+                    "repeat locations, and options for prevention, intelligence, enforcement and reassurance."),
+        ("Area", f"The whole force area ({force})"),
+        ("Period assessed", f"{month_label(latest)} (the latest month held), against the previous 12 months"),
+        ("Questions", "What is higher than expected? Where is it concentrated? What has changed since the last "
+                      "assessment? What should the group consider doing?"),
+        ("Out of scope", "Named individuals (subject profiles), force-internal data not yet loaded, partner data."),
+    ])
+    return {
+        "tor": tor,
+        "key_findings": key_findings,
+        "recommendations": _recommendations_table(draft, recommendations, params),
+        "gaps": _gaps_table(draft, gaps, {"force": force, "from": trend_from, "to": latest}, check),
+        "sources": sources_section(draft, force, sources, [
+            "Exceedance: the latest month's count per crime type tested against a Poisson distribution whose mean is "
+            "the monthly average of the previous 12 months (exceptional p < 0.01, elevated p < 0.05).",
+            "Hotspots: counts per published location and per LSOA for the month; concentration as the share of "
+            "located crime in the busiest 10% of LSOAs and the Gini coefficient.",
+            "Repeat locations: published locations with at least one crime in each of the last three months.",
+        ], _approximations(), trend_from, latest),
+        "key_figures": key_figures,
+        "data_period": f"{data_period}; assessment month {month_label(latest)}",
+        "handling": "For the TT&CG and intelligence staff. Built only from published open data; the marking reflects "
+                    "the analysis and recommendations it contains.",
+    }
