@@ -114,7 +114,9 @@ def getis_ord_gi_star(counts: np.ndarray) -> np.ndarray:
     if s == 0 or n < 2:
         return np.full(x.shape, np.nan)
     denominator = s * np.sqrt((n * w_i - w_i * w_i) / (n - 1))
-    return (local_sum - xbar * w_i) / denominator
+    # A cell whose neighbourhood is the whole lattice has no variance to test against: NaN, not significant.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, (local_sum - xbar * w_i) / denominator, np.nan)
 
 
 def gi_class(z: float) -> str:

@@ -258,7 +258,8 @@ class IndicatorSession:
     - `scoped_street`: street crimes of the force, area and crime types, ALL months held (indicators pick their
       months: baselines and seasonality need months before the period).
     - `area_lsoa`: LSOAs whose residents form the area's population (empty for bbox and polygon areas).
-    - `force_months`: months the warehouse holds street crime for this force.
+    - `force_months`: months the warehouse holds street crime for this force (including a month whose file
+      was loaded with no rows).
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, scope: Scope):
@@ -280,8 +281,10 @@ class IndicatorSession:
             con.execute(sql, _params_for(scope, sql))
         else:
             con.execute("CREATE OR REPLACE TEMP TABLE area_lsoa (lsoa_code VARCHAR)")
-        con.execute("CREATE OR REPLACE TEMP TABLE force_months AS SELECT DISTINCT month FROM street_crime WHERE force = ?",
-                    [scope.force])
+        # A month is held when street rows were loaded for it, or a file for it was loaded with no rows at all.
+        con.execute("CREATE OR REPLACE TEMP TABLE force_months AS SELECT DISTINCT month FROM street_crime WHERE force = $force"
+                    " UNION SELECT month FROM ingest_log WHERE kind = 'street' AND force = $force"
+                    " AND status IN ('loaded', 'replaced', 'unchanged')", {"force": scope.force})
 
     def _register_polygon_points(self) -> None:
         """Published points of the force that fall inside the polygon (shapely; DuckDB's spatial extension
