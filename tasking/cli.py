@@ -310,7 +310,7 @@ def near_repeat(
     """Knox near-repeat test on internal records: observed/expected and p-value per space-time band."""
     from datetime import date
 
-    from tasks.near_repeat import KnoxBands, near_repeat_for_warehouse
+    from tasks.near_repeat import KnoxBands, finding, near_repeat_for_warehouse
 
     try:
         bands = KnoxBands.regular(spatial_bandwidth, spatial_bands, temporal_bandwidth, temporal_bands,
@@ -332,8 +332,8 @@ def near_repeat(
                               for r in group.itertuples(index=False)])
     console.print(table)
     console.print("Cells show observed pairs (observed/expected, p). Bands are [lower, upper): see docs/near-repeat.md.")
-    for r in result.significant(0.05).itertuples(index=False):
-        console.print(f"near repeat: {r.spatial_band} and {r.temporal_band}: {r.knox_ratio:.2f} times the pairs expected (p={r.p_value:.3f})")
+    for sentence in finding(result, 0.05, same_location or 0.0).sentences(crime_type):
+        console.print(sentence)
 
 
 SubjectsOption = typer.Option(None, "--subjects", help="subject store (default $TASKING_SUBJECTS or var/subjects/subjects.duckdb)")

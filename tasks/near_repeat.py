@@ -114,6 +114,64 @@ class KnoxResult:
         return table[finite & (table["p_value"] < alpha) & (table["knox_ratio"] > 1)].reset_index(drop=True)
 
 
+@dataclass
+class NearRepeatFinding:
+    """The headline of a Knox result, in the Near Repeat Calculator's terms but with exact band edges."""
+
+    same_location_days: float | None   # repeats at the same location are over-represented for under this many days
+    near_metres: float | None          # near repeats over-represented within under this distance ...
+    near_days: float | None            # ... for under this many days
+    cells: pd.DataFrame                 # the significant finite cells
+
+    def sentences(self, crime_type: str) -> list[str]:
+        lines = []
+        if self.same_location_days is not None:
+            lines.append(f"{crime_type}: repeats at the same location are over-represented for up to "
+                         f"{_number(self.same_location_days)} days after an incident.")
+        if self.near_metres is not None:
+            lines.append(f"{crime_type}: near repeats are over-represented within {_number(self.near_metres)} m of an "
+                         f"incident for up to {_number(self.near_days)} days (each bound exclusive).")
+        if not lines:
+            lines.append(f"{crime_type}: no repeat or near-repeat pattern beyond chance.")
+        return lines
+
+
+def finding(result: "KnoxResult", alpha: float = 0.05, same_location_metres: float = 1.0) -> NearRepeatFinding:
+    """How far and for how long risk is raised after an incident, from the cells joined to the origin.
+
+    A cell counts when it has more pairs than chance at `alpha`. Time runs are read from the first temporal
+    band outwards and stop at the first cell that does not count; distance likewise from the first band
+    beyond the same-location band. An isolated significant cell far from the origin (at 5% one in twenty is
+    expected by chance) therefore does not stretch the finding. A spatial band [0, upper) with
+    upper <= `same_location_metres` is the same-location (repeat) band.
+    """
+    s_breaks = list(result.bands.spatial_breaks)
+    t_uppers = list(result.bands.temporal_breaks_days[1:]) + [np.inf]
+    counts = (result.p_values < alpha) & (result.ratio > 1)
+    finite_rows = len(s_breaks) - 1  # the last row is the open band
+
+    def run_length(row: int) -> int:
+        length = 0
+        while length < counts.shape[1] and counts[row, length]:
+            length += 1
+        return length
+
+    same_location_days = None
+    first_near = 0
+    if s_breaks[1] <= same_location_metres:
+        first_near = 1
+        run = run_length(0)
+        same_location_days = t_uppers[run - 1] if run else None
+    near_metres = near_days = None
+    for row in range(first_near, finite_rows):
+        run = run_length(row)
+        if not run:
+            break
+        near_metres = s_breaks[row + 1]
+        near_days = max(near_days or 0, t_uppers[run - 1])
+    return NearRepeatFinding(same_location_days, near_metres, near_days, result.significant(alpha))
+
+
 def _pair_counts_by_time(times: np.ndarray, breaks: np.ndarray) -> np.ndarray:
     """Over all n(n-1)/2 pairs, how many fall in each temporal band (finite bands, then the open one)."""
     ordered = np.sort(times)
