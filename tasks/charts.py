@@ -147,23 +147,32 @@ def seasonality(path: Path, month_numbers: Sequence[int], series: dict[str, Sequ
     return _save(fig, path)
 
 
-def priority_matrix(path: Path, labels: Sequence[str], harm: Sequence[float], likelihood: Sequence[float],
-                    priority: Sequence[str], *, title: str, xlabel: str, ylabel: str) -> Path:
-    """Harm against likelihood, one labelled point per issue, coloured by the priority band."""
-    fig, ax = plt.subplots(figsize=(7.2, 4.6))
-    bands = sorted(set(priority))
-    colour_of = {band: PALETTE[i % len(PALETTE)] for i, band in enumerate(bands)}
-    for band in bands:
-        idx = [i for i, p in enumerate(priority) if p == band]
-        ax.scatter([likelihood[i] for i in idx], [harm[i] for i in idx], s=36, color=colour_of[band], label=str(band), zorder=3)
-    for x, y, label in zip(likelihood, harm, labels):
-        ax.annotate(_short(str(label), 26), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7, color=INK)
-    ax.axvline(np.median(likelihood), color=MUTED, linewidth=0.7, linestyle="--")
-    ax.axhline(np.median(harm), color=MUTED, linewidth=0.7, linestyle="--")
+def priority_matrix(path: Path, labels: Sequence[str], harm: Sequence[float], volume: Sequence[float],
+                    band: Sequence[str], *, title: str, xlabel: str, ylabel: str, named: int = 8) -> Path:
+    """Harm against volume, one point per issue in rank order, coloured by priority band.
+
+    Square-root axes: one type often holds most of the harm, and linear axes would pile the rest in a corner.
+    The first `named` points carry their rank and name, the rest their rank only (the table lists them all).
+    """
+    fig, ax = plt.subplots(figsize=(7.2, 4.4))
+    bands = list(dict.fromkeys(band))
+    colour_of = {b: PALETTE[i % len(PALETTE)] for i, b in enumerate(bands)}
+    for b in bands:
+        idx = [i for i, value in enumerate(band) if value == b]
+        ax.scatter([volume[i] for i in idx], [harm[i] for i in idx], s=40, color=colour_of[b], label=b, zorder=3)
+    for rank, (x, y, label) in enumerate(zip(volume, harm, labels), start=1):
+        text = f"{rank} {_short(str(label), 24)}" if rank <= named else str(rank)
+        ax.annotate(text, (x, y), xytext=(5, 3 if rank % 2 else -9), textcoords="offset points", fontsize=7, color=INK)
+    ax.set_xscale("function", functions=(np.sqrt, np.square))
+    ax.set_yscale("function", functions=(np.sqrt, np.square))
+    ax.set_xlim(0, max(volume) * 1.45 if len(volume) else 1)  # room for the names of the right-most points
+    ax.set_ylim(0, max(harm) * 1.15 if len(harm) else 1)
+    ax.grid(color="#e4e7eb", linewidth=0.6)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left")
-    ax.legend(title="priority", loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5, title_fontsize=7.5)
+    ax.legend(title="priority score", loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=len(bands), fontsize=7.5,
+              title_fontsize=7.5)
     return _save(fig, path)
 
 
@@ -189,16 +198,16 @@ def hotspot_map(
     x, y = _TO_BNG.transform(lon[keep], lat[keep])
     hx, hy = (_TO_BNG.transform(np.array([h[0] for h in hotspots], float), np.array([h[1] for h in hotspots], float))
               if hotspots else (np.array([]), np.array([])))
-    fig, (overview, close) = plt.subplots(1, 2, figsize=(7.4, 4.6), gridspec_kw={"width_ratios": [1, 1.35]})
     # Frame the bulk of the area: a handful of rows snapped far outside would shrink everything else.
     if len(x):
         x_lo, x_hi = np.percentile(x, [0.5, 99.5])
         y_lo, y_hi = np.percentile(y, [0.5, 99.5])
     else:
         x_lo, x_hi, y_lo, y_hi = (hx.min(), hx.max(), hy.min(), hy.max()) if len(hx) else (0, 1000, 0, 1000)
-    pad = max(x_hi - x_lo, y_hi - y_lo, 400) * 0.05
-    _points_panel(overview, x, y, (x_lo - pad, x_hi + pad, y_lo - pad, y_hi + pad), dot=1.2)
-    overview.set_title("Whole area (box: close-up)", loc="left", fontsize=8.5)
+    span = max(x_hi - x_lo, y_hi - y_lo, 400)
+    pad = span * 0.05
+    whole = (x_lo - pad, x_hi + pad, y_lo - pad, y_hi + pad)
+    extent = whole
     if len(hx):
         # Close in on the leading hotspot and those within 3 km of it; the rest are numbered on the overview.
         near = np.hypot(hx - hx[0], hy - hy[0]) <= 3000
@@ -206,14 +215,21 @@ def hotspot_map(
         half = max(lead_x.max() - lead_x.min(), lead_y.max() - lead_y.min(), 1500) / 2 * 1.3
         cx, cy = (lead_x.max() + lead_x.min()) / 2, (lead_y.max() + lead_y.min()) / 2
         extent = (cx - half, cx + half, cy - half, cy + half)
-        overview.add_patch(plt.Rectangle((extent[0], extent[2]), 2 * half, 2 * half, fill=False, edgecolor=ACCENT,
-                                         linewidth=1.2, zorder=5))
-        for rank, (px, py) in enumerate(zip(hx, hy), start=1):
-            inside = extent[0] <= px <= extent[1] and extent[2] <= py <= extent[3]
-            if not inside:
-                _marker(overview, px, py, rank, size=90)
+    if 2 * (extent[1] - extent[0]) >= span:
+        # A small area (a city centre, a profile's few streets): the close-up would show it all, so one panel.
+        fig, close = plt.subplots(figsize=(6.2, 5.0))
+        extent = whole
+        close_title = "Numbered hot spots"
     else:
-        extent = (x_lo - pad, x_hi + pad, y_lo - pad, y_hi + pad)
+        fig, (overview, close) = plt.subplots(1, 2, figsize=(7.4, 4.6), gridspec_kw={"width_ratios": [1, 1.35]})
+        _points_panel(overview, x, y, whole, dot=1.2)
+        overview.set_title("Whole area (box: close-up)", loc="left", fontsize=8.5)
+        overview.add_patch(plt.Rectangle((extent[0], extent[2]), extent[1] - extent[0], extent[3] - extent[2],
+                                         fill=False, edgecolor=ACCENT, linewidth=1.2, zorder=5))
+        for rank, (px, py) in enumerate(zip(hx, hy), start=1):
+            if not (extent[0] <= px <= extent[1] and extent[2] <= py <= extent[3]):
+                _marker(overview, px, py, rank, size=90)
+        close_title = "Close-up on hot spot 1"
     if density is not None and np.size(density[2]) and np.nanmax(density[2]) > 0:
         grid_x, grid_y, values = density
         top = float(np.nanmax(values))
@@ -228,7 +244,7 @@ def hotspot_map(
     for rank, (px, py) in enumerate(zip(hx, hy), start=1):
         if extent[0] <= px <= extent[1] and extent[2] <= py <= extent[3]:
             _marker(close, px, py, rank, size=150)
-    close.set_title("Close-up on hot spot 1" if len(hx) else "Close-up", loc="left", fontsize=8.5)
+    close.set_title(close_title if len(hx) else "Located crimes (no hot spot at 99%)", loc="left", fontsize=8.5)
     close.annotate("N", xy=(0.93, 0.95), xytext=(0.93, 0.84), xycoords="axes fraction", ha="center", fontsize=8,
                    fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": INK})
     fig.suptitle(title, x=0.02, ha="left", fontsize=9.5, fontweight="bold")

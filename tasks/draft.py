@@ -251,14 +251,19 @@ class SourcesAndMethods:
     no_location: dict
 
 
-def collect_sources(warehouse_file, force: str, first: date, last: date) -> SourcesAndMethods:
+def collect_sources(warehouse_file, force: str, first: date, last: date,
+                    focus: tuple[date, date] | None = None) -> SourcesAndMethods:
+    """Files, reference data, rejected batches and coverage for the months used (`first`..`last`); the
+    no-location counts are for `focus` (the months the product assesses), default the same months."""
     params = {"force": force, "first": first, "last": last}
+    focus_params = {"force": force, "first": (focus or (first, last))[0], "last": (focus or (first, last))[1]}
     with warehouse.connect(warehouse_file, read_only=True) as con:
         files = con.execute(SOURCE_FILES_SQL, params).df()
         reference = con.execute(REFERENCE_FILES_SQL).df()
         rejected = con.execute(REJECTED_BATCHES_SQL, params).df()
         coverage = con.execute(HELD_MONTHS_SQL, {"force": force}).df()
-        counts = con.execute(NO_LOCATION_SQL, params).df().iloc[0].to_dict()
+        counts = con.execute(NO_LOCATION_SQL, focus_params).df().iloc[0].to_dict()
+    counts["period"] = period_text(focus_params["first"], focus_params["last"])
     validation = validation_summary(warehouse_file, files)
     return SourcesAndMethods(files, reference, rejected, coverage, validation, counts)
 

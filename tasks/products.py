@@ -19,7 +19,7 @@ from tasks.draft import (Draft, ProductResult, author_name, collect_sources, com
                          latest_street_month, month_label, period_text, publish, scope_params, sources_section)
 from tasks.indicators import Scope
 from tasks.indicators.scope import add_months, parse_month
-from tasks.render import number, p_value, percent, signed
+from tasks.render import number, p_text, p_value, percent, signed
 
 ALL_CRIME = "All crime"
 TOP_N = 10
@@ -82,7 +82,7 @@ def _common_gaps(warehouse_file, force: str, first: date, last: date, sources, l
     if counts["crimes"]:
         share = counts["no_location"] / counts["crimes"]
         gaps.append(["Crimes with no location", f"{number(counts['no_location'])} of {number(counts['crimes'])} street "
-                     f"crimes ({percent(share)}) were published without coordinates",
+                     f"crimes in {counts['period']} ({percent(share)}) were published without coordinates",
                      "They count in force totals but cannot be mapped or placed in an LSOA, hotspot or repeat location."])
     if lsoas is not None and not lsoas.empty:
         outside = lsoas.loc[~lsoas["in_area_population"].astype(bool), "crimes"].sum()
@@ -180,6 +180,11 @@ def _hotspot_peaks(hot: pd.DataFrame, locations: pd.DataFrame, limit: int, separ
     return peaks[columns]
 
 
+def _priority_band(score) -> str:
+    """Display bands for the matrix chart only (the table gives every score)."""
+    return "15-20" if score >= 15 else ("11-14" if score >= 11 else "4-10")
+
+
 def _month_axis(frame: pd.DataFrame) -> list[date]:
     return [parse_month(m) for m in frame["month"]]
 
@@ -214,9 +219,10 @@ def _outcomes_section(draft: Draft, warehouse_file, scope: Scope, focus_types: l
                  "with no suspect identified.")
     key_findings.append(paragraph)
     if no_suspect >= 0.4:
+        focus = _types_phrase(focus_types) if focus_types else "the highest-volume crime types"
         recommendations.append(_recommendation(
-            "Intelligence", "Review the intelligence available to investigations closed with no suspect identified "
-                            "for the types in focus (forensic, CCTV, informant and partner sources).",
+            "Intelligence", f"Review the intelligence available to investigations of {focus} closed with no suspect "
+                            "identified (forensic, CCTV, informant and partner sources).",
             f"{percent(no_suspect)} of crimes in {label} closed with no suspect identified (Table {draft._tables})."))
     draft.section("Outcomes", [paragraph], [table])
 
@@ -288,7 +294,7 @@ def build_tactical_assessment(
     return publish(
         warehouse_file, kind="tactical", force=force, scope={"period_end": latest.strftime("%Y-%m")},
         period_label=latest.strftime("%Y-%m"), title=title, marking=marking, author=author, requested_by=requested_by,
-        terms_of_reference="Fortnightly tactical assessment for the TT&CG", period_start=trend_from, period_end=latest,
+        terms_of_reference="Fortnightly tactical assessment for the TT&CG", period_start=latest, period_end=latest,
         store_dir=store_dir, build=build,
     )
 
@@ -318,7 +324,7 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
     concentration = indicators.concentration(warehouse_file, scope)
     repeat_scope = scope.shifted(add_months(latest, -2), latest)
     repeats = indicators.repeat_locations(warehouse_file, repeat_scope, min_months=3)
-    sources = collect_sources(warehouse_file, force, trend_from, latest)
+    sources = collect_sources(warehouse_file, force, trend_from, latest, focus=(latest, latest))
 
     total = change.set_index("crime_type").loc[ALL_CRIME]
     exceed_types = exceed[exceed["crime_type"] != ALL_CRIME]
@@ -334,7 +340,7 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
         + (f", {signed(total['change_vs_previous'])} ({_pct_change(total['crimes'], total['previous_crimes'])}) "
            f"on {month_label(previous_month)}" if pd.notna(total["previous_crimes"]) else "")
         + (f" and {signed(total['change_vs_year_earlier'])} on {month_label(add_months(latest, -12))}"
-           f" (Poisson p = {p_value(total['p_rise_vs_year_earlier'])} for a rise)" if pd.notna(total["year_earlier_crimes"]) else "")
+           f" (Poisson {p_text(total['p_rise_vs_year_earlier'])} for a rise)" if pd.notna(total["year_earlier_crimes"]) else "")
         + "."
     ]
     key_findings += lines
@@ -393,15 +399,15 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
             key_findings.append(f"No crime type was exceptionally high in {month_label(latest)}.")
         for r in exceptional.itertuples(index=False):
             sentence = (f"{r.crime_type}: {number(r.observed)} recorded against an expected {number(r.expected, 1)} "
-                        f"(12-month mean, p = {p_value(r.p_value)}): exceptional.")
+                        f"(12-month mean, {p_text(r.p_value)}): exceptional.")
             paragraphs.append(sentence)
             key_findings.append(sentence)
         for r in elevated.itertuples(index=False):
             paragraphs.append(f"{r.crime_type}: {number(r.observed)} against an expected {number(r.expected, 1)} "
-                              f"(p = {p_value(r.p_value)}): elevated, below the exceptional threshold; monitor.")
+                              f"({p_text(r.p_value)}): elevated, below the exceptional threshold; monitor.")
             recommendations.append(_recommendation(
                 "Intelligence", f"Keep {r.crime_type.lower()} under review at the next meeting; not yet exceptional.",
-                f"{number(r.observed)} against {number(r.expected, 1)} expected, p = {p_value(r.p_value)} (Table 2)."))
+                f"{number(r.observed)} against {number(r.expected, 1)} expected, {p_text(r.p_value)} (Table 2)."))
         shown = exceed_types.sort_values("p_value").head(14)
         exceed_figure = draft.figure(
             f"Crimes in {month_label(latest)} against the expectation from the previous 12 months",
@@ -440,7 +446,7 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
         lsoa_text = (f"{top_lsoa['lsoa_name']} ({top_lsoa['lsoa_code']}, {number(top_lsoa['crimes'])} of "
                      f"{number(r.observed)})") if top_lsoa is not None else "no single LSOA"
         basis = (f"{r.crime_type}: {number(r.observed)} against {number(r.expected, 1)} expected, "
-                 f"p = {p_value(r.p_value)} ({r.flag}); most in {lsoa_text}.")
+                 f"{p_text(r.p_value)} ({r.flag}); most in {lsoa_text}.")
         if r.flag == "exceptional":
             recommendations += [
                 _recommendation("Enforcement", f"Direct patrols and proactive enforcement for {r.crime_type.lower()} to "
@@ -630,4 +636,545 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
         "data_period": f"{data_period}; assessment month {month_label(latest)}",
         "handling": "For the TT&CG and intelligence staff. Built only from published open data; the marking reflects "
                     "the analysis and recommendations it contains.",
+    }
+
+
+# --------------------------------------------------------------------------------------------- strategic assessment
+
+def build_strategic_assessment(
+    warehouse_file,
+    force: str,
+    months: int = 36,
+    period_end: str | date | None = None,
+    marking: str = "OFFICIAL",
+    store_dir=None,
+    author: str | None = None,
+    requested_by: str = "Chair, Strategic Tasking and Coordination Group",
+) -> ProductResult:
+    """The strategic assessment for the ST&CG over `months` months to `period_end` (default the latest held)."""
+    if months < 12:
+        raise ValueError("a strategic assessment needs at least 12 months (--months)")
+    latest = parse_month(period_end) if period_end else latest_street_month(warehouse_file, force)
+    first = add_months(latest, -(months - 1))
+    title = f"Strategic assessment: {period_text(first, latest)}"
+    author = author_name(author)
+
+    def build(draft: Draft, slot) -> dict:
+        return _strategic_content(draft, warehouse_file, force, first, latest, requested_by)
+
+    return publish(
+        warehouse_file, kind="strategic", force=force, scope={"period_end": latest.strftime("%Y-%m"), "months": months},
+        period_label=latest.strftime("%Y-%m"), title=title, marking=marking, author=author, requested_by=requested_by,
+        terms_of_reference="Strategic assessment for the ST&CG: control strategy and intelligence requirement",
+        period_start=first, period_end=latest, store_dir=store_dir, build=build,
+    )
+
+
+def _strategic_content(draft: Draft, warehouse_file, force: str, first: date, latest: date, requested_by: str) -> dict:
+    whole = Scope(force, first, latest)
+    year = Scope(force, add_months(latest, -11), latest)
+    year_params = scope_params(year)
+    volumes = indicators.monthly_volumes(warehouse_file, whole)
+    change = indicators.period_change(warehouse_file, year)
+    season = indicators.seasonality(warehouse_file, whole)
+    priorities = indicators.priority_matrix(warehouse_file, year)
+    lsoas = indicators.lsoa_counts(warehouse_file, year)
+    concentration = indicators.concentration(warehouse_file, year)
+    deprivation = indicators.deprivation(warehouse_file, year)
+    correlation = indicators.deprivation_correlation(warehouse_file, year)
+    sources = collect_sources(warehouse_file, force, first, latest, focus=(year.period_from, latest))
+    key_findings: list[str] = []
+    recommendations: list[dict] = []
+    held = sorted(volumes.loc[volumes["crimes"].notna(), "month"].unique())
+    requested = volumes["month"].nunique()
+
+    # --- long-term trends
+    monthly_total = volumes.groupby("month", sort=True)["crimes"].sum(min_count=1)
+    top_types = (volumes.groupby("crime_type")["crimes"].sum().sort_values(ascending=False).head(5).index.tolist())
+    months_axis = [parse_month(m) for m in monthly_total.index]
+    series = {ALL_CRIME: monthly_total.astype("Float64").to_numpy(dtype=float, na_value=np.nan)}
+    for crime_type in top_types:
+        series[crime_type] = (volumes[volumes["crime_type"] == crime_type].sort_values("month")["crimes"]
+                              .astype("Float64").to_numpy(dtype=float, na_value=np.nan))
+    trend_figure = draft.figure(
+        f"Monthly crimes, {period_text(first, latest)}: all crime and the five largest types",
+        lambda path: charts.monthly_trend(path, months_axis, series, title="Crimes recorded per month"),
+        indicator="tasks.indicators.monthly_volumes", params=scope_params(whole),
+        note="Gaps in a line are months the warehouse does not hold.")
+    draft.save_data(volumes, "monthly_volumes")
+    by_type = change[change["crime_type"] != ALL_CRIME].sort_values("crimes", ascending=False)
+    total = change.set_index("crime_type").loc[ALL_CRIME]
+    flags = [(pd.notna(r.p_rise_vs_year_earlier) and r.p_rise_vs_year_earlier < 0.01) for r in by_type.itertuples(index=False)]
+    change_table = draft.table(
+        f"Crimes by type, the last 12 months ({period_text(year.period_from, latest)}) against the 12 months before",
+        [("Crime type", "text"), ("Last 12 months", "num"), ("Previous 12", "num"), ("Change", "num"), ("Change %", "num"),
+         ("p (rise)", "num"), ("p (fall)", "num")],
+        [[r.crime_type, number(r.crimes), number(r.previous_crimes), signed(r.change_vs_previous),
+          _pct_change(r.crimes, r.previous_crimes), p_value(r.p_rise_vs_year_earlier), p_value(r.p_fall_vs_year_earlier)]
+         for r in pd.concat([by_type, change[change["crime_type"] == ALL_CRIME]]).itertuples(index=False)],
+        flags=flags + [False], indicator="tasks.indicators.period_change", params=year_params, data=change,
+        data_name="period_change",
+        note="Rows shaded: a rise significant at p < 0.01 (Poisson, the previous 12 months as the expectation).")
+    trend_lines = []
+    if pd.notna(total["previous_crimes"]):
+        trend_lines.append(f"{number(total['crimes'])} crimes and ASB incidents were recorded in the last 12 months, "
+                           f"{signed(total['change_vs_previous'])} ({_pct_change(total['crimes'], total['previous_crimes'])}) "
+                           "on the 12 months before.")
+    else:
+        trend_lines.append(f"{number(total['crimes'])} crimes and ASB incidents were recorded in the last 12 months; the 12 "
+                           "months before are not fully held, so no change can be stated.")
+    rising = by_type[by_type["p_rise_vs_year_earlier"] < 0.01]
+    falling = by_type[by_type["p_fall_vs_year_earlier"] < 0.01]
+    if not rising.empty:
+        trend_lines.append("Significant rises (p < 0.01): " + "; ".join(
+            f"{r.crime_type} {signed(r.change_vs_previous)} ({_pct_change(r.crimes, r.previous_crimes)})"
+            for r in rising.itertuples(index=False)) + ".")
+    if not falling.empty:
+        trend_lines.append("Significant falls (p < 0.01): " + "; ".join(
+            f"{r.crime_type} {signed(r.change_vs_previous)} ({_pct_change(r.crimes, r.previous_crimes)})"
+            for r in falling.itertuples(index=False)) + ".")
+    key_findings += trend_lines
+    draft.section("Current picture and long-term trends", trend_lines, [trend_figure, change_table])
+
+    # --- seasonality
+    season_types = top_types[:4]
+    season_series = {t: season[season["crime_type"] == t].sort_values("month_of_year")["seasonal_index"].to_numpy(float)
+                     for t in season_types}
+    years_held = int(season["months_held"].min()) if not season.empty else 0
+    season_figure = draft.figure(
+        "Seasonal index by calendar month for the four largest crime types (100 = an average month)",
+        lambda path: charts.seasonality(path, list(range(1, 13)), season_series, title="Seasonality"),
+        indicator="tasks.indicators.seasonality", params=scope_params(whole),
+        note=f"Each calendar month is averaged over the {years_held} or more years held for it.")
+    peaks = []
+    for crime_type, group in season.groupby("crime_type"):
+        if group["seasonal_index"].notna().any():
+            top = group.loc[group["seasonal_index"].idxmax()]
+            low = group.loc[group["seasonal_index"].idxmin()]
+            peaks.append((crime_type, int(top["month_of_year"]), top["seasonal_index"], int(low["month_of_year"]),
+                          low["seasonal_index"]))
+    month_names = ["", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                   "November", "December"]
+    season_table = draft.table(
+        "Peak and lowest calendar month per crime type",
+        [("Crime type", "text"), ("Peak month", "text"), ("Index", "num"), ("Lowest month", "text"), ("Index", "num")],
+        [[t, month_names[pm], number(pi), month_names[lm], number(li)] for t, pm, pi, lm, li in
+         sorted(peaks, key=lambda p: -p[2])],
+        indicator="tasks.indicators.seasonality", params=scope_params(whole), data=season, data_name="seasonality")
+    season_lines = [f"Seasonality is measured over {len(held)} months held; with {years_held} of each calendar month "
+                    "at least, an index describes past years and is a guide, not a forecast."]
+    strongest = sorted(peaks, key=lambda p: -p[2])[:3]
+    if strongest:
+        season_lines.append("The most seasonal types peak in " + "; ".join(
+            f"{month_names[pm]} ({t.lower()}, index {number(pi)})" for t, pm, pi, _, _ in strongest) + ".")
+    draft.section("Seasonality", season_lines, [season_figure, season_table])
+
+    # --- harm and priorities
+    ranked = priorities.sort_values("rank")
+    matrix_figure = draft.figure(
+        "Priority matrix: harm share against volume share per crime type, numbered by rank and coloured by score band",
+        lambda path: charts.priority_matrix(
+            path, ranked["crime_type"].tolist(), (ranked["harm_share"].fillna(0) * 100).tolist(),
+            (ranked["crime_share"].fillna(0) * 100).tolist(),
+            [_priority_band(s) for s in ranked["priority_score"]],
+            title="Harm and volume, last 12 months", xlabel="share of crimes (%, square-root scale)",
+            ylabel="share of harm (%, square-root scale)"),
+        indicator="tasks.indicators.priority_matrix", params=year_params)
+    priority_table = draft.table(
+        f"Priority matrix, {period_text(year.period_from, latest)}: candidate control strategy priorities",
+        [("Rank", "num"), ("Crime type", "text"), ("Crimes", "num"), ("Harm share", "num"), ("Harm", "num"),
+         ("Volume", "num"), ("Trend", "num"), ("Exceedance", "num"), ("Score", "num"), ("Organisational position", "text")],
+        [[r.rank, r.crime_type, number(r.crimes), percent(r.harm_share), r.harm_score, r.volume_score, r.trend_score,
+          r.exceedance_score, r.priority_score, "for the analyst"] for r in ranked.itertuples(index=False)],
+        flags=(ranked["rank"] <= 3).tolist(), indicator="tasks.indicators.priority_matrix", params=year_params,
+        data=priorities, data_name="priority_matrix",
+        note="Each component is scored 1-5 (docs/indicators.md): harm and volume by share bands, trend by a Poisson test "
+             "against the previous 12 months, exceedance by the latest month against its 12-month baseline. The score "
+             "is their sum (4-20). Organisational position (capacity, capability, confidence) is for people to add.")
+    top3 = ranked.head(3)
+    priority_lines = [
+        "The candidate priorities for the control strategy, ranked on harm, volume, trend and exceedance, are "
+        + "; ".join(f"{r.rank}. {r.crime_type} (score {r.priority_score}, {percent(r.harm_share)} of harm, "
+                    f"{percent(r.crime_share)} of crimes)" for r in top3.itertuples(index=False)) + "."]
+    key_findings.append(priority_lines[0])
+    for r in top3.itertuples(index=False):
+        basis = (f"Rank {r.rank}, score {r.priority_score}: {number(r.crimes)} crimes, {percent(r.harm_share)} of harm, "
+                 f"trend score {r.trend_score} (Table {draft._tables}).")
+        recommendations.append(_recommendation(
+            "Prevention", f"Adopt {r.crime_type.lower()} as a control strategy priority with a named strategic lead and "
+                          "a partnership prevention plan.", basis))
+        recommendations.append(_recommendation(
+            "Intelligence", f"Set an intelligence requirement for {r.crime_type.lower()}: offenders, repeat victims, "
+                            "locations and emerging methods.", basis))
+    draft.section("Harm-ranked priorities: the candidate control strategy", priority_lines, [matrix_figure, priority_table],
+                  analyst_input="Score the organisational position (capacity, capability, confidence) for each candidate "
+                                "priority and confirm or amend the ranking; the matrix scores only what the data show.")
+
+    # --- place and deprivation
+    place_items, place_lines = [], []
+    conc = concentration.set_index("unit")
+    if "lsoa" in conc.index and pd.notna(conc.loc["lsoa", "top_10pct_share"]):
+        c = conc.loc["lsoa"]
+        place_lines.append(f"Over the last 12 months the busiest {number(c['top_10pct_units'])} of {number(c['units'])} LSOAs "
+                           f"(10%) held {percent(c['top_10pct_share'])} of located crime (Gini {number(c['gini'], 2)}).")
+    if "location" in conc.index and pd.notna(conc.loc["location", "top_5pct_share"]):
+        c = conc.loc["location"]
+        place_lines.append(f"The busiest 5% of published locations ({number(c['top_5pct_units'])}) held "
+                           f"{percent(c['top_5pct_share'])} of located crime.")
+    key_findings += place_lines[:1]
+    top_lsoas = lsoas[lsoas["crimes"] > 0].head(TOP_N)
+    place_items.append(draft.table(
+        f"LSOAs with most crime, {period_text(year.period_from, latest)}",
+        [("LSOA", "text"), ("Name", "text"), ("Crimes", "num"), ("Residents", "num"), ("Rate per 1,000", "num"),
+         ("IMD decile", "num")],
+        [[r.lsoa_code, r.lsoa_name, number(r.crimes), number(r.population), number(r.rate_per_1000, 1),
+          number(r.imd_decile)] for r in top_lsoas.itertuples(index=False)],
+        indicator="tasks.indicators.lsoa_counts", params=year_params, data=lsoas, data_name="lsoa_counts"))
+    imd = deprivation[deprivation["domain"] == "imd"].sort_values("decile")
+    if not imd.empty:
+        place_items.append(draft.figure(
+            "Crime rate per 1,000 residents by IMD 2019 decile (1 = most deprived 10% in England)",
+            lambda path: charts.horizontal_bars(path, [f"decile {d} ({n} LSOA{'s' if n != 1 else ''})" for d, n in zip(imd["decile"], imd["lsoas"])],
+                                                imd["rate_per_1000"].tolist(), title="Crime rate by deprivation decile",
+                                                xlabel="crimes per 1,000 residents (12 months)", value_format="{:,.0f}"),
+            indicator="tasks.indicators.deprivation", params={**year_params, "domain": "imd"}))
+        draft.save_data(deprivation, "deprivation")
+    corr = correlation.iloc[0]
+    if pd.notna(corr["spearman_rho"]):
+        strength = "no clear" if corr["spearman_p"] >= 0.05 else ("a" if abs(corr["spearman_rho"]) < 0.3 else "a marked")
+        direction = "" if corr["spearman_p"] >= 0.05 else (" (more crime where deprivation is higher)"
+                                                             if corr["spearman_rho"] < 0 else " (more crime where deprivation is lower)")
+        place_lines.append(f"Across {number(corr['lsoas'])} LSOAs there is {strength} relationship between crime rate and "
+                           f"deprivation{direction}: Spearman rho = {number(corr['spearman_rho'], 2)}, "
+                           f"{p_text(corr['spearman_p'])}.")
+        draft.save_data(correlation, "deprivation_correlation")
+    else:
+        place_lines.append("Too few LSOAs with residents to relate crime to deprivation.")
+    draft.section("Place and deprivation", place_lines, place_items)
+
+    _outcomes_section(draft, warehouse_file, year, top3["crime_type"].tolist(), key_findings, recommendations)
+    _stop_search_section(draft, warehouse_file, year, key_findings, recommendations)
+
+    # --- intelligence requirement
+    requirement_rows = []
+    for r in top3.itertuples(index=False):
+        requirement_rows.append([r.crime_type, "Who offends, against whom, where and when; links to organised crime; "
+                                 "emerging methods.", "Force crime and intelligence systems; partner data; "
+                                 "victim and offender management.", f"Priority rank {r.rank} (score {r.priority_score})"])
+    gaps, check = _common_gaps(warehouse_file, force, first, latest, sources, lsoas)
+    if len(held) < requested:
+        gaps.insert(0, ["Months not held", f"{len(held)} of the {requested} months requested are in the warehouse",
+                        "Trends and seasonality rest on fewer years than intended."])
+    for gap, what, _ in gaps:
+        if gap.startswith(("Incomplete data", "No ", "Months not held", "Batch")):
+            requirement_rows.append([gap, what, "data.police.uk re-publication or the force's own extract",
+                                     "Intelligence gap (see Intelligence gaps)"])
+    requirement_table = draft.table(
+        "Intelligence requirement (draft): what the force needs to know, and where it may be found",
+        [("Subject", "text"), ("What we need to know", "text"), ("Sources to task", "text"), ("Why", "text")],
+        requirement_rows, indicator="tasks.indicators.priority_matrix (top 3) and the intelligence gaps",
+        params=year_params)
+    draft.section("Intelligence requirement", [
+        "A draft intelligence requirement follows from the candidate priorities and the gaps in this assessment."],
+        [requirement_table])
+    draft.section("Horizon scanning (PESTELO)", [
+        "Political, economic, social, technological, environmental, legal and organisational factors likely to affect "
+        "crime and demand over the next three years cannot be derived from recorded crime."],
+        analyst_input="Add the PESTELO horizon scan: for each factor, the expected change, its likely effect on the "
+                      "priorities above, and the source.")
+    draft.section("Organisational position and areas for development", [
+        "Capacity, capability and confidence to tackle each priority, and the areas for development, are judgements for "
+        "the force."], analyst_input="Add the organisational position for each candidate priority and the areas for "
+                                     "development identified with departments and partners.")
+
+    tor = _tor_rows([
+        ("Requested by", requested_by),
+        ("Purpose", "Describe the current and long-term issues for the force to inform the control strategy and the "
+                    "intelligence requirement."),
+        ("Area", f"The whole force area ({force})"),
+        ("Period", f"{period_text(first, latest)}; priorities over the last 12 months"),
+        ("Questions", "What are the long-term trends and seasonal patterns? Which issues cause most harm? Where is crime "
+                      "concentrated and how does it relate to deprivation? What should the control strategy and "
+                      "intelligence requirement contain?"),
+        ("Analyst input required", "PESTELO horizon scanning; organisational position; partner information."),
+    ])
+    return {
+        "tor": tor,
+        "key_findings": key_findings,
+        "recommendations": _recommendations_table(draft, recommendations, year_params),
+        "gaps": _gaps_table(draft, gaps, {"force": force, "from": first, "to": latest}, check),
+        "sources": sources_section(draft, force, sources, [
+            "Trends: the last 12 months against the 12 before, tested with a Poisson test (p < 0.01).",
+            "Seasonality: mean crimes per calendar month over every month held, as an index (100 = average month).",
+            "Priority matrix: harm, volume, trend and exceedance each scored 1-5 and summed; organisational position "
+            "left for people (MoRiLE-style, with this project's documented scales).",
+            "Deprivation: crime rates per 1,000 residents by IMD 2019 decile and a Spearman correlation across LSOAs.",
+        ], _approximations([indicators.HARM_APPROXIMATION]), first, latest),
+        "key_figures": {"period_end": latest.strftime("%Y-%m"), "months_held": len(held),
+                        "priorities": top3["crime_type"].tolist(), "total_12_months": _int(total["crimes"])},
+        "data_period": period_text(parse_month(held[0]), latest) + (f" ({len(held)} of {requested} months requested held)"
+                                                                    if len(held) < requested else "") if held else "none held",
+        "handling": "For the ST&CG and intelligence staff. Built only from published open data; the marking reflects "
+                    "the analysis and recommendations it contains.",
+    }
+
+
+# -------------------------------------------------------------------------------------------------- problem profile
+
+def build_problem_profile(
+    warehouse_file,
+    force: str,
+    *,
+    area: str | None,
+    crime_types: tuple[str, ...] | list[str],
+    period_from: str | date,
+    period_to: str | date,
+    requested_by: str,
+    terms_of_reference: str,
+    marking: str = "OFFICIAL-SENSITIVE",
+    store_dir=None,
+    author: str | None = None,
+) -> ProductResult:
+    """A problem profile of `crime_types` in `area` (the indicators' area syntax: lsoa:, la:, bbox:, wkt:, or none
+    for the whole force) over `period_from`..`period_to`, with the requester's terms of reference first and a data
+    pack (CSV and Parquet of the rows and indicators used) beside the PDF."""
+    if not requested_by or not requested_by.strip():
+        raise ValueError("a problem profile needs the name of whoever requested it (--requested-by)")
+    if not terms_of_reference or not terms_of_reference.strip():
+        raise ValueError("a problem profile needs its terms of reference agreed first (--tor)")
+    scope = Scope.from_area_text(force, period_from, period_to, area, tuple(crime_types))
+    types_label = _types_phrase(list(scope.crime_types)) if scope.crime_types else "all crime"
+    title = f"Problem profile: {types_label[:1].upper() + types_label[1:]}, {scope.area_label}"
+    author = author_name(author)
+
+    def build(draft: Draft, slot) -> dict:
+        return _profile_content(draft, warehouse_file, scope, requested_by, terms_of_reference, types_label)
+
+    return publish(
+        warehouse_file, kind="problem_profile", force=force,
+        scope={"area": area or "", "crime_types": sorted(scope.crime_types), "from": scope.period_from.strftime("%Y-%m"),
+               "to": scope.period_to.strftime("%Y-%m")},
+        period_label=scope.period_to.strftime("%Y-%m"), title=title, marking=marking, author=author,
+        requested_by=requested_by, terms_of_reference=terms_of_reference, period_start=scope.period_from,
+        period_end=scope.period_to, store_dir=store_dir, build=build,
+    )
+
+
+def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: str, terms_of_reference: str,
+                     types_label: str) -> dict:
+    from tasks.indicators.scope import session
+
+    force = scope.force
+    params = scope_params(scope)
+    label = period_text(scope.period_from, scope.period_to)
+    force_scope = Scope(force, scope.period_from, scope.period_to, crime_types=scope.crime_types)
+    volumes = indicators.monthly_volumes(warehouse_file, scope)
+    force_volumes = indicators.monthly_volumes(warehouse_file, force_scope)
+    change = indicators.period_change(warehouse_file, scope)
+    exceed = indicators.exceedance(warehouse_file, scope, latest_months=1)
+    lsoas = indicators.lsoa_counts(warehouse_file, scope)
+    locations = indicators.repeat_locations(warehouse_file, scope, min_months=1)
+    kde = indicators.kde_grid(warehouse_file, scope)
+    hot = indicators.hotspots(warehouse_file, scope)
+    season = indicators.seasonality(warehouse_file, scope)
+    harm = indicators.harm(warehouse_file, scope)
+    sources = collect_sources(warehouse_file, force, add_months(scope.period_from, -12), scope.period_to,
+                              focus=(scope.period_from, scope.period_to))
+    with session(warehouse_file, scope) as s:
+        rows = s.df("SELECT * FROM scoped_street WHERE month BETWEEN $period_from AND $period_to ORDER BY month, crime_id",
+                    s.period_params())
+    draft.save_data(rows, "rows_used")
+    key_findings: list[str] = []
+    recommendations: list[dict] = []
+    total = change.set_index("crime_type").loc[ALL_CRIME]
+    area_total = int(volumes["crimes"].sum())
+    force_total = int(force_volumes["crimes"].sum())
+
+    # --- the problem in context (general to specific)
+    area_series = volumes.groupby("month", sort=True)["crimes"].sum(min_count=1)
+    force_series = force_volumes.groupby("month", sort=True)["crimes"].sum(min_count=1)
+    months_axis = [parse_month(m) for m in area_series.index]
+    whole_force = scope.area_kind == "force"
+    context_lines = [
+        f"{number(area_total)} crimes of the types in scope ({types_label}) were recorded in {scope.area_label} in {label}"
+        + ("." if whole_force else f": {percent(area_total / force_total) if force_total else '–'} of the force's "
+                                   f"{number(force_total)}."),
+    ]
+    if pd.notna(total["previous_crimes"]):
+        context_lines.append(f"That is {signed(total['change_vs_previous'])} ({_pct_change(total['crimes'], total['previous_crimes'])}) "
+                             f"on the {scope.months} months before.")
+    if pd.notna(total["year_earlier_crimes"]):
+        p_rise, p_fall = total["p_rise_vs_year_earlier"], total["p_fall_vs_year_earlier"]
+        verdict = ("a significant rise" if p_rise < 0.01 else "a significant fall" if p_fall < 0.01 else "no significant change")
+        context_lines.append(f"Against the same months a year earlier ({number(total['year_earlier_crimes'])}) this is "
+                             f"{verdict} (Poisson {p_text(min(p_rise, p_fall))}).")
+    key_findings += context_lines
+    lines = {scope.area_label: area_series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)}
+    if not whole_force:
+        lines[f"whole force ({force})"] = force_series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    context_figure = draft.figure(
+        f"Monthly crimes of the types in scope, {label}" + ("" if whole_force else ": the area against the whole force"),
+        lambda path: charts.monthly_trend(path, months_axis, lines, title="Crimes recorded per month"),
+        indicator="tasks.indicators.monthly_volumes",
+        params=params if whole_force else {**params, "compared_with": "whole force, same types"})
+    draft.save_data(volumes, "monthly_volumes")
+    draft.save_data(force_volumes, "monthly_volumes_force")
+    by_type = change[change["crime_type"] != ALL_CRIME].sort_values("crimes", ascending=False)
+    change_table = draft.table(
+        f"Crimes in scope by type, {label}, against the previous {scope.months} months and a year earlier",
+        [("Crime type", "text"), ("This period", "num"), ("Previous period", "num"), ("Change", "num"),
+         ("A year earlier", "num"), ("p (rise)", "num"), ("p (fall)", "num")],
+        [[r.crime_type, number(r.crimes), number(r.previous_crimes), signed(r.change_vs_previous),
+          number(r.year_earlier_crimes), p_value(r.p_rise_vs_year_earlier), p_value(r.p_fall_vs_year_earlier)]
+         for r in pd.concat([by_type, change[change["crime_type"] == ALL_CRIME]]).itertuples(index=False)],
+        indicator="tasks.indicators.period_change", params=params, data=change, data_name="period_change")
+    exceed_row = exceed.set_index("crime_type").loc[ALL_CRIME]
+    if exceed_row["flag"] in ("exceptional", "elevated"):
+        context_lines.append(f"The latest month, {exceed_row['latest_to']}, is {exceed_row['flag']}: {number(exceed_row['observed'])} "
+                             f"against an expected {number(exceed_row['expected'], 1)} ({p_text(exceed_row['p_value'])}).")
+        key_findings.append(context_lines[-1])
+    draft.save_data(exceed, "exceedance")
+    harm_table = draft.table(
+        f"Harm of the crimes in scope, {label} (Cambridge Crime Harm Index days, approximate)",
+        [("Crime type", "text"), ("Crimes", "num"), ("Weight (days)", "num"), ("Harm (days)", "num"), ("Share of harm", "num")],
+        [[r.crime_type, number(r.crimes), number(r.harm_weight_days, 1), number(r.harm_days), percent(r.harm_share)]
+         for r in harm.itertuples(index=False)],
+        indicator="tasks.indicators.harm", params=params, data=harm, data_name="harm")
+    draft.section("The problem in context", context_lines, [context_figure, change_table, harm_table])
+
+    # --- location (VOLT: L)
+    located = locations.sort_values("crimes", ascending=False)
+    spots = _hotspot_peaks(hot, located, TOP_N)
+    cell_size = int(hot["cell_size_m"].iloc[0]) if not hot.empty else 0
+    location_items = []
+    if not located.empty:
+        location_items.append(draft.figure(
+            f"Located crimes in scope, {label}, kernel density and the hot spots of Table {draft._tables + 1}",
+            lambda path: charts.hotspot_map(path, np.repeat(located["longitude"], located["crimes"]),
+                                            np.repeat(located["latitude"], located["crimes"]),
+                                            list(zip(spots["longitude"], spots["latitude"], spots["around"])),
+                                            title=f"Located crimes and hot spots, {label}", density=_kde_surface(kde)),
+            indicator="tasks.indicators.kde_grid; tasks.indicators.hotspots",
+            params={**params, "kde_cell_m": _first(kde, "cell_size_m"), "bandwidth_m": _first(kde, "bandwidth_m"),
+                    "gi_cell_m": cell_size},
+            note="Grey dots: published (snapped) locations. Shading: quartic kernel density. British National Grid, "
+                 "drawn from the data's own coordinates; no base map."))
+    location_items.append(draft.table(
+        f"Hot spots of the crimes in scope: busiest {cell_size} m Gi* 99% cells, at least {2 * cell_size} m apart",
+        [("#", "num"), ("Around (busiest named location in the cell)", "text"), ("LSOA", "text"), ("Crimes", "num"),
+         ("Gi* z", "num")],
+        [[p.spot, p.around, p.lsoa_code, number(p.crimes), number(p.gi_z, 1)] for p in spots.itertuples(index=False)],
+        indicator="tasks.indicators.hotspots; local peaks (tasks.products)",
+        params={**params, "cell_size_m": cell_size, "min_separation_m": 2 * cell_size},
+        data=hot[(hot["crimes"] > 0) | (hot["gi_class"] != "not significant")], data_name="hotspots",
+        empty="No cell is a hot spot at the 99% level for these crimes."))
+    draft.save_data(kde, "kde_grid")
+    repeat = located[located["months_with_crime"] >= 2].head(TOP_N)
+    location_items.append(draft.table(
+        f"Repeat locations: published locations with crimes in scope in two or more months of {label}",
+        [("Location", "text"), ("LSOA", "text"), ("Crimes", "num"), ("Months", "num"), ("First", "text"), ("Last", "text")],
+        [[place_name(r.location), r.lsoa_code, number(r.crimes), number(r.months_with_crime), r.first_month, r.last_month]
+         for r in repeat.itertuples(index=False)],
+        indicator="tasks.indicators.repeat_locations", params={**params, "min_months": 2},
+        data=located, data_name="location_counts", empty="No location had crimes in scope in more than one month."))
+    top_lsoas = lsoas[lsoas["crimes"] > 0].head(TOP_N)
+    location_items.append(draft.table(
+        f"LSOAs with most crimes in scope, {label}",
+        [("LSOA", "text"), ("Name", "text"), ("Crimes", "num"), ("Rate per 1,000", "num"), ("IMD decile", "num")],
+        [[r.lsoa_code, r.lsoa_name, number(r.crimes), number(r.rate_per_1000, 1), number(r.imd_decile)]
+         for r in top_lsoas.itertuples(index=False)],
+        indicator="tasks.indicators.lsoa_counts", params=params, data=lsoas, data_name="lsoa_counts"))
+    location_lines = []
+    if not located.empty:
+        located_total = int(located["crimes"].sum())
+        top_share = located["crimes"].head(TOP_N).sum() / located_total if located_total else float("nan")
+        location_lines.append(f"{number(located_total)} of the crimes in scope have a published location, at "
+                              f"{number(len(located))} distinct points; the ten busiest points hold {percent(top_share)}.")
+        key_findings.append(location_lines[-1])
+    if not spots.empty:
+        first = spots.iloc[0]
+        location_lines.append(f"The leading hot spot is around {first['around']} ({first['lsoa_code']}): {number(first['crimes'])} "
+                              f"crimes in one {cell_size} m cell (Gi* z = {number(first['gi_z'], 1)}).")
+        basis = f"Hot spot 1: {number(first['crimes'])} crimes, Gi* z = {number(first['gi_z'], 1)} ({label})."
+        recommendations += [
+            _recommendation("Enforcement", f"Focus patrols and operations on the area around {first['around']} "
+                                           f"({first['lsoa_code']}) and the other hot spots listed.", basis),
+            _recommendation("Prevention", f"Commission a crime prevention survey and environmental visual audit around "
+                                          f"{first['around']} with the local authority and premises owners.", basis),
+        ]
+    if not repeat.empty:
+        r = repeat.iloc[0]
+        recommendations.append(_recommendation(
+            "Prevention", f"Problem-solve with the owner or manager at {place_name(r['location'])} ({r['lsoa_code']}).",
+            f"{number(r['crimes'])} crimes in {number(r['months_with_crime'])} different months ({r['first_month']} to "
+            f"{r['last_month']})."))
+    location_lines.append("Locations are anonymised map points (\"On or near\"): they locate a problem to a street or "
+                          "place, not an address.")
+    draft.section("Location", location_lines, location_items)
+
+    # --- time (VOLT: T)
+    season_all = season.groupby("month_of_year").agg(crimes=("crimes", "sum"), months_held=("months_held", "max")).reset_index()
+    overall = season_all["crimes"].sum() / season_all["months_held"].sum() if season_all["months_held"].sum() else np.nan
+    season_all["index"] = (season_all["crimes"] / season_all["months_held"]) * 100.0 / overall if overall else np.nan
+    time_lines = [f"Month by month in {label}: see Figure 1. The published data give the month only: day of week and "
+                  "time of day cannot be analysed from them and need force systems."]
+    time_items = []
+    if not season_all.empty and season_all["index"].notna().any():
+        top = season_all.loc[season_all["index"].idxmax()]
+        time_lines.append(f"Across every month held for the force, the crimes in scope peak in "
+                          f"{date(2000, int(top['month_of_year']), 1):%B} (index {number(top['index'])}; 100 = average month).")
+        time_items.append(draft.figure(
+            "Seasonal index of the crimes in scope by calendar month (100 = an average month)",
+            lambda path: charts.seasonality(path, season_all["month_of_year"].tolist(),
+                                            {types_label: season_all["index"].tolist()}, title="Seasonality"),
+            indicator="tasks.indicators.seasonality", params={**params, "combined": "sum over the types in scope"},
+            note="Built from the seasonality indicator's counts per type, summed over the types in scope."))
+        draft.save_data(season, "seasonality")
+    draft.section("Time", time_lines, time_items)
+
+    # --- victims and offenders (VOLT: V, O)
+    _outcomes_section(draft, warehouse_file, scope, list(scope.crime_types)[:3], key_findings, recommendations)
+    draft.section("Victims and offenders", [
+        "Published data carry no victim or offender details, so this profile cannot describe who is harmed or who "
+        "offends. The outcomes above show how far investigations identify suspects."],
+        analyst_input="Add victim and offender analysis from force systems: repeat victims, known and suspected "
+                      "offenders, links between them, and any organised crime group mapping.")
+    _stop_search_section(draft, warehouse_file, scope, key_findings, recommendations)
+
+    gaps, check = _common_gaps(warehouse_file, force, add_months(scope.period_from, -12), scope.period_to, sources, lsoas)
+    gaps.insert(0, ["Victim, offender and time of day", "Not in published data",
+                    "VOLT headings V and O and time-of-day analysis are left for the analyst."])
+    recommendations.append(_recommendation(
+        "Intelligence", "Fill the victim and offender gaps from force systems before the profile is finalised.",
+        "Published data hold no victim or offender details (Intelligence gaps)."))
+    recommendations.append(_recommendation(
+        "Reassurance", f"Agree with neighbourhood teams how to tell residents in {scope.area_label} what is being done "
+                       f"about {types_label}.", f"{number(area_total)} crimes in scope in {label}."))
+    tor = _tor_rows([
+        ("Requested by", requested_by),
+        ("Terms of reference (as agreed)", terms_of_reference),
+        ("Problem", f"{types_label[:1].upper() + types_label[1:]} in {scope.area_label}"),
+        ("Period", label),
+        ("Structure", "General to specific: the problem in context, then location, time, victims and offenders "
+                      "(VOLT), outcomes and stop and search, then recommendations and gaps."),
+        ("Data pack", "CSV and Parquet of the rows and every indicator used sit in data/ beside this PDF."),
+    ])
+    return {
+        "tor": tor,
+        "key_findings": key_findings,
+        "recommendations": _recommendations_table(draft, recommendations, params),
+        "gaps": _gaps_table(draft, gaps, {"force": force, "from": scope.period_from, "to": scope.period_to}, check),
+        "sources": sources_section(draft, force, sources, [
+            "Scope: the street crimes of the force in the area and crime types asked for, over the period; the previous "
+            "period and a year earlier for comparison (Poisson tests, p < 0.01).",
+            "Location: kernel density (quartic), Getis-Ord Gi* hot spots with the busiest cells at least two cells "
+            "apart, repeat locations (crime in two or more months), LSOA counts and rates.",
+            "Time: monthly counts and a month-of-year index over every month held.",
+            "Harm: Cambridge Crime Harm Index days per crime type (approximate, see below).",
+        ], _approximations([indicators.HARM_APPROXIMATION]), add_months(scope.period_from, -12), scope.period_to),
+        "key_figures": {"period_from": scope.period_from.strftime("%Y-%m"), "period_to": scope.period_to.strftime("%Y-%m"),
+                        "area": scope.area_label, "crimes": area_total, "force_crimes": force_total},
+        "data_period": f"{label} (with the 12 months before for comparison)",
+        "handling": "OFFICIAL-SENSITIVE by default: a profile names places and can direct operations. Share only with "
+                    "those who need it for the purpose in the terms of reference.",
     }

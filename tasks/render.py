@@ -70,6 +70,12 @@ def p_value(value) -> str:
     return "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
+def p_text(value) -> str:
+    """A p-value as it reads in a sentence: 'p < 0.001' or 'p = 0.004'."""
+    shown = p_value(value)
+    return f"p {shown[0]} {shown[1:]}" if shown.startswith("<") else f"p = {shown}"
+
+
 def _css_string(value: str) -> str:
     """A value placed inside a CSS string literal (the page margin boxes): quotes and backslashes escaped."""
     return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
