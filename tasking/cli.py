@@ -401,5 +401,38 @@ def profile_subject(
     console.print(f"{result.profile_id} (OFFICIAL-SENSITIVE, DRAFT) written to {result.pdf_path}; access {result.access_id} logged")
 
 
+@app.command()
+def indicators(
+    force: str = typer.Option(..., "--force", help="force slug, e.g. northumbria"),
+    period_from: str = typer.Option(..., "--from", help="first month YYYY-MM"),
+    period_to: str = typer.Option(..., "--to", help="last month YYYY-MM"),
+    area: Optional[str] = typer.Option(None, "--area", help="lsoa:CODE,CODE | la:NAME_OR_CODE | bbox:minlon,minlat,maxlon,maxlat | wkt:POLYGON((...)); default whole force"),
+    crime_type: Optional[list[str]] = typer.Option(None, "--crime-type", help="repeat for several; default all"),
+    only: Optional[list[str]] = typer.Option(None, "--only", help="indicator name; repeat for several; default all"),
+    out: Path = typer.Option(Path("var/indicators"), "--out", help="folder for <indicator>.csv/.parquet and scope.json"),
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """Compute the assessment indicators for a force, area and period; write CSV and Parquet per indicator."""
+    from tasks.indicators import Scope, ScopeError, all_indicators, write_indicators
+
+    try:
+        scope = Scope.from_area_text(force, period_from, period_to, area, tuple(crime_type or ()))
+        results = all_indicators(warehouse, scope, only=list(only) if only else None)
+    except (ScopeError, ValueError, FileNotFoundError) as error:
+        console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(code=1)
+    write_indicators(results, scope, out)
+    volumes = results.get("monthly_volumes")
+    if volumes is not None and volumes["crimes"].isna().all():
+        console.print(f"[yellow]warning[/yellow] the warehouse holds no street crime for force {force!r} in this period")
+    table = Table(title=f"Indicators: {scope.area_label}, {scope.period_from:%Y-%m}..{scope.period_to:%Y-%m}")
+    table.add_column("indicator")
+    table.add_column("rows", justify="right")
+    for name, frame in results.items():
+        table.add_row(name, f"{len(frame):,}")
+    console.print(table)
+    console.print(f"written to {out} (CSV and Parquet per indicator, scope.json with method notes)")
+
+
 if __name__ == "__main__":
     app()
