@@ -157,7 +157,6 @@ def _print_quality(warehouse) -> None:
 
 review_app = typer.Typer(no_args_is_help=True, help="Review drafted products: list, show, approve, reject.")
 app.add_typer(review_app, name="review")
-StoreOption = typer.Option(None, "--store", help="product store folder (default $TASKING_PRODUCTS or products/)")
 
 
 @review_app.command("list")
@@ -432,6 +431,86 @@ def indicators(
         table.add_row(name, f"{len(frame):,}")
     console.print(table)
     console.print(f"written to {out} (CSV and Parquet per indicator, scope.json with method notes)")
+
+
+assess_app = typer.Typer(no_args_is_help=True, help="Draft tactical and strategic assessments (HTML + PDF) for review.")
+app.add_typer(assess_app, name="assess")
+MarkingOption = typer.Option("OFFICIAL", "--marking", help="government security classification printed on every page")
+ProductStoreOption = typer.Option(None, "--store", help="product store folder (default $TASKING_PRODUCTS or products/)")
+AuthorOption = typer.Option(None, "--author", help="author printed on the product (default $TASKING_AUTHOR)")
+
+
+def _print_product(result) -> None:
+    console.print(f"[bold]{result.version_id}[/bold] DRAFT written: {result.pdf_path}")
+    console.print(f"  HTML {result.html_path}\n  data pack {result.folder / 'data'} ({len(result.data_pack)} files)"
+                  f"\n  content sha256 {result.content_sha256}\n  review with: tasking review show {result.version_id}")
+
+
+def _run_product(build, *args, **kwargs):
+    from tasks.indicators import ScopeError
+    from tasks.review import ReviewError
+
+    try:
+        return build(*args, **kwargs)
+    except (ValueError, ScopeError, ReviewError, FileNotFoundError) as error:
+        console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(code=1)
+
+
+@assess_app.command("tactical")
+def assess_tactical(
+    force: str = typer.Option(..., "--force", help="force slug, e.g. northumbria"),
+    period_end: Optional[str] = typer.Option(None, "--period-end", help="month assessed YYYY-MM (default latest held)"),
+    marking: str = MarkingOption,
+    author: Optional[str] = AuthorOption,
+    store: Optional[Path] = ProductStoreOption,
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """The fortnightly tactical assessment: latest month against its baseline, hotspots, draft recommendations."""
+    from tasks.products import build_tactical_assessment
+
+    _print_product(_run_product(build_tactical_assessment, warehouse, force, period_end=period_end, marking=marking,
+                                store_dir=store, author=author))
+
+
+@assess_app.command("strategic")
+def assess_strategic(
+    force: str = typer.Option(..., "--force", help="force slug"),
+    months: int = typer.Option(36, "--months", help="months of history (at least 12)"),
+    period_end: Optional[str] = typer.Option(None, "--period-end", help="last month YYYY-MM (default latest held)"),
+    marking: str = MarkingOption,
+    author: Optional[str] = AuthorOption,
+    store: Optional[Path] = ProductStoreOption,
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """The strategic assessment: trends, seasonality, harm-ranked priorities, deprivation, intelligence requirement."""
+    from tasks.products import build_strategic_assessment
+
+    _print_product(_run_product(build_strategic_assessment, warehouse, force, months=months, period_end=period_end,
+                                marking=marking, store_dir=store, author=author))
+
+
+@profile_app.command("problem")
+def profile_problem(
+    force: str = typer.Option(..., "--force", help="force slug"),
+    area: Optional[str] = typer.Option(None, "--area", help="lsoa:CODE,CODE | la:NAME_OR_CODE | bbox:minlon,minlat,maxlon,maxlat | wkt:POLYGON((...)); default whole force"),
+    crime_types: list[str] = typer.Option(..., "--crime-types", help="crime types, comma-separated or repeated, e.g. 'Robbery,Theft from the person'"),
+    period_from: str = typer.Option(..., "--from", help="first month YYYY-MM"),
+    period_to: str = typer.Option(..., "--to", help="last month YYYY-MM"),
+    requested_by: str = typer.Option(..., "--requested-by", help="who commissioned the profile"),
+    tor: str = typer.Option(..., "--tor", help="the agreed terms of reference (printed first)"),
+    marking: str = typer.Option("OFFICIAL-SENSITIVE", "--marking", help="government security classification"),
+    author: Optional[str] = AuthorOption,
+    store: Optional[Path] = ProductStoreOption,
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """A problem profile (VOLT) with its terms of reference first and a data pack (CSV, Parquet) beside the PDF."""
+    from tasks.products import build_problem_profile
+
+    types = tuple(t.strip() for given in crime_types for t in given.split(",") if t.strip())
+    _print_product(_run_product(build_problem_profile, warehouse, force, area=area, crime_types=types,
+                                period_from=period_from, period_to=period_to, requested_by=requested_by,
+                                terms_of_reference=tor, marking=marking, store_dir=store, author=author))
 
 
 if __name__ == "__main__":
