@@ -105,11 +105,12 @@ class IngestSettings(_Section):
 
 
 class TacticalSettings(_Section):
-    period_days: int = Field(14, ge=7, le=56, description="the fortnight the TT&CG looks at")
+    requested_by: str = Field("Chair, Tactical Tasking and Coordination Group", min_length=1)
 
 
 class StrategicSettings(_Section):
-    years: int = Field(3, ge=1, le=3, description="data.police.uk keeps three years")
+    months: int = Field(36, ge=12, le=36, description="data.police.uk keeps three years")
+    requested_by: str = Field("Chair, Strategic Tasking and Coordination Group", min_length=1)
 
 
 class HealthSettings(_Section):

@@ -1,0 +1,76 @@
+"""Monthly ingest: when data.police.uk has published a month the configured forces lack, fetch it, ingest it
+(every batch through the quality gate), and check each force's months for completeness."""
+from __future__ import annotations
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
+from tasks.fetch import check_publication, download_archive, extract_force_months
+from tasks.ingest import ingest_paths
+from tasks.validate import completeness
+
+check_publication_task = task(check_publication, name="check-publication", cache_policy=NO_CACHE)
+download_archive_task = task(download_archive, name="download-archive", cache_policy=NO_CACHE)
+extract_task = task(extract_force_months, name="extract-force-months", cache_policy=NO_CACHE)
+ingest_task = task(ingest_paths, name="ingest-police-files", cache_policy=NO_CACHE)
+completeness_task = task(completeness, name="check-completeness", cache_policy=NO_CACHE)
+
+
+class IngestFailed(Exception):
+    """Some fetched files failed or were quarantined; the rest were loaded."""
+
+
+def _markdown(title: str, lines: list[str], table: list[dict] | None = None) -> str:
+    text = [f"# {title}", ""] + [f"- {line}" for line in lines]
+    if table:
+        headings = list(table[0])
+        text += ["", "| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
+        text += ["| " + " | ".join("" if row[h] is None else str(row[h]).replace("|", "\\|") for h in headings) + " |"
+                 for row in table]
+    return "\n".join(text) + "\n"
+
+
+@flow(name="monthly-ingest", **RECORDING_HOOKS)
+def monthly_ingest_flow(config_path: str = "tasking.yaml", refresh: bool = False) -> dict:
+    """Fetch and ingest the newest published month for the configured forces.
+
+    refresh: fetch the latest archive even when every force already holds the latest month (to pick up
+    re-published outcomes in earlier months).
+    """
+    config = load_settings(config_path)
+    with recorded_run(config.warehouse_file) as run:
+        publication = check_publication_task(config)
+        published = publication.latest_month.strftime("%Y-%m")
+        notes = [f"data.police.uk last updated to {published}"]
+        notes += [f"{force}: latest street month loaded {m.strftime('%Y-%m') if m else 'none'}"
+                  for force, m in publication.loaded.items()]
+        if publication.missing_from_api:
+            notes.append(f"not in data.police.uk's force list: {', '.join(publication.missing_from_api)}")
+        if not publication.behind and not refresh:
+            run.summary = f"nothing to fetch: every configured force holds {published}"
+            create_markdown_artifact(key="monthly-ingest", markdown=_markdown("Monthly ingest", notes + [run.summary]),
+                                     description=run.summary)
+            return {"published": published, "fetched": 0}
+
+        archive = download_archive_task(config, publication.latest_month)
+        files = extract_task(config, archive.path)
+        report = ingest_task([str(f) for f in files], config.warehouse_file)
+        gaps = [completeness_task(config.warehouse_file, force) for force in config.forces]
+        gap_count = sum(len(g) for g in gaps)
+
+        counts = {status: report.count(status) for status in ("loaded", "replaced", "unchanged", "quarantined", "failed")}
+        run.summary = (f"{published}: {len(files)} files from {archive.path.name} "
+                       + ", ".join(f"{n} {status}" for status, n in counts.items() if n)
+                       + f"; {gap_count} incomplete force-months")
+        notes += [f"archive {archive.path.name}: {archive.members} files, {archive.bytes:,} bytes, verified",
+                  f"{len(files)} files extracted for {', '.join(config.forces)}",
+                  f"incomplete force-months after ingest: {gap_count}"]
+        table = [{"file": b.name.rsplit("/", 1)[-1], "status": b.status, "kind": b.kind, "force": b.force, "month": b.month,
+                  "rows": b.rows, "error": b.error} for b in report.batches]
+        create_markdown_artifact(key="monthly-ingest", markdown=_markdown("Monthly ingest", notes, table),
+                                 description=run.summary)
+        if not report.ok:
+            raise IngestFailed("; ".join(b.error or b.name for b in report.failed))
+        return {"published": published, "fetched": len(files), **counts}
