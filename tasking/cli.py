@@ -513,5 +513,43 @@ def profile_problem(
                                 terms_of_reference=tor, marking=marking, store_dir=store, author=author))
 
 
+@app.command()
+def health(
+    config: Optional[Path] = typer.Option(None, "--config", help="project config (default $TASKING_CONFIG or tasking.yaml)"),
+    warehouse: Optional[Path] = typer.Option(None, "--warehouse", help="DuckDB file (default: the config's warehouse)"),
+    html: Optional[Path] = typer.Option(None, "--html", help="where to write the HTML page (default: the config's health.html)"),
+) -> None:
+    """Ops health: last run of each deployment, data freshness per force, quality, reviews waiting, recent failures."""
+    from tasking.config import ConfigError, load_config
+    from tasks.health import SECTIONS, health_report, section_rows, section_title, write_health_html
+
+    try:
+        settings = load_config(config)
+    except ConfigError as error:
+        console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(code=2) from error
+    report = health_report(warehouse or settings.warehouse_file, forces=settings.forces, local_forces=settings.extra_forces,
+                           failure_window_days=settings.health.failure_window_days)
+    for problem in report.problems:
+        console.print(f"[red]needs attention[/red] {problem}")
+    if not report.problems:
+        console.print("[green]No problems found.[/green]")
+    bad = ("FAILED", "CRASHED", "never loaded")
+    for name in SECTIONS:
+        headings, rows = section_rows(report, name)
+        if not rows:
+            console.print(f"[bold]{section_title(report, name)}:[/bold] none")
+            continue
+        table = Table(title=section_title(report, name), title_justify="left")
+        for heading in headings:
+            table.add_column(heading, overflow="fold")
+        for row in rows:
+            flagged = any(cell in bad or cell.endswith("behind") for cell in row)
+            table.add_row(*row, style="red" if flagged else None)
+        console.print(table)
+    page = write_health_html(report, html or settings.health_html)
+    console.print(f"HTML: {page}")
+
+
 if __name__ == "__main__":
     app()
