@@ -7,6 +7,7 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.validate import publish_quality, summarise_quality
 from tasks.ingest import BatchResult, IngestReport, ingest_paths, ingest_reference_paths
 
 # Progress callbacks and reports are not inputs worth caching on.
@@ -36,4 +37,5 @@ def ingest_flow(paths: list[str], warehouse: str | None = None, reference_paths:
     if paths:
         report.batches += ingest_police_files(paths, warehouse, on_progress=on_progress).batches
     _publish(report, "ingest-summary")
+    publish_quality(summarise_quality(warehouse))
     return report

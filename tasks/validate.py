@@ -142,14 +142,17 @@ def _gx_suite(suite: str):
     expectations = []
     for item in definition["expectations"]:
         expectations.append({**item, "severity": item["meta"]["severity"]})
-    built = gx.ExpectationSuite(name=definition.get("name", suite), expectations=expectations, meta=definition.get("meta"))
+    try:
+        built = gx.ExpectationSuite(name=definition.get("name", suite), expectations=expectations, meta=definition.get("meta"))
+    except Exception as error:  # GX raises pydantic or its own errors, varying by expectation type
+        raise SuiteError(f"{suite_path(suite)}: GX could not build the suite ({' '.join(str(error).split())})") from error
     # GX logs and drops an expectation it cannot build; a suite must never lose a check silently.
     if len(built.expectations) != len(expectations):
         kept = {e.type for e in built.expectations}
         dropped = [item["type"] for item in definition["expectations"] if item["type"] not in kept]
         raise SuiteError(f"{suite_path(suite)}: GX could not build {len(expectations) - len(built.expectations)} "
                          f"expectation(s): {dropped or 'see the GX log'}")
-    return _gx_context().suites.add(built)
+    return _gx_context().suites.add_or_update(built)
 
 
 @contextmanager
