@@ -34,7 +34,8 @@ def _int(value) -> int | None:
 def _pct_change(now, before) -> str:
     if now is None or before is None or pd.isna(now) or pd.isna(before) or before == 0:
         return "–"
-    return f"{(now - before) * 100.0 / before:+.0f}%"
+    change = (now - before) * 100.0 / before
+    return f"{change:+.1f}%" if abs(change) < 1 else f"{change:+.0f}%"
 
 
 def _types_phrase(names: list[str]) -> str:
@@ -267,6 +268,57 @@ def _stop_search_section(draft: Draft, warehouse_file, scope: Scope, key_finding
 
 
 
+# Local emerging issues. The indicators test whole scopes (one crime type over the whole area); a problem confined
+# to a few streets is diluted at force level (the demo's station-quarter robberies are "elevated" force-wide but
+# ten times the usual count where they happen). No indicator scans every LSOA and crime type, so this does, over
+# the indicators' own scoped rows, with their Poisson test.
+LOCAL_SCAN_SQL = """
+WITH by_location AS (
+    SELECT lsoa_code, crime_type, location, count(*) AS crimes FROM scoped_street
+    WHERE month = $latest AND lsoa_code IS NOT NULL GROUP BY ALL
+),
+counts AS (
+    SELECT lsoa_code, any_value(lsoa_name) AS lsoa_name, crime_type,
+           count(*) FILTER (WHERE month = $latest) AS observed,
+           count(*) FILTER (WHERE month BETWEEN $base_from AND $base_to) AS baseline_crimes
+    FROM scoped_street WHERE lsoa_code IS NOT NULL AND month BETWEEN $base_from AND $latest GROUP BY ALL
+)
+SELECT c.*, (SELECT count(*) FROM counts) AS tests,
+       (SELECT arg_max(location, crimes) FROM by_location b WHERE b.lsoa_code = c.lsoa_code AND b.crime_type = c.crime_type) AS top_location,
+       (SELECT max(crimes) FROM by_location b WHERE b.lsoa_code = c.lsoa_code AND b.crime_type = c.crime_type) AS top_location_crimes
+FROM counts c WHERE observed >= $min_count
+"""
+LOCAL_MIN_COUNT = 5
+LOCAL_FAMILY_P = 0.01
+
+
+def local_emerging_issues(warehouse_file, force: str, latest: date) -> pd.DataFrame:
+    """LSOA x crime type pairs whose latest-month count is exceptional against their own previous 12 months.
+
+    expected = (baseline crimes + 0.5) / 12 (the half avoids a zero expectation); p = P(X >= observed),
+    X ~ Poisson(expected); flagged when observed >= 5 and p < 0.01 / (number of LSOA x type pairs tested)
+    (Bonferroni: thousands of pairs are tested at once). Empty when the 12 baseline months are not all held.
+    Columns: lsoa_code, lsoa_name, crime_type, observed, baseline_crimes, expected, p_value, threshold,
+    top_location, top_location_crimes, tests.
+    """
+    from tasks.indicators.scope import session
+    from tasks.indicators.volume import poisson_upper_p
+
+    base_from, base_to = add_months(latest, -12), add_months(latest, -1)
+    scope = Scope(force, base_from, latest)
+    with session(warehouse_file, scope) as s:
+        if s.months_held(base_from, base_to) < 12 or s.months_held(latest, latest) < 1:
+            return pd.DataFrame(columns=["lsoa_code", "lsoa_name", "crime_type", "observed", "baseline_crimes", "expected",
+                                         "p_value", "threshold", "top_location", "top_location_crimes", "tests"])
+        frame = s.df(LOCAL_SCAN_SQL, {"latest": latest, "base_from": base_from, "base_to": base_to,
+                                      "min_count": LOCAL_MIN_COUNT})
+    frame["expected"] = (frame["baseline_crimes"] + 0.5) / 12.0
+    frame["p_value"] = poisson_upper_p(frame["observed"].to_numpy(float), frame["expected"].to_numpy(float))
+    frame["threshold"] = LOCAL_FAMILY_P / frame["tests"].clip(lower=1)
+    flagged = frame[frame["p_value"] < frame["threshold"]].sort_values(["p_value", "observed"], ascending=[True, False])
+    return flagged.reset_index(drop=True)
+
+
 # ---------------------------------------------------------------------------------------------- tactical assessment
 
 def build_tactical_assessment(
@@ -382,6 +434,13 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
     # --- emerging and exceptional issues
     paragraphs = []
     drill_items = []
+    year_p = change.set_index("crime_type")["p_rise_vs_year_earlier"]
+    year_before = month_label(add_months(latest, -12))
+    # Exceptional against the 12-month mean but not above the same month last year is most likely the season.
+    above_year = exceptional["crime_type"].map(year_p)
+    emerging = exceptional[~(above_year >= 0.05)]
+    seasonal = exceptional[above_year >= 0.05]
+    local = local_emerging_issues(warehouse_file, force, latest) if baseline_usable else pd.DataFrame()
     if not baseline_usable:
         months_held = int(exceed["baseline_months_held"].iloc[0])
         paragraphs.append(
@@ -393,21 +452,43 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
             "Intelligence", "Load the 12 months before the assessment month so emerging issues can be tested.",
             f"{months_held} of 12 baseline months held ({exceed['baseline_from'].iloc[0]} to {exceed['baseline_to'].iloc[0]})."))
     else:
+        for r in local.head(5).itertuples(index=False):
+            sentence = (f"Local emerging issue: {r.crime_type.lower()} in {r.lsoa_name} ({r.lsoa_code}), "
+                        f"{number(r.observed)} in {month_label(latest)} against an expected {number(r.expected, 1)} from "
+                        f"its own previous 12 months ({p_text(r.p_value)}); {number(r.top_location_crimes)} of them "
+                        f"{place_name(r.top_location)}.".replace(" of them On or near", " of them on or near"))
+            paragraphs.append(sentence)
+            key_findings.insert(1, sentence)
         if exceptional.empty:
-            paragraphs.append(f"No crime type was exceptionally high in {month_label(latest)} (Poisson p < 0.01 against "
-                              "the monthly mean of the previous 12 months).")
-            key_findings.append(f"No crime type was exceptionally high in {month_label(latest)}.")
-        for r in exceptional.itertuples(index=False):
+            paragraphs.append(f"No crime type was exceptionally high force-wide in {month_label(latest)} (Poisson p < 0.01 "
+                              "against the monthly mean of the previous 12 months).")
+            key_findings.append(f"No crime type was exceptionally high force-wide in {month_label(latest)}.")
+        for r in emerging.itertuples(index=False):
+            year_text = (f", and above {year_before} ({p_text(year_p[r.crime_type])})" if pd.notna(year_p[r.crime_type])
+                         else f"; {year_before} is not held, so the season cannot be ruled out")
             sentence = (f"{r.crime_type}: {number(r.observed)} recorded against an expected {number(r.expected, 1)} "
-                        f"(12-month mean, {p_text(r.p_value)}): exceptional.")
+                        f"(12-month mean, {p_text(r.p_value)}): exceptional force-wide{year_text}.")
             paragraphs.append(sentence)
             key_findings.append(sentence)
+        if not seasonal.empty:
+            names = seasonal["crime_type"].tolist()
+            sentence = (f"{_types_phrase(names)[:1].upper() + _types_phrase(names)[1:]} "
+                        f"{'is' if len(names) == 1 else 'are'} exceptional against the 12-month mean but not above "
+                        f"{year_before} (Table 1): consistent with the seasonal pattern rather than a new problem.")
+            paragraphs.append(sentence)
+            key_findings.append(sentence)
+            recommendations.append(_recommendation(
+                "Intelligence", f"Plan for the seasonal peak in {_types_phrase(names)}; no new problem is indicated.",
+                "; ".join(f"{r.crime_type} {number(r.observed)} vs {number(r.expected, 1)} expected, vs {year_before} "
+                          f"{p_text(year_p[r.crime_type])}" for r in seasonal.itertuples(index=False)) + "."))
         for r in elevated.itertuples(index=False):
             paragraphs.append(f"{r.crime_type}: {number(r.observed)} against an expected {number(r.expected, 1)} "
                               f"({p_text(r.p_value)}): elevated, below the exceptional threshold; monitor.")
             recommendations.append(_recommendation(
-                "Intelligence", f"Keep {r.crime_type.lower()} under review at the next meeting; not yet exceptional.",
-                f"{number(r.observed)} against {number(r.expected, 1)} expected, {p_text(r.p_value)} (Table 2)."))
+                "Intelligence", f"Keep {r.crime_type.lower()} under review at the next meeting; not yet exceptional "
+                                "force-wide.",
+                f"{number(r.observed)} against {number(r.expected, 1)} expected, {p_text(r.p_value)} "
+                f"(Table {draft._tables + 1})."))
         shown = exceed_types.sort_values("p_value").head(14)
         exceed_figure = draft.figure(
             f"Crimes in {month_label(latest)} against the expectation from the previous 12 months",
@@ -417,18 +498,52 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
                 title="Recorded and expected crimes by type"),
             indicator="tasks.indicators.exceedance", params={**params, "latest_months": 1, "baseline_months": 12})
         drill_items.append(exceed_figure)
+    ordered = exceed.sort_values(["p_value", "crime_type"], na_position="last")
     exceed_table = draft.table(
         f"Exceedance test, {month_label(latest)} against the monthly mean of the previous 12 months",
         [("Crime type", "text"), ("Recorded", "num"), ("Expected", "num"), ("Baseline months", "num"), ("p", "num"),
-         ("Assessment", "text")],
-        [[r.crime_type, number(r.observed), number(r.expected, 1), number(r.baseline_months_held), p_value(r.p_value), r.flag]
-         for r in exceed.sort_values(["p_value", "crime_type"], na_position="last").itertuples(index=False)],
-        flags=(exceed.sort_values(["p_value", "crime_type"], na_position="last")["flag"] == "exceptional").tolist(),
-        indicator="tasks.indicators.exceedance", params={**params, "latest_months": 1, "baseline_months": 12},
-        data=exceed, data_name="exceedance",
-        note="Exceptional: p < 0.01; elevated: p < 0.05 (Poisson, expected = baseline monthly mean).")
+         ("Assessment", "text"), (f"p against {year_before}", "num")],
+        [[r.crime_type, number(r.observed), number(r.expected, 1), number(r.baseline_months_held), p_value(r.p_value), r.flag,
+          p_value(year_p.get(r.crime_type))] for r in ordered.itertuples(index=False)],
+        flags=(ordered["flag"] == "exceptional").tolist(),
+        indicator="tasks.indicators.exceedance; tasks.indicators.period_change",
+        params={**params, "latest_months": 1, "baseline_months": 12}, data=exceed, data_name="exceedance",
+        note="Exceptional: p < 0.01; elevated: p < 0.05 (Poisson, expected = baseline monthly mean). The last column "
+             "tests the month against the same month a year earlier, which separates seasonal peaks from new rises.")
     drill_items.append(exceed_table)
-    for r in pd.concat([exceptional, elevated]).head(3).itertuples(index=False):
+    if baseline_usable:
+        drill_items.append(draft.table(
+            f"Local emerging issues, {month_label(latest)}: LSOA and crime type pairs far above their own previous 12 months",
+            [("LSOA", "text"), ("Name", "text"), ("Crime type", "text"), ("Recorded", "num"), ("Expected", "num"),
+             ("p", "num"), ("Busiest location", "text")],
+            [[r.lsoa_code, r.lsoa_name, r.crime_type, number(r.observed), number(r.expected, 1), p_value(r.p_value),
+              f"{place_name(r.top_location)} ({number(r.top_location_crimes)})"] for r in local.head(TOP_N).itertuples(index=False)],
+            indicator="tasks.products.local_emerging_issues (Poisson per LSOA and crime type, Bonferroni)",
+            params={**params, "baseline_months": 12, "min_count": LOCAL_MIN_COUNT, "family_p": LOCAL_FAMILY_P,
+                    "tests": int(local["tests"].iloc[0]) if not local.empty else 0},
+            data=local, data_name="local_emerging_issues",
+            note=f"Pairs with at least {LOCAL_MIN_COUNT} crimes whose count has p below 0.01 divided by the number of "
+                 "pairs tested (Bonferroni), against (baseline + 0.5) / 12.",
+            empty="No LSOA and crime type pair is exceptional once the number of pairs tested is allowed for."))
+        local_recommendations = []
+        for r in local.head(2).itertuples(index=False):
+            place = f"{place_name(r.top_location)} in {r.lsoa_name} ({r.lsoa_code})"
+            basis = (f"{r.crime_type} in {r.lsoa_code}: {number(r.observed)} against {number(r.expected, 1)} expected "
+                     f"({p_text(r.p_value)}); {number(r.top_location_crimes)} at {place_name(r.top_location)} "
+                     f"(Table {draft._tables}).")
+            local_recommendations += [
+                _recommendation("Enforcement", f"Direct visible patrols and proactive operations against "
+                                f"{r.crime_type.lower()} to {place} for the coming fortnight.", basis),
+                _recommendation("Prevention", f"Agree designing-out and target-hardening measures for {r.crime_type.lower()} "
+                                f"at {place} with the site owner and local authority (lighting, CCTV, guardianship).", basis),
+                _recommendation("Intelligence", f"Task collection on suspects, linked series and near-repeat patterns for "
+                                f"{r.crime_type.lower()} around {place}.", basis),
+                _recommendation("Reassurance", f"Brief the neighbourhood team and partners for {r.lsoa_name}; give "
+                                f"{r.crime_type.lower()} prevention advice to people using {place_name(r.top_location)}.", basis),
+            ]
+        # Local emerging issues lead each area of the recommendations: they are the sharpest finding.
+        recommendations[:0] = local_recommendations
+    for r in emerging.head(2).itertuples(index=False):
         focus = Scope(force, latest, latest, crime_types=(r.crime_type,))
         where = indicators.lsoa_counts(warehouse_file, focus)
         spots = indicators.repeat_locations(warehouse_file, focus, min_months=1).sort_values("crimes", ascending=False)
@@ -446,18 +561,17 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
         lsoa_text = (f"{top_lsoa['lsoa_name']} ({top_lsoa['lsoa_code']}, {number(top_lsoa['crimes'])} of "
                      f"{number(r.observed)})") if top_lsoa is not None else "no single LSOA"
         basis = (f"{r.crime_type}: {number(r.observed)} against {number(r.expected, 1)} expected, "
-                 f"{p_text(r.p_value)} ({r.flag}); most in {lsoa_text}.")
-        if r.flag == "exceptional":
-            recommendations += [
-                _recommendation("Enforcement", f"Direct patrols and proactive enforcement for {r.crime_type.lower()} to "
-                                f"{lsoa_text}" + (f", especially {spot_text}." if spot_text else "."), basis),
-                _recommendation("Prevention", f"Agree target-hardening and design-out measures with partners for "
-                                f"{r.crime_type.lower()} in {lsoa_text}.", basis),
-                _recommendation("Intelligence", f"Task intelligence collection on suspects, linked series and "
-                                f"near-repeat patterns for {r.crime_type.lower()} in {lsoa_text}.", basis),
-                _recommendation("Reassurance", f"Brief neighbourhood teams and local partners on {r.crime_type.lower()} "
-                                f"in {lsoa_text}; give crime-prevention advice to residents and businesses.", basis),
-            ]
+                 f"{p_text(r.p_value)} (exceptional force-wide); most in {lsoa_text} (Table {draft._tables}).")
+        recommendations += [
+            _recommendation("Enforcement", f"Direct patrols and proactive enforcement for {r.crime_type.lower()} to "
+                            f"{lsoa_text}" + (f", especially {spot_text}." if spot_text else "."), basis),
+            _recommendation("Prevention", f"Agree target-hardening and design-out measures with partners for "
+                            f"{r.crime_type.lower()} in {lsoa_text}.", basis),
+            _recommendation("Intelligence", f"Task intelligence collection on suspects, linked series and "
+                            f"near-repeat patterns for {r.crime_type.lower()} force-wide, starting in {lsoa_text}.", basis),
+            _recommendation("Reassurance", f"Brief neighbourhood teams and local partners on {r.crime_type.lower()} "
+                            f"in {lsoa_text}; give crime-prevention advice to residents and businesses.", basis),
+        ]
     draft.section("Emerging and exceptional issues", paragraphs, drill_items)
 
     # --- hotspots and change
@@ -557,8 +671,9 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
             f"{number(first['crimes'])} crimes over three months, every month (Table {draft._tables})."))
     draft.section("Repeat locations", repeat_paragraphs, [repeat_table])
 
-    _outcomes_section(draft, warehouse_file, scope, exceptional["crime_type"].tolist() + elevated["crime_type"].tolist(),
-                      key_findings, recommendations)
+    focus_types = list(dict.fromkeys(local["crime_type"].tolist() + emerging["crime_type"].tolist()
+                                     + elevated["crime_type"].tolist()))[:3]
+    _outcomes_section(draft, warehouse_file, scope, focus_types, key_findings, recommendations)
     _stop_search_section(draft, warehouse_file, scope, key_findings, recommendations)
 
     # --- what changed since the previous tactical assessment
@@ -569,6 +684,7 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
         "by_type": {r.crime_type: _int(r.crimes) for r in by_type.itertuples(index=False)},
         "exceptional": exceptional["crime_type"].tolist(),
         "elevated": elevated["crime_type"].tolist(),
+        "local_issues": [f"{r.crime_type} in {r.lsoa_code}" for r in local.itertuples(index=False)],
         "top_lsoas": top_lsoas["lsoa_code"].head(5).tolist(),
     }
     changed_items, changed_paragraphs = [], []
@@ -582,6 +698,8 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
         gone_exc = sorted(set(previous.get("exceptional", [])) - set(key_figures["exceptional"]))
         changed_paragraphs.append("Newly exceptional: " + (", ".join(new_exc) if new_exc else "none") +
                                   ". No longer exceptional: " + (", ".join(gone_exc) if gone_exc else "none") + ".")
+        new_local = [i for i in key_figures["local_issues"] if i not in previous.get("local_issues", [])]
+        changed_paragraphs.append("New local emerging issues: " + (", ".join(new_local) if new_local else "none") + ".")
         new_lsoas = [c for c in key_figures["top_lsoas"] if c not in previous.get("top_lsoas", [])]
         changed_paragraphs.append("LSOAs new to the five busiest: " + (", ".join(new_lsoas) if new_lsoas else "none") + ".")
         rows = []
@@ -609,7 +727,7 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
     if not recommendations:
         recommendations.append(_recommendation(
             "Intelligence", "No crime type exceeds its expected level: maintain current deployments and review at "
-                            "the next meeting.", f"All {len(exceed_types)} crime types within the expected range (Table 2)."))
+                            "the next meeting.", f"All {len(exceed_types)} crime types within the expected range ({exceed_table['ref']})."))
     tor = _tor_rows([
         ("Requested by", "Chair, Tactical Tasking and Coordination Group"),
         ("Purpose", "Identify short-term issues for the TT&CG to consider: emerging and exceptional crime, hotspots, "
