@@ -341,7 +341,7 @@ def build_tactical_assessment(
     author = author_name(author)
 
     def build(draft: Draft, slot) -> dict:
-        return _tactical_content(draft, warehouse_file, force, latest, trend_from, scope, slot)
+        return _tactical_content(draft, warehouse_file, force, latest, trend_from, scope, slot, requested_by)
 
     return publish(
         warehouse_file, kind="tactical", force=force, scope={"period_end": latest.strftime("%Y-%m")},
@@ -364,7 +364,8 @@ def _previous_tactical(warehouse_file, force: str, created_at) -> dict | None:
     return figures
 
 
-def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, trend_from: date, scope: Scope, slot) -> dict:
+def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, trend_from: date, scope: Scope, slot,
+                      requested_by: str) -> dict:
     previous_month = add_months(latest, -1)
     params = scope_params(scope)
     change = indicators.period_change(warehouse_file, scope)
@@ -440,7 +441,8 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
     above_year = exceptional["crime_type"].map(year_p)
     emerging = exceptional[~(above_year >= 0.05)]
     seasonal = exceptional[above_year >= 0.05]
-    local = local_emerging_issues(warehouse_file, force, latest) if baseline_usable else pd.DataFrame()
+    local = (local_emerging_issues(warehouse_file, force, latest) if baseline_usable
+             else pd.DataFrame(columns=["lsoa_code", "lsoa_name", "crime_type", "observed", "expected", "p_value"]))
     if not baseline_usable:
         months_held = int(exceed["baseline_months_held"].iloc[0])
         paragraphs.append(
@@ -729,7 +731,7 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
             "Intelligence", "No crime type exceeds its expected level: maintain current deployments and review at "
                             "the next meeting.", f"All {len(exceed_types)} crime types within the expected range ({exceed_table['ref']})."))
     tor = _tor_rows([
-        ("Requested by", "Chair, Tactical Tasking and Coordination Group"),
+        ("Requested by", requested_by),
         ("Purpose", "Identify short-term issues for the TT&CG to consider: emerging and exceptional crime, hotspots, "
                     "repeat locations, and options for prevention, intelligence, enforcement and reassurance."),
         ("Area", f"The whole force area ({force})"),
