@@ -100,11 +100,11 @@ def deployment_names(prefect_yaml: str | os.PathLike = PREFECT_YAML) -> list[str
 
 
 def freshness_status(row) -> str:
-    if pd.isna(row.latest_loaded):
+    if row.latest_loaded is None:
         return "never loaded"
     if row.local_only:
         return "local data only"
-    if pd.isna(row.latest_published):
+    if row.latest_published is None:
         return "not checked yet"
     behind = int(row.months_behind)
     if behind <= 0:
@@ -141,6 +141,7 @@ def health_report(warehouse_file=None, *, forces: list[str] | None = None, local
         quarantined = con.execute(QUARANTINED_SQL).df()
         awaiting = con.execute(AWAITING_REVIEW_SQL, {"now": now}).df()
         failures = con.execute(FAILURES_SQL, {"since": since}).df()
+    freshness = freshness.astype(object).where(freshness.notna(), None)
     freshness["status"] = [freshness_status(row) for row in freshness.itertuples(index=False)] if len(freshness) else []
     report = HealthReport(now, str(warehouse.warehouse_path(warehouse_file)), failure_window_days, last_runs, freshness,
                           pass_rates, quarantined, awaiting, failures)

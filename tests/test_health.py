@@ -1,0 +1,105 @@
+"""The run table and the health report as plain functions (no Prefect): who records what, freshness per force,
+reviews waiting, and failures inside the window only."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import duckdb
+import pytest
+
+from tasking import warehouse
+from tasks.fetch import extract_force_months
+from tasks.health import health_report, render_health_html
+from tasks.ingest import ingest_paths
+from tasks.runs import record_end, record_start
+from tasking.config import load_config
+
+from conftest import CITY_OF_LONDON, NORTHUMBRIA
+from police_server import build_archive, published_files
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def rows(warehouse_file, sql, params=None):
+    with duckdb.connect(str(warehouse_file), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_flow_then_hook_keeps_the_flow_error_and_the_hook_state(warehouse_file):
+    started = NOW - timedelta(seconds=90)
+    record_start(warehouse_file, "run-1", "monthly-ingest", "monthly-ingest", {"config_path": "tasking.yaml"}, started)
+    assert rows(warehouse_file, "SELECT state, recorded_by_flow, recorded_by_hook FROM flow_run") == [("RUNNING", True, False)]
+    record_end(warehouse_file, "run-1", "FAILED", by="flow", flow_name="monthly-ingest", finished_at=NOW,
+               error="DownloadRejected: cut short")
+    record_end(warehouse_file, "run-1", "Crashed", by="hook", flow_name="monthly-ingest", finished_at=NOW + timedelta(seconds=5),
+               error="process killed")
+    assert rows(warehouse_file, "SELECT state, seconds, error, recorded_by_flow, recorded_by_hook, parameters_json FROM flow_run") == [
+        ("CRASHED", 90.0, "DownloadRejected: cut short", True, True, '{"config_path": "tasking.yaml"}')]
+
+
+def test_a_run_only_its_hook_saw_is_recorded_and_a_later_flow_record_does_not_overrule_it(warehouse_file):
+    record_end(warehouse_file, "run-2", "FAILED", by="hook", flow_name="problem-profile", deployment="problem-profile",
+               started_at=NOW, finished_at=NOW, error="Validation of flow parameters failed")
+    record_end(warehouse_file, "run-2", "COMPLETED", by="flow", flow_name="problem-profile", finished_at=NOW)
+    assert rows(warehouse_file, "SELECT deployment, state, recorded_by_flow, recorded_by_hook FROM flow_run") == [
+        ("problem-profile", "FAILED", True, True)]
+    with pytest.raises(ValueError, match="not a final state"):
+        record_end(warehouse_file, "run-3", "RUNNING", by="flow", flow_name="x")
+
+
+@pytest.fixture
+def config(tmp_path):
+    path = tmp_path / "tasking.yaml"
+    path.write_text("forces: [city-of-london, northumbria, kent]\nextra_forces: [demo-shire]\nwarehouse: w.duckdb\n"
+                    "police_api: {download_dir: downloads}\ningest: {kinds: [street], refresh_months: 2}\n", encoding="utf-8")
+    return load_config(path)
+
+
+def test_freshness_compares_each_forces_latest_loaded_month_with_what_the_archive_held(config, tmp_path):
+    archive = build_archive(tmp_path / "2024-08.zip", published_files(CITY_OF_LONDON, ["2024-07", "2024-08"])
+                            + published_files(NORTHUMBRIA, ["2022-08", "2022-09"]))
+    extracted = extract_force_months(config, archive)
+    # The newest two months of the whole archive are 2024-07 and 2024-08: Northumbria has none of them.
+    assert [p.name for p in extracted] == ["2024-07-city-of-london-street.csv", "2024-08-city-of-london-street.csv"]
+    assert all(p.parent.parent == config.download_dir / "extracted" for p in extracted)
+    ingest_paths([extracted[0], NORTHUMBRIA / "2022-08-northumbria-street.csv"], config.warehouse_file, gate=None)
+    with warehouse.connect(config.warehouse_file) as con:
+        con.execute("INSERT INTO publication_check VALUES (?, NULL, DATE '2024-09-01', 'crime-last-updated')", [NOW])
+
+    report = health_report(config.warehouse_file, forces=config.forces, local_forces=config.extra_forces, now=NOW)
+    freshness = {r.force: (r.latest_loaded, r.latest_published, r.published_by, r.status)
+                 for r in report.freshness.itertuples(index=False)}
+    assert freshness == {
+        "city-of-london": ("2024-07", "2024-08", "archive", "1 month behind"),
+        "northumbria": ("2022-08", "2022-09", "archive", "1 month behind"),
+        "kent": (None, "2024-09", "site", "never loaded"),
+        "demo-shire": (None, None, None, "never loaded"),
+    }
+    assert "city-of-london: street crime 1 month behind" in report.problems
+
+
+def test_reviews_waiting_and_failures_inside_the_window(config):
+    wh = config.warehouse_file
+    with warehouse.connect(wh) as con:
+        con.execute("INSERT INTO product VALUES ('TA-x', 'tactical', 'city-of-london', '{}', 'Tactical assessment', NULL, NULL, ?)",
+                    [NOW - timedelta(days=9)])
+        for version, status, age in ((1, "REJECTED", 9), (2, "DRAFT", 4)):
+            con.execute("INSERT INTO product_version (version_id, product_id, version, status, marking, author, store_path,"
+                        " content_sha256, manifest_json, created_at) VALUES (?, 'TA-x', ?, ?, 'OFFICIAL', 'a', 's', 'h', '{}', ?)",
+                        [f"TA-x-v{version}", version, status, NOW - timedelta(days=age)])
+    record_end(wh, "old", "FAILED", by="flow", flow_name="health", started_at=NOW - timedelta(days=40),
+               finished_at=NOW - timedelta(days=40), error="long ago")
+    record_end(wh, "recent", "FAILED", by="flow", flow_name="tactical-assessment", started_at=NOW - timedelta(days=2),
+               finished_at=NOW - timedelta(days=2), error="no street data")
+    record_end(wh, "latest", "COMPLETED", by="flow", flow_name="tactical-assessment", started_at=NOW - timedelta(days=1),
+               finished_at=NOW - timedelta(days=1))
+
+    report = health_report(wh, forces=config.forces, failure_window_days=30, now=NOW)
+    assert report.awaiting_review[["version_id", "age_days"]].values.tolist() == [["TA-x-v2", 4]]
+    assert report.failures[["name", "error"]].values.tolist() == [["tactical-assessment", "no street data"]]
+    last = {r.deployment: r.state for r in report.last_runs.itertuples(index=False)}
+    assert last["tactical-assessment"] == "COMPLETED" and last["health"] == "FAILED"
+    assert last["monthly-ingest"] == "NEVER RUN"  # listed from prefect.yaml
+    assert "health: last run failed: long ago" in report.problems
+    page = render_health_html(report)
+    assert "TA-x-v2" in page and '<td class="bad">FAILED</td>' in page and "NEVER RUN" in page
