@@ -43,15 +43,33 @@ HAVING recent > 0 OR baseline > 0
 ORDER BY w.days, crime_type
 """
 
+# A problem profile's records: its force, crime types, dates and area. The area condition is chosen by the kind
+# of area (the same kinds as tasks.indicators.Scope); its values are always parameters.
+SCOPED_SQL = """
+SELECT reference, occurred_from, occurred_to, crime_type, easting, northing, latitude, longitude, lsoa_code
+FROM internal_incident
+WHERE force = $force AND crime_type IN (SELECT unnest($crime_types))
+  AND occurred_from >= CAST($start AS TIMESTAMP) AND occurred_from < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
+  AND {area}
+"""
+AREA_CONDITIONS = {
+    "force": "TRUE",
+    "lsoa": "lsoa_code IN (SELECT unnest($lsoa_codes))",
+    "local_authority": (
+        "lsoa_code IN (SELECT lsoa11_code FROM lsoa WHERE lad19_code = $local_authority OR lower(lad19_name) = lower($local_authority)"
+        " UNION SELECT k.lsoa21_code FROM lsoa_lookup k JOIN lsoa l ON l.lsoa11_code = k.lsoa11_code"
+        " WHERE l.lad19_code = $local_authority OR lower(l.lad19_name) = lower($local_authority))"),
+    "bbox": "longitude BETWEEN $min_lon AND $max_lon AND latitude BETWEEN $min_lat AND $max_lat",
+    "polygon": "longitude IS NOT NULL",  # narrowed to the polygon with shapely below
+}
+
 # Aoristic hour x weekday counts: a record whose occurrence is known only to a window spreads one crime evenly
 # over the clock hours the window touches; windows longer than $max_window_hours say nothing about time of day.
 HOUR_WEEKDAY_SQL = """
 WITH spans AS (
     SELECT date_trunc('hour', occurred_from) AS first_hour,
            date_trunc('hour', greatest(coalesce(occurred_to, occurred_from), occurred_from)) AS last_hour
-    FROM internal_incident
-    WHERE force = $force AND crime_type IN (SELECT unnest($crime_types))
-      AND occurred_from >= CAST($start AS TIMESTAMP) AND occurred_from < CAST($end AS TIMESTAMP) + INTERVAL 1 DAY
+    FROM scoped_records
 ),
 sized AS (SELECT *, date_diff('hour', first_hour, last_hour) + 1 AS hours FROM spans),
 spread AS (
@@ -116,18 +134,43 @@ def recent_windows(warehouse_file, force: str, as_at: date | None = None, window
     return frame
 
 
-def hour_weekday(warehouse_file, force: str, crime_types: Sequence[str], start: date, end: date,
+def scoped_records(warehouse_file, force: str, crime_types: Sequence[str], start: date, end: date,
+                   area=None) -> pd.DataFrame:
+    """Internal records of the crime types between two dates (inclusive), inside `area`: a
+    tasks.indicators.Scope whose area (LSOAs, local authority, bbox or polygon) applies, or None for the force."""
+    kind = area.area_kind if area is not None else "force"
+    sql = SCOPED_SQL.format(area=AREA_CONDITIONS[kind])
+    params = {"force": force, "crime_types": list(crime_types), "start": start, "end": end}
+    if kind == "lsoa":
+        params["lsoa_codes"] = list(area.lsoa_codes)
+    elif kind == "local_authority":
+        params["local_authority"] = area.local_authority
+    elif kind == "bbox":
+        params.update(zip(("min_lon", "min_lat", "max_lon", "max_lat"), area.bbox))
+    records = warehouse.query_df(warehouse_file, sql, params)
+    if kind == "polygon" and len(records):
+        import shapely
+
+        inside = shapely.contains_xy(area._polygon, records["longitude"].to_numpy(float), records["latitude"].to_numpy(float))
+        records = records[np.asarray(inside, dtype=bool)].reset_index(drop=True)
+    return records
+
+
+def hour_weekday(warehouse_file, force: str, crime_types: Sequence[str], start: date, end: date, area=None,
                  max_window_hours: int = 24) -> tuple[pd.DataFrame, int, int]:
     """A 7 x 24 table (Mon..Sun by hour 0..23) of aoristic crime counts, the records considered, and how many
     had an occurrence window too long to place in time."""
-    rows = warehouse.query_df(warehouse_file, HOUR_WEEKDAY_SQL, {
-        "force": force, "crime_types": list(crime_types), "start": start, "end": end, "max_window_hours": max_window_hours})
+    import duckdb
+
+    records = scoped_records(warehouse_file, force, crime_types, start, end, area)
+    with duckdb.connect() as con:
+        con.register("scoped_records", records[["occurred_from", "occurred_to"]])
+        rows = con.execute(HOUR_WEEKDAY_SQL, {"max_window_hours": max_window_hours}).df()
     grid = pd.DataFrame(0.0, index=list(WEEKDAYS), columns=range(24))
     for r in rows.itertuples(index=False):
         grid.iloc[int(r.weekday) - 1, int(r.hour)] = float(r.crimes)
-    records = int(rows["records"].iloc[0]) if len(rows) else 0
     untimed = int(rows["untimed"].iloc[0]) if len(rows) else 0
-    return grid, records, untimed
+    return grid, len(records), untimed
 
 
 def draw_hour_weekday(path: Path, grid: pd.DataFrame, *, title: str) -> Path:
@@ -209,18 +252,21 @@ def tactical_recent_section(draft, warehouse_file, force: str, key_findings: lis
 
 def problem_profile_time_and_near_repeat_sections(draft, warehouse_file, force: str, crime_types: Sequence[str],
                                                   start: date, end: date, key_findings: list[str],
-                                                  recommendations: list[dict], iterations: int = 99) -> list[dict]:
-    """'When it happens' (hour x weekday, aoristic) and 'Near repeats' (Knox) from the force's records."""
-    from tasks.near_repeat import KnoxBands, _number, finding, near_repeat_for_warehouse
+                                                  recommendations: list[dict], area=None,
+                                                  iterations: int = 99) -> list[dict]:
+    """'When it happens' (hour x weekday, aoristic) and 'Near repeats' (Knox) from the force's records in the
+    profile's area (`area`: its tasks.indicators.Scope, or None for the whole force)."""
+    from tasks.near_repeat import KnoxBands, _number, finding, knox_test, to_seconds
     from tasks.render import number, p_value
 
     status = held(warehouse_file, force)
     if not status["records"]:
         return []
     sections = []
-    grid, records, untimed = hour_weekday(warehouse_file, force, crime_types, start, end)
+    grid, records, untimed = hour_weekday(warehouse_file, force, crime_types, start, end, area)
     types_text = ", ".join(crime_types)
-    params = {"force": force, "crime_types": list(crime_types), "from": start.isoformat(), "to": end.isoformat()}
+    params = {"force": force, "crime_types": list(crime_types), "from": start.isoformat(), "to": end.isoformat(),
+              "area": area.area_label if area is not None else "whole force"}
     if records:
         busiest_day = grid.sum(axis=1).idxmax()
         busiest_hour = int(grid.sum(axis=0).idxmax())
@@ -238,10 +284,11 @@ def problem_profile_time_and_near_repeat_sections(draft, warehouse_file, force: 
         sections.append(draft.section("When it happens (force records)", [timing], [figure]))
     bands = KnoxBands()
     for crime_type in crime_types:
-        try:
-            result = near_repeat_for_warehouse(warehouse_file, force, crime_type, start, end, bands, iterations, seed=0)
-        except ValueError:
+        events = scoped_records(warehouse_file, force, [crime_type], start, end, area).dropna(subset=["easting", "northing"])
+        if len(events) < 2:
             continue
+        result = knox_test(events["easting"].to_numpy(), events["northing"].to_numpy(), to_seconds(events["occurred_from"]),
+                           bands, iterations=iterations, seed=0)
         table = result.table()
         finite = table[~table["spatial_band"].str.endswith("inf) m")]
         summary = finding(result, 0.05)
@@ -264,7 +311,7 @@ def problem_profile_time_and_near_repeat_sections(draft, warehouse_file, force: 
             [[r.spatial_band, r.temporal_band, number(r.observed), number(r.expected, 1),
               number(r.knox_ratio, 2), p_value(r.p_value)] for r in finite.itertuples(index=False)],
             flags=((finite["p_value"] < 0.05) & (finite["knox_ratio"] > 1)).tolist(),
-            indicator="tasks.near_repeat.near_repeat_for_warehouse",
+            indicator="tasks.near_repeat.knox_test on tasks.internal_analysis.scoped_records",
             params={**params, "crime_type": crime_type, "iterations": iterations, "metric": result.metric,
                     "spatial_breaks_m": list(bands.spatial_breaks), "temporal_breaks_days": list(bands.temporal_breaks_days)},
             data=table, data_name=f"near_repeat_{crime_type.lower().replace(' ', '_')}",

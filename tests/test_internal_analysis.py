@@ -113,3 +113,21 @@ def test_product_sections_are_added_only_with_internal_data(loaded, tmp_path):
     assert [s["heading"] for s in sections] == ["When it happens (force records)", "Near repeats: Burglary (force records)"]
     assert (tmp_path / "draft" / "charts").is_dir()
     assert any(r["area"] == "Prevention" and "burglary" in r["text"] for r in recommendations)
+
+
+def test_records_are_limited_to_the_profile_area(loaded):
+    from tasks.indicators import Scope
+
+    rows = loaded["rows"]
+    start, end = date(2024, 1, 1), date(2024, 6, 30)
+    burglary = rows[rows["category"] == "Burglary"]
+    codes = tuple(burglary["LSOA_CD"].value_counts().index[:5])
+    by_lsoa = Scope("demo-shire", "2024-01", "2024-06", ("Burglary",), lsoa_codes=codes)
+    _, records, _ = hour_weekday(loaded["warehouse"], "demo-shire", ["Burglary"], start, end, by_lsoa)
+    assert records == int(burglary["LSOA_CD"].isin(codes).sum()) > 0
+    square = "POLYGON((-1.25 52.55, -1.15 52.55, -1.15 52.65, -1.25 52.65, -1.25 52.55))"
+    by_polygon = Scope("demo-shire", "2024-01", "2024-06", ("Burglary",), polygon_wkt=square)
+    by_box = Scope("demo-shire", "2024-01", "2024-06", ("Burglary",), bbox=(-1.25, 52.55, -1.15, 52.65))
+    in_polygon = hour_weekday(loaded["warehouse"], "demo-shire", ["Burglary"], start, end, by_polygon)[1]
+    in_box = hour_weekday(loaded["warehouse"], "demo-shire", ["Burglary"], start, end, by_box)[1]
+    assert 0 < in_polygon == in_box < len(burglary)
