@@ -21,6 +21,13 @@ from sources.police_uk import (COLUMNS, PoliceFile, SourceError, check_header, d
 from tasking import warehouse
 
 LOADED_STATUSES = ("loaded", "replaced", "unchanged")
+# Batches are staged in an in-memory database attached to the warehouse connection: the gate (and its own
+# cursors on the same DuckDB instance) can read them, and the rows are written to disk once, when merged.
+STAGING = "stage_mem"
+
+
+def _attach_staging(con) -> None:
+    con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {STAGING}")
 
 
 @dataclass
@@ -89,13 +96,13 @@ def _last_loaded_sha(con, source: PoliceFile) -> str | None:
 
 
 def _stage(con, source: PoliceFile, local: Path, sha: str, batch_id: int, loaded_at: datetime) -> str:
-    staged = f"staging.batch_{batch_id}"
+    staged = f"{STAGING}.batch_{batch_id}"
     params = {"path": str(local), "force": source.force, "source_file": source.name, "sha": sha, "loaded_at": loaded_at}
     extra_month = ""
     if "month" not in [column for _, column, _ in COLUMNS[source.kind]]:
         extra_month = ", CAST($file_month AS DATE) AS month"
         params["file_month"] = source.month
-    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    _attach_staging(con)
     con.execute(
         f"CREATE TABLE {staged} AS SELECT csv.*{extra_month}, $force AS force, $source_file AS source_file,"
         f" $sha AS source_sha256, $loaded_at AS ingested_at FROM ({read_csv_sql(source.kind)}) AS csv",
@@ -106,7 +113,7 @@ def _stage(con, source: PoliceFile, local: Path, sha: str, batch_id: int, loaded
 
 def _stage_as_published(con, source: PoliceFile, local: Path, sha: str, batch_id: int, loaded_at: datetime) -> str:
     """Stage a file whose header is not the published one, as text under its own headers in snake_case."""
-    staged = f"staging.batch_{batch_id}"
+    staged = f"{STAGING}.batch_{batch_id}"
     names = [re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or f"column_{i}"
              for i, name in enumerate(read_header(local, source.name), start=1)]
     params = {"path": str(local), "names": names, "force": source.force, "source_file": source.name, "sha": sha,
@@ -115,7 +122,7 @@ def _stage_as_published(con, source: PoliceFile, local: Path, sha: str, batch_id
     if "month" not in [column for _, column, _ in COLUMNS[source.kind]]:
         extra_month = ", CAST($file_month AS DATE) AS month"
         params["file_month"] = source.month
-    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    _attach_staging(con)
     con.execute(
         f"CREATE TABLE {staged} AS SELECT csv.*{extra_month}, $force AS force, $source_file AS source_file,"
         " $sha AS source_sha256, $loaded_at AS ingested_at"
@@ -151,7 +158,6 @@ def _merge(con, source: PoliceFile, staged: str) -> tuple[int, int | None, int |
             con.execute(f"DELETE FROM {table} WHERE {key}", key_params)
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {staged}")
         rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
-        con.execute(f"DROP TABLE {staged}")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -216,7 +222,6 @@ def ingest_one(con, source: PoliceFile, gate: Gate | None = None) -> BatchResult
                         check_header(local, source)  # a header the gate let through is still not the published one
                     had_before = _last_loaded_sha(con, source) is not None
                     result.rows, result.rows_added, result.rows_removed, result.outcomes_changed = _merge(con, source, staged)
-                    staged = None
                     result.status = "replaced" if had_before else "loaded"
     except SourceError as error:
         result.error = str(error)
@@ -302,8 +307,8 @@ def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> Batc
         else:
             columns = [column for _, column, _ in kind.columns]
             updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in kind.key)
-            staged = f"staging.batch_{batch_id}"
-            con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+            staged = f"{STAGING}.batch_{batch_id}"
+            _attach_staging(con)
             con.execute(f"CREATE TABLE {staged} AS {read_sql(kind)}", {"path": str(path)})
             result.rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
             if result.rows == 0:
@@ -321,12 +326,10 @@ def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> Batc
                         f"INSERT INTO {kind.table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {staged}"
                         f" ON CONFLICT ({', '.join(kind.key)}) DO UPDATE SET {updates}"
                     )
-                    con.execute(f"DROP TABLE {staged}")
                     con.execute("COMMIT")
                 except Exception:
                     con.execute("ROLLBACK")
                     raise
-                staged = None
                 result.status = "replaced" if last else "loaded"
     except SourceError as error:
         result.error = str(error)
