@@ -161,7 +161,7 @@ def priority_matrix(path: Path, labels: Sequence[str], harm: Sequence[float], vo
         idx = [i for i, value in enumerate(band) if value == b]
         ax.scatter([volume[i] for i in idx], [harm[i] for i in idx], s=40, color=colour_of[b], label=b, zorder=3)
     for rank, (x, y, label) in enumerate(zip(volume, harm, labels), start=1):
-        text = f"{rank} {_short(str(label), 24)}" if rank <= named else str(rank)
+        text = f"{rank} {_short(str(label), 30)}" if rank <= named else str(rank)
         ax.annotate(text, (x, y), xytext=(5, 3 if rank % 2 else -9), textcoords="offset points", fontsize=7, color=INK)
     ax.set_xscale("function", functions=(np.sqrt, np.square))
     ax.set_yscale("function", functions=(np.sqrt, np.square))

@@ -1,0 +1,261 @@
+"""The three products rendered on real data (Northumbria, City of London), read back from the PDF with pypdf.
+
+Each product is rendered once per module (WeasyPrint is slow-ish) and every test reads the same files.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from tasks import indicators, review
+from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.products import build_problem_profile, build_strategic_assessment, build_tactical_assessment
+from tasks.render import check_marking, number
+
+from conftest import CITY_OF_LONDON, NORTHUMBRIA, REFERENCE
+
+HOSTILE_LOCATION = 'On or near <script>alert("x")</script> Street'
+HOSTILE_LSOA_NAME = "City of London {{ 7*7 }} {% raw %}"
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    """Both real forces and the reference files, loaded without the quality gate."""
+    path = tmp_path_factory.mktemp("products") / "warehouse.duckdb"
+    report = ingest_paths([NORTHUMBRIA, CITY_OF_LONDON], path, gate=None)
+    assert report.ok, [b.error for b in report.failed]
+    assert ingest_reference_paths([REFERENCE], path).ok
+    return path
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return tmp_path_factory.mktemp("store")
+
+
+def pdf_pages(path) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+
+
+def assert_marked_on_every_page(pages: list[str], marking: str, version_id: str) -> None:
+    """The marking in the top margin (between 'DRAFT for review' and the version id) and the bottom margin
+    (before the page number) of every page, as pypdf reads the margin boxes back."""
+    assert len(pages) >= 5
+    total = len(pages)
+    for number_, text in enumerate(pages, start=1):
+        assert f"DRAFT for review {marking} {version_id}" in text, f"page {number_}: no marking at the top"
+        assert f" {marking} Page {number_} of {total}" in text, f"page {number_}: no marking at the bottom"
+
+
+def squashed(text: str) -> str:
+    """Text without whitespace: long hashes wrap inside narrow table cells."""
+    return "".join(text.split())
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def tactical(warehouse, store):
+    result = build_tactical_assessment(warehouse, "northumbria", marking="OFFICIAL", store_dir=store)
+    return result, pdf_pages(result.pdf_path)
+
+
+@pytest.fixture(scope="module")
+def strategic(warehouse, store):
+    result = build_strategic_assessment(warehouse, "city-of-london", months=36, store_dir=store)
+    return result, pdf_pages(result.pdf_path)
+
+
+@pytest.fixture(scope="module")
+def hostile_warehouse(warehouse, tmp_path_factory):
+    """A copy of the real warehouse in which one real location and one LSOA name carry markup."""
+    path = tmp_path_factory.mktemp("hostile") / "warehouse.duckdb"
+    shutil.copy(warehouse, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE street_crime SET location = ? WHERE force = 'city-of-london' AND location = 'On or near Bishopsgate'",
+                    [HOSTILE_LOCATION])
+        con.execute("UPDATE street_crime SET lsoa_name = ? WHERE force = 'city-of-london' AND lsoa_code = 'E01032739'",
+                    [HOSTILE_LSOA_NAME])
+        con.execute("UPDATE lsoa SET lsoa11_name = ? WHERE lsoa11_code = 'E01032739'", [HOSTILE_LSOA_NAME])
+    return path
+
+
+@pytest.fixture(scope="module")
+def profile(hostile_warehouse, store):
+    result = build_problem_profile(
+        hostile_warehouse, "city-of-london", area=None, crime_types=["Theft from the person", "Robbery"],
+        period_from="2023-09", period_to="2024-08", requested_by="DI Example",
+        terms_of_reference="Why is theft from the person rising in the City, and where should patrols go?",
+        store_dir=store)
+    return result, pdf_pages(result.pdf_path)
+
+
+# ----------------------------------------------------------------------------------------------------------- tactical
+
+def test_tactical_marking_is_on_top_and_bottom_of_every_page(tactical):
+    result, pages = tactical
+    assert_marked_on_every_page(pages, "OFFICIAL", result.version_id)
+
+
+def test_tactical_carries_version_tor_and_the_indicator_figures(tactical, warehouse):
+    result, pages = tactical
+    text = flat("\n".join(pages))
+    assert result.version_id.startswith("TA-northumbria-2022-09-") and result.version == 1
+    for heading in ("Terms of reference", "Key findings", "Emerging and exceptional issues", "Hotspots and their change",
+                    "Repeat locations", "Outcomes", "Stop and search", "What changed since the previous tactical assessment",
+                    "Draft recommendations", "Intelligence gaps", "Information sources and methods",
+                    "Appendix A. Lineage of figures and tables"):
+        assert heading in text, heading
+    # Total crime for September 2022: the indicator's figure, and the published file's own row count.
+    change = indicators.period_change(warehouse, indicators.Scope("northumbria", "2022-09", "2022-09"))
+    total = int(change.set_index("crime_type").loc["All crime", "crimes"])
+    with open(NORTHUMBRIA / "2022-09-northumbria-street.csv", newline="", encoding="utf-8-sig") as handle:
+        assert total == sum(1 for _ in csv.DictReader(handle))
+    assert f"{number(total)} crimes and ASB incidents were recorded in September 2022" in text
+    searches = indicators.stop_search(warehouse, indicators.Scope("northumbria", "2022-09", "2022-09"))
+    all_searches = int(searches.loc[searches["dimension"] == "all", "searches"].iloc[0])
+    assert f"{number(all_searches)} stop and searches in September 2022" in text
+
+
+def test_tactical_lists_every_source_file_with_its_sha256(tactical, warehouse):
+    _, pages = tactical
+    text = squashed("\n".join(pages))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        loaded = con.execute("SELECT path, sha256 FROM ingest_log WHERE force = 'northumbria' AND status = 'loaded'"
+                             " AND month BETWEEN '2021-09-01' AND '2022-09-01'").fetchall()
+        reference = con.execute("SELECT sha256 FROM ingest_log WHERE force IS NULL AND status = 'loaded'").fetchall()
+    assert len(loaded) == 7  # 3 street, 3 stop and search, the 2022-09 outcomes (2022-10 is after the period)
+    for path, sha in loaded + [(None, s) for (s,) in reference]:
+        assert sha in text, f"{path}: sha256 not printed"
+
+
+def test_tactical_states_gaps_and_draft_recommendations_from_the_figures(tactical):
+    _, pages = tactical
+    text = flat("\n".join(pages))
+    # Northumbria: three months held, so the 12-month baseline is missing and said to be.
+    assert "Baseline months not held" in text and "2 of the 12 months 2021-09 to 2022-08" in text
+    assert "Exceedance could not be tested: only 2 of 12 baseline months are held." in text
+    assert "Quality checks not evidenced" in text and "Crimes with no location" in text
+    assert "DRAFT for the analyst" in text
+    assert "Load the 12 months before the assessment month so emerging issues can be tested." in text
+
+
+def test_tactical_data_pack_and_registry(tactical, warehouse):
+    result, _ = tactical
+    assert result.html_path.is_file() and result.pdf_path.is_file()
+    names = {p.name for p in result.data_pack}
+    assert {"exceedance.csv", "exceedance.parquet", "hotspots.csv", "hotspots.parquet", "sources.csv"} <= names
+    exceed = pd.read_parquet(result.folder / "data" / "exceedance.parquet")
+    assert set(exceed["flag"]) == {"insufficient baseline"}
+    charts = sorted((result.folder / "charts").glob("*.svg"))
+    assert len(charts) >= 2 and all(c.read_text(encoding="utf-8").lstrip().startswith("<?xml") for c in charts)
+    figures = json.loads((result.folder / "data" / "key_figures.json").read_text())
+    assert figures == result.key_figures and figures["period_end"] == "2022-09"
+    assert review.verify(warehouse, result.version_id) == []
+
+
+def test_approving_then_regenerating_makes_version_2_compared_with_version_1(tactical, warehouse, store):
+    first, _ = tactical
+    manifest_before = json.loads((first.folder / "manifest.json").read_text())
+    review.approve(warehouse, first.version_id, "DI Smith", "approved for the TT&CG")
+    second = build_tactical_assessment(warehouse, "northumbria", store_dir=store)
+    assert (second.product_id, second.version) == (first.product_id, 2)
+    assert json.loads((first.folder / "manifest.json").read_text()) == manifest_before
+    assert review.verify(warehouse, first.version_id) == []
+    text = flat("\n".join(pdf_pages(second.pdf_path)))
+    assert f"Compared with {first.version_id} (APPROVED), which assessed 2022-09." in text
+    assert squashed(f"supersedes {first.version_id}") in squashed(text)
+
+
+# ---------------------------------------------------------------------------------------------------------- strategic
+
+def test_strategic_on_36_months_of_city_of_london(strategic, warehouse):
+    result, pages = strategic
+    assert_marked_on_every_page(pages, "OFFICIAL", result.version_id)
+    text = flat("\n".join(pages))
+    assert result.version_id.startswith("SA-city-of-london-2024-08-")
+    assert "September 2021 to August 2024" in text
+    matrix = indicators.priority_matrix(warehouse, indicators.Scope("city-of-london", "2023-09", "2024-08"))
+    top = matrix.sort_values("rank").head(3)
+    expected = "; ".join(f"{r.rank}. {r.crime_type} (score {r.priority_score}" for r in top.itertuples(index=False))
+    assert all(part in text for part in expected.split("; "))
+    for heading in ("Seasonality", "Harm-ranked priorities", "Place and deprivation", "Intelligence requirement",
+                    "Horizon scanning (PESTELO)", "Organisational position", "For the analyst to complete."):
+        assert heading in text, heading
+    assert "Harm weights are approximations" in text
+    assert "No stop and search data" in text  # City of London stop and search is not in the test data
+    sha = duckdb.connect(str(warehouse), read_only=True).execute(
+        "SELECT sha256 FROM ingest_log WHERE path LIKE '%2021-09-city-of-london-street.csv'").fetchone()[0]
+    assert sha in squashed(text)
+
+
+# ---------------------------------------------------------------------------------------------------- problem profile
+
+def test_profile_states_its_terms_of_reference_first(profile):
+    result, pages = profile
+    assert_marked_on_every_page(pages, "OFFICIAL-SENSITIVE", result.version_id)
+    text = flat("\n".join(pages))
+    tor = text.index("Why is theft from the person rising in the City, and where should patrols go?")
+    assert tor < text.index("Key findings") < text.index("The problem in context")
+    assert "DI Example" in text
+    for heading in ("Location", "Time", "Victims and offenders", "Intelligence gaps", "Draft recommendations"):
+        assert heading in text
+    assert "day of week and time of day cannot be analysed" in text
+
+
+def test_profile_data_pack_holds_the_rows_used(profile, hostile_warehouse):
+    result, _ = profile
+    rows = pd.read_parquet(result.folder / "data" / "rows_used.parquet")
+    with duckdb.connect(str(hostile_warehouse), read_only=True) as con:
+        expected = con.execute(
+            "SELECT count(*) FROM street_crime WHERE force = 'city-of-london' AND month BETWEEN '2023-09-01' AND '2024-08-01'"
+            " AND crime_type IN ('Theft from the person', 'Robbery')").fetchone()[0]
+    assert len(rows) == expected > 1000
+    assert set(rows["crime_type"]) == {"Theft from the person", "Robbery"}
+    assert len(pd.read_csv(result.folder / "data" / "rows_used.csv")) == expected
+    assert (result.folder / "data" / "harm.parquet").is_file()
+
+
+def test_markup_in_place_names_is_shown_as_text(profile):
+    result, pages = profile
+    html = result.html_path.read_text(encoding="utf-8")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "{{ 7*7 }}" in html and "49 {%" not in html
+    text = flat("\n".join(pages))
+    assert 'On or near <script>alert("x")</script> Street' in text
+    assert "City of London {{ 7*7 }} {% raw %}" in text
+    for chart in (result.folder / "charts").glob("*.svg"):
+        assert "<script>" not in chart.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------------------------- bad requests
+
+def test_bad_marking_and_unknown_force_fail_clearly_and_register_nothing(warehouse, store):
+    with pytest.raises(ValueError, match="not a government security classification"):
+        check_marking("SECRETISH")
+    before = review.list_versions(warehouse)
+    from tasking.cli import app
+
+    runner = CliRunner()
+    wrong = runner.invoke(app, ["assess", "tactical", "--force", "northumbria", "--marking", "RESTRICTED",
+                                "--warehouse", str(warehouse), "--store", str(store)])
+    assert wrong.exit_code == 1 and "not a government security classification" in flat(wrong.output)
+    unknown = runner.invoke(app, ["assess", "strategic", "--force", "atlantis", "--warehouse", str(warehouse),
+                                  "--store", str(store)])
+    assert unknown.exit_code == 1 and "no street crime for force 'atlantis'" in flat(unknown.output)
+    no_tor = runner.invoke(app, ["profile", "problem", "--force", "city-of-london", "--crime-types", "Robbery",
+                                 "--from", "2024-01", "--to", "2024-03", "--requested-by", "DI Example", "--tor", " ",
+                                 "--warehouse", str(warehouse), "--store", str(store)])
+    assert no_tor.exit_code == 1 and "terms of reference" in flat(no_tor.output)
+    assert len(review.list_versions(warehouse)) == len(before)
