@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from tasks.indicators.scope import IndicatorSession, Scope, session
@@ -15,8 +14,10 @@ UNMAPPED = "other or unavailable"
 
 # Crimes of the period (crimes without an ID, i.e. anti-social behaviour, have no outcomes). An ID repeated in
 # a published month is one crime. The latest outcome is the one in the latest outcomes month; two outcomes in
-# the same month are decided by the later outcome name so the choice is reproducible.
-LATEST_OUTCOMES_SQL = """
+# the same month are decided by the later outcome name so the choice is reproducible. Built once per session
+# as a temp table that the outcome indicators aggregate in SQL.
+CRIME_OUTCOME_SQL = """
+CREATE OR REPLACE TEMP TABLE crime_outcome AS
 WITH crimes AS (
     SELECT crime_id, min(month) AS month, any_value(crime_type) AS crime_type,
            max(last_outcome_category) AS last_outcome_category
@@ -28,16 +29,36 @@ latest AS (
     SELECT crime_id, arg_max(outcome_type, (month, outcome_type)) AS outcome, max(month) AS outcome_month
     FROM outcome WHERE force = $force AND crime_id IN (SELECT crime_id FROM crimes)
     GROUP BY crime_id
+),
+resolved AS (
+    SELECT c.crime_id, c.month, c.crime_type,
+           coalesce(l.outcome, c.last_outcome_category) AS outcome,
+           CASE WHEN l.outcome IS NOT NULL THEN 'outcomes file'
+                WHEN c.last_outcome_category IS NOT NULL THEN 'last outcome category' END AS outcome_source,
+           l.outcome_month,
+           CASE WHEN l.outcome_month IS NOT NULL
+                THEN (year(l.outcome_month) - year(c.month)) * 12 + month(l.outcome_month) - month(c.month) END AS months_to_outcome
+    FROM crimes c LEFT JOIN latest l USING (crime_id)
 )
-SELECT c.crime_id, strftime(c.month, '%Y-%m') AS month, c.crime_type,
-       coalesce(l.outcome, c.last_outcome_category) AS outcome,
-       CASE WHEN l.outcome IS NOT NULL THEN 'outcomes file'
-            WHEN c.last_outcome_category IS NOT NULL THEN 'last outcome category' END AS outcome_source,
-       strftime(l.outcome_month, '%Y-%m') AS outcome_month,
-       CASE WHEN l.outcome_month IS NOT NULL
-            THEN (year(l.outcome_month) - year(c.month)) * 12 + month(l.outcome_month) - month(c.month) END AS months_to_outcome
-FROM crimes c LEFT JOIN latest l USING (crime_id)
-ORDER BY c.month, c.crime_id
+SELECT r.*, CASE WHEN r.outcome IS NULL THEN $no_outcome ELSE coalesce(g.outcome_group, $unmapped) END AS outcome_group
+FROM resolved r LEFT JOIN outcome_group_map g ON g.outcome = r.outcome
+"""
+
+LATEST_OUTCOMES_SQL = """
+SELECT crime_id, strftime(month, '%Y-%m') AS month, crime_type, outcome, outcome_source,
+       strftime(outcome_month, '%Y-%m') AS outcome_month, months_to_outcome, outcome_group
+FROM crime_outcome ORDER BY crime_outcome.month, crime_id
+"""
+
+OUTCOME_SHARES_SQL = """
+SELECT coalesce(crime_type, $all_crime) AS crime_type, outcome_group, count(*) AS crimes
+FROM crime_outcome GROUP BY GROUPING SETS ((crime_type, outcome_group), (outcome_group))
+"""
+
+OUTCOME_TIMING_SQL = """
+SELECT outcome_group, count(*) AS crimes, avg(months_to_outcome) AS mean_months,
+       median(months_to_outcome) AS median_months, quantile_cont(months_to_outcome, 0.9) AS p90_months
+FROM crime_outcome WHERE months_to_outcome IS NOT NULL GROUP BY outcome_group ORDER BY outcome_group
 """
 
 
@@ -46,10 +67,17 @@ def outcome_groups() -> dict[str, str]:
     return dict(zip(groups["outcome"], groups["outcome_group"]))
 
 
+def _prepare_crime_outcome(s: IndicatorSession) -> None:
+    if s.memo.get("crime_outcome") is None:
+        s.con.register("outcome_group_map", pd.read_csv(OUTCOME_GROUPS_FILE))
+        s.con.execute(CRIME_OUTCOME_SQL, {**s.period_params(), "force": s.scope.force, "no_outcome": NO_OUTCOME,
+                                          "unmapped": UNMAPPED})
+        s.memo["crime_outcome"] = pd.DataFrame()  # marks the temp table as built
+
+
 def _latest_outcomes(s: IndicatorSession) -> pd.DataFrame:
-    frame = s.df(LATEST_OUTCOMES_SQL, {**s.period_params(), "force": s.scope.force})
-    groups = outcome_groups()
-    frame["outcome_group"] = [groups.get(o, UNMAPPED) if isinstance(o, str) else NO_OUTCOME for o in frame["outcome"]]
+    _prepare_crime_outcome(s)
+    frame = s.df(LATEST_OUTCOMES_SQL)
     frame["months_to_outcome"] = frame["months_to_outcome"].astype("Int64")
     return frame
 
@@ -67,12 +95,10 @@ def latest_outcomes(warehouse_file: str | Path | None, scope: Scope) -> pd.DataF
 
 
 def _outcome_shares(s: IndicatorSession) -> pd.DataFrame:
-    crimes = _latest_outcomes(s)
-    whole = crimes.assign(crime_type=ALL_CRIME)
-    both = pd.concat([crimes, whole], ignore_index=True)
-    counts = both.groupby(["crime_type", "outcome_group"]).size().rename("crimes").reset_index()
+    _prepare_crime_outcome(s)
+    counts = s.df(OUTCOME_SHARES_SQL, {"all_crime": ALL_CRIME})
     counts["share"] = counts["crimes"] / counts.groupby("crime_type")["crimes"].transform("sum")
-    return counts.sort_values(["crime_type", "crimes"], ascending=[True, False]).reset_index(drop=True)
+    return counts.sort_values(["crime_type", "crimes", "outcome_group"], ascending=[True, False, True]).reset_index(drop=True)
 
 
 def outcome_shares(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFrame:
@@ -85,20 +111,14 @@ def outcome_shares(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFr
 
 
 def _outcome_timing(s: IndicatorSession) -> pd.DataFrame:
-    crimes = _latest_outcomes(s)
-    timed = crimes[crimes["months_to_outcome"].notna()]
-    rows = []
-    for group, part in timed.groupby("outcome_group"):
-        months = part["months_to_outcome"].astype(float)
-        rows.append({"outcome_group": group, "crimes": len(part), "mean_months": months.mean(),
-                     "median_months": months.median(), "p90_months": float(np.percentile(months, 90))})
-    return pd.DataFrame(rows, columns=["outcome_group", "crimes", "mean_months", "median_months", "p90_months"])
+    _prepare_crime_outcome(s)
+    return s.df(OUTCOME_TIMING_SQL)
 
 
 def outcome_timing(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFrame:
     """Months from crime to its latest outcome, for crimes whose outcome comes from an outcomes file.
 
-    Columns: outcome_group, crimes, mean_months, median_months, p90_months.
+    Columns: outcome_group, crimes, mean_months, median_months, p90_months (linear interpolation).
     """
     with session(warehouse_file, scope) as s:
         return _outcome_timing(s)

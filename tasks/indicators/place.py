@@ -42,6 +42,10 @@ ORDER BY months_with_crime DESC, crimes DESC, longitude, latitude
 
 
 def _lsoa_counts(s: IndicatorSession) -> pd.DataFrame:
+    return s.shared("lsoa_counts", _compute_lsoa_counts)
+
+
+def _compute_lsoa_counts(s: IndicatorSession) -> pd.DataFrame:
     frame = s.df(LSOA_COUNTS_SQL, s.period_params())
     frame["rate_per_1000"] = np.where(frame["population"] > 0, frame["crimes"] * 1000.0 / frame["population"], np.nan)
     first = ["lsoa_code", "lsoa_name", "lad19_code", "lad19_name", "crimes", "population", "rate_per_1000",
@@ -63,7 +67,7 @@ def lsoa_counts(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFrame
 
 
 def _location_counts(s: IndicatorSession) -> pd.DataFrame:
-    return s.df(LOCATION_COUNTS_SQL, s.period_params())
+    return s.shared("location_counts", lambda session: session.df(LOCATION_COUNTS_SQL, session.period_params()))
 
 
 def repeat_locations(warehouse_file: str | Path | None, scope: Scope, min_months: int = 2) -> pd.DataFrame:

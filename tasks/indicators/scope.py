@@ -266,6 +266,8 @@ class IndicatorSession:
         self.con = con
         self.scope = scope
         self._stop_search_ready = False
+        # Intermediate frames several indicators share within one session (e.g. LSOA counts), computed once.
+        self.memo: dict[str, pd.DataFrame] = {}
         con.execute(LSOA_RESOLVED_SQL)
         kind = scope.area_kind
         if kind == "polygon":
@@ -321,6 +323,12 @@ class IndicatorSession:
             self.con.execute(sql, _params_for(self.scope, sql))
             self._stop_search_ready = True
         return "scoped_stop_search"
+
+    def shared(self, key: str, compute) -> pd.DataFrame:
+        """`compute(self)` once per session; later calls get the same frame (treat it as read-only)."""
+        if key not in self.memo:
+            self.memo[key] = compute(self)
+        return self.memo[key]
 
     def df(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or {}).df()
