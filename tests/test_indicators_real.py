@@ -130,6 +130,19 @@ def test_rates_for_2021_lsoa_codes_use_apportioned_2011_residents(wh, street, re
     assert lsoas.loc["E01035697", "crimes"] == (rows["LSOA code"] == "E01035697").sum()
 
 
+def test_whole_force_lsoa_counts_fold_2021_codes_into_their_2011_lsoa(wh, street, reference):
+    population, _, lookup = reference
+    rows = street[CITY]
+    children = {r["LSOA21CD"] for r in lookup if r["LSOA11CD"] == "E01004294"}  # split into two 2021 LSOAs
+    published = set(rows["LSOA code"]) & (children | {"E01004294"})
+    got = lsoa_counts(wh, Scope(CITY, "2021-09", "2024-08")).set_index("lsoa_code")
+    assert got.loc["E01004294", "crimes"] == rows["LSOA code"].isin(children | {"E01004294"}).sum()
+    assert set(got.loc["E01004294", "published_codes"].split(",")) == published
+    assert close(got.loc["E01004294", "population"], population["E01004294"][0])
+    assert not (got.index.isin(children)).any()
+    assert int(got["crimes"].sum()) == (rows["LSOA code"] != "").sum()
+
+
 def test_period_change_counts_previous_and_year_earlier(wh, street):
     rows = street[CITY]
     got = period_change(wh, Scope(CITY, "2024-03", "2024-08")).set_index("crime_type")

@@ -14,16 +14,24 @@ from tasks.indicators.scope import IndicatorSession, Scope, session
 IOD_DOMAINS = ("imd", "income", "employment", "education", "health", "crime", "housing", "living_environment")
 
 # The LSOAs reported on: those of the area's population plus any other LSOA holding crime in the period
-# (for a bbox or polygon there is no population list, so only LSOAs with crime).
+# (for a bbox or polygon there is no population list, so only LSOAs with crime). For a whole force or a local
+# authority, a crime published with a 2021 code counts in the 2011 LSOA it lies in (its parent; for a merged
+# LSOA, the parent contributing most of it), so IoD 2019 deciles and 2011 residents apply without counting
+# anyone twice; `published_codes` lists the codes folded in. An LSOA list, bbox or polygon keeps the published
+# codes (a 2021 code then has its apportioned residents).
 LSOA_COUNTS_SQL = """
 WITH counts AS (
-    SELECT lsoa_code, count(*) AS crimes, any_value(lsoa_name) AS published_name FROM scoped_street
-    WHERE month BETWEEN $period_from AND $period_to AND lsoa_code IS NOT NULL GROUP BY lsoa_code
+    SELECT CASE WHEN $fold_to_2011 THEN coalesce(r.iod_lsoa11_code, s.lsoa_code) ELSE s.lsoa_code END AS lsoa_code,
+           count(*) AS crimes, any_value(s.lsoa_name) AS published_name,
+           string_agg(DISTINCT s.lsoa_code, ',' ORDER BY s.lsoa_code) AS published_codes
+    FROM scoped_street s LEFT JOIN lsoa_resolved r ON r.lsoa_code = s.lsoa_code
+    WHERE s.month BETWEEN $period_from AND $period_to AND s.lsoa_code IS NOT NULL
+    GROUP BY 1
 ),
 units AS (SELECT lsoa_code FROM area_lsoa UNION SELECT lsoa_code FROM counts)
 SELECT u.lsoa_code, coalesce(r.lsoa_name, c.published_name) AS lsoa_name, r.lad19_code, r.lad19_name,
        coalesce(c.crimes, 0) AS crimes, r.population, r.population_basis,
-       u.lsoa_code IN (SELECT lsoa_code FROM area_lsoa) AS in_area_population,
+       u.lsoa_code IN (SELECT lsoa_code FROM area_lsoa) AS in_area_population, c.published_codes,
        r.imd_rank, r.imd_decile, r.income_decile, r.employment_decile, r.education_decile, r.health_decile,
        r.crime_decile, r.housing_decile, r.living_environment_decile
 FROM units u LEFT JOIN counts c USING (lsoa_code) LEFT JOIN lsoa_resolved r USING (lsoa_code)
@@ -46,7 +54,8 @@ def _lsoa_counts(s: IndicatorSession) -> pd.DataFrame:
 
 
 def _compute_lsoa_counts(s: IndicatorSession) -> pd.DataFrame:
-    frame = s.df(LSOA_COUNTS_SQL, s.period_params())
+    fold = s.scope.area_kind in ("force", "local_authority")
+    frame = s.df(LSOA_COUNTS_SQL, {**s.period_params(), "fold_to_2011": fold})
     frame["rate_per_1000"] = np.where(frame["population"] > 0, frame["crimes"] * 1000.0 / frame["population"], np.nan)
     first = ["lsoa_code", "lsoa_name", "lad19_code", "lad19_name", "crimes", "population", "rate_per_1000",
              "population_basis", "in_area_population"]
@@ -57,9 +66,10 @@ def lsoa_counts(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFrame
     """Crimes and rate per 1,000 residents per LSOA over the period, with IoD 2019 deciles.
 
     Rows: every LSOA of the area's population (zero-crime ones included) plus any other LSOA holding crime in
-    scope. Columns: lsoa_code, lsoa_name, lad19_code, lad19_name, crimes, population (mid-2015; NaN when the
-    code is unknown to the reference data), rate_per_1000, population_basis, in_area_population (bool),
-    imd_rank, imd_decile, income_decile, employment_decile, education_decile, health_decile, crime_decile,
+    scope. For a whole force or local authority, crimes published with a 2021 code are counted in their 2011
+    LSOA (see LSOA_COUNTS_SQL). Columns: lsoa_code, lsoa_name, lad19_code, lad19_name, crimes, population
+    (mid-2015; NaN when the code is unknown to the reference data), rate_per_1000, population_basis,
+    in_area_population (bool), published_codes (the published codes counted in the row), imd_rank, imd_decile, income_decile, employment_decile, education_decile, health_decile, crime_decile,
     housing_decile, living_environment_decile. Ordered by crimes, most first.
     """
     with session(warehouse_file, scope) as s:

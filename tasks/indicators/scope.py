@@ -369,8 +369,9 @@ def method_notes() -> list[str]:
     return [
         "Rates per 1,000 residents use the IoD 2019 mid-2015 population (excluding prisoners) of each 2011 LSOA. "
         "Where data.police.uk gives a 2021 LSOA code, its residents are the mid-2015 residents of its 2011 parent "
-        "LSOAs apportioned by the Census 2021 share of each parent in it (LSOA 2011->2021 lookup); its deprivation "
-        "is that of the parent contributing most of its residents. Both are approximations.",
+        "LSOAs apportioned by the share of each parent the LSOA 2011->2021 lookup assigns to it; its deprivation "
+        "is that of the parent contributing most of its residents. LSOA tables for a whole force or local authority "
+        "count such crimes in that 2011 parent instead. Both are approximations.",
         "A whole force's residents are those of the local authorities in which its published crimes fall in at "
         "least half of the LSOAs; crimes snapped into neighbouring authorities count in the force's volumes but "
         "their authorities' residents do not count in its population. Bounding-box and polygon areas have no "
