@@ -31,6 +31,8 @@ EXAMPLES_KEPT = 5
 # Expectations on the table's columns: when one fails, the other results describe columns that are not the
 # published ones, so only these are kept.
 SHAPE_EXPECTATIONS = ("expect_table_columns_to_match_ordered_list",)
+# Expectations over several columns, named by all of them in the results.
+COLUMN_LIST_EXPECTATIONS = ("expect_compound_columns_to_be_unique",)
 
 
 class SuiteError(Exception):
@@ -218,18 +220,23 @@ def run_suite(con, table: str, suite: str, parameters: dict | None = None) -> Su
         kwargs = config.kwargs
         details = item.result or {}
         error = _error_of(item.exception_info)
+        is_rows_query = config.type == "unexpected_rows_expectation"
         examples = details.get("partial_unexpected_list")
-        if config.type == "unexpected_rows_expectation" and not item.success and error is None:
+        if is_rows_query and not item.success and error is None:
             examples = _examples_for_rows_query(con, kwargs["unexpected_rows_query"], table)
+        column = kwargs.get("column")
+        if config.type in COLUMN_LIST_EXPECTATIONS:
+            column = ", ".join(kwargs["column_list"])
         run.outcomes.append(ExpectationOutcome(
             suite=suite,
             expectation=config.type,
-            column=kwargs.get("column") or (", ".join(kwargs["column_list"]) if config.type == "expect_compound_columns_to_be_unique" else None),
+            column=column,
             description=config.description,
             severity=(config.meta or {}).get("severity", "critical"),
             success=bool(item.success),
             observed_value=_jsonable(details.get("observed_value")),
-            unexpected_count=details.get("unexpected_count", details.get("observed_value") if config.type == "unexpected_rows_expectation" else None),
+            # A SQL check's observed value is its number of unexpected rows.
+            unexpected_count=details.get("observed_value") if is_rows_query else details.get("unexpected_count"),
             unexpected_percent=details.get("unexpected_percent"),
             unexpected_examples=_jsonable(examples) if examples else None,
             error=error,
@@ -257,7 +264,7 @@ def record(con, batch_id: int | None, run_kind: str, run: SuiteRun) -> None:
     )
 
 
-def _parameters_for(kind: str, month: date | None) -> dict:
+def _parameters_for(month: date | None) -> dict:
     return {"file_month": month.isoformat()} if month is not None else {}
 
 
@@ -267,7 +274,7 @@ def gate_batch(con, staged_table: str, source, batch_id: int):
     """Validate one staged data.police.uk batch, store the results, and say whether it may be merged."""
     from tasks.ingest import GateVerdict
 
-    run = run_suite(con, staged_table, source.kind, _parameters_for(source.kind, source.month))
+    run = run_suite(con, staged_table, source.kind, _parameters_for(source.month))
     record(con, batch_id, "gate", run)
     return GateVerdict(passed=run.passed, summary=run.summary())
 
@@ -340,7 +347,7 @@ def revalidate(warehouse_file=None) -> list[StoredCheck]:
             con.execute(f"CREATE TABLE {copy} AS {select}", params)
             try:
                 rows = con.execute(f"SELECT count(*) FROM {copy}").fetchone()[0]
-                run = run_suite(con, copy, kind, _parameters_for(kind, month) if force else {})
+                run = run_suite(con, copy, kind, _parameters_for(month))
                 batch_id = _last_loading_batch(con, kind, force, month)
                 record(con, batch_id, "revalidate", run)
             finally:
