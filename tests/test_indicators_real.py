@@ -432,3 +432,21 @@ def test_all_indicators_written_as_csv_and_parquet(wh, tmp_path):
         assert (tmp_path / f"{name}.csv").stat().st_size > 0
     assert (tmp_path / "scope.json") in written
     assert results["monthly_volumes"]["crimes"].sum() == results["period_change"].set_index("crime_type").loc["All crime", "crimes"]
+
+
+def test_command_line_writes_every_indicator_and_refuses_a_bad_month(wh, tmp_path):
+    from typer.testing import CliRunner
+
+    from tasking.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["indicators", "--force", CITY, "--from", "2024-06", "--to", "2024-08", "--area",
+                                 "la:City of London", "--only", "harm", "--only", "exceedance", "--out", str(out),
+                                 "--warehouse", str(wh)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["exceedance.csv", "exceedance.parquet", "harm.csv", "harm.parquet", "scope.json"]
+    assert pd.read_csv(out / "harm.csv")["crimes"].sum() == harm(wh, Scope(CITY, "2024-06", "2024-08", local_authority="City of London"))["crimes"].sum()
+    bad = runner.invoke(app, ["indicators", "--force", CITY, "--from", "2024-6", "--to", "2024-08", "--warehouse", str(wh), "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 1 and "YYYY-MM" in bad.output
+    assert not (tmp_path / "bad").exists()
