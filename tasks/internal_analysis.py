@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import poisson
 
+from sources.internal import PUBLISHED_CATEGORIES
 from tasking import warehouse
 
 ALL_CRIME = "All crime"
@@ -250,10 +251,26 @@ def tactical_recent_section(draft, warehouse_file, force: str, key_findings: lis
     return draft.section(f"The last {' and '.join(str(w) for w in windows)} days (force records)", paragraphs, items)
 
 
+def problem_profile_sections(draft, warehouse_file, scope, key_findings: list[str], recommendations: list[dict],
+                             iterations: int = 99) -> list[dict]:
+    """The force-records sections of a problem profile over its scope (tasks.indicators.Scope: force, months,
+    crime types, area); none when the warehouse holds no internal records for the force. Near repeats are tested
+    for each of up to three crime types in scope, or for burglary when the scope names none."""
+    from tasks.indicators.scope import parse_month
+
+    crime_types = list(scope.crime_types) or list(PUBLISHED_CATEGORIES)
+    near_types = list(scope.crime_types)[:3] or ["Burglary"]
+    start = parse_month(scope.period_from)
+    end = (pd.Timestamp(parse_month(scope.period_to)) + pd.offsets.MonthEnd(0)).date()
+    return problem_profile_time_and_near_repeat_sections(
+        draft, warehouse_file, scope.force, crime_types, start, end, key_findings, recommendations,
+        area=scope if scope.area_kind != "force" else None, iterations=iterations, near_repeat_types=near_types)
+
+
 def problem_profile_time_and_near_repeat_sections(draft, warehouse_file, force: str, crime_types: Sequence[str],
                                                   start: date, end: date, key_findings: list[str],
-                                                  recommendations: list[dict], area=None,
-                                                  iterations: int = 99) -> list[dict]:
+                                                  recommendations: list[dict], area=None, iterations: int = 99,
+                                                  near_repeat_types: Sequence[str] | None = None) -> list[dict]:
     """'When it happens' (hour x weekday, aoristic) and 'Near repeats' (Knox) from the force's records in the
     profile's area (`area`: its tasks.indicators.Scope, or None for the whole force)."""
     from tasks.near_repeat import KnoxBands, _number, finding, knox_test, to_seconds
@@ -264,7 +281,7 @@ def problem_profile_time_and_near_repeat_sections(draft, warehouse_file, force: 
         return []
     sections = []
     grid, records, untimed = hour_weekday(warehouse_file, force, crime_types, start, end, area)
-    types_text = ", ".join(crime_types)
+    types_text = ", ".join(crime_types) if len(crime_types) < len(PUBLISHED_CATEGORIES) else "All crime"
     params = {"force": force, "crime_types": list(crime_types), "from": start.isoformat(), "to": end.isoformat(),
               "area": area.area_label if area is not None else "whole force"}
     if records:
@@ -283,7 +300,7 @@ def problem_profile_time_and_near_repeat_sections(draft, warehouse_file, force: 
                  f"over them. {untimed} of {records} records had windows over 24 hours and are not shown.")
         sections.append(draft.section("When it happens (force records)", [timing], [figure]))
     bands = KnoxBands()
-    for crime_type in crime_types:
+    for crime_type in (near_repeat_types if near_repeat_types is not None else crime_types):
         events = scoped_records(warehouse_file, force, [crime_type], start, end, area).dropna(subset=["easting", "northing"])
         if len(events) < 2:
             continue

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tasks import charts, indicators
+from tasks import charts, indicators, internal_analysis
 from tasks.draft import (Draft, ProductResult, author_name, collect_sources, completeness_gaps, data_lag_months,
                          latest_street_month, month_label, period_text, publish, scope_params, sources_section)
 from tasks.indicators import Scope
@@ -144,18 +144,23 @@ def place_name(location) -> str:
     return text if text and text != "On or near" else "an unnamed published point"
 
 
+HOTSPOT_MIN_CRIMES = 5
+
+
 def _hotspot_peaks(hot: pd.DataFrame, locations: pd.DataFrame, limit: int, separation_cells: int = 2) -> pd.DataFrame:
     """The busiest Gi* 99% hot spot cells that are local peaks, each named after its busiest named location.
 
     In a dense centre most cells are hot at 99% and contiguous, so neither "all hot cells" nor "contiguous hot
     areas" gives separate places to send patrols to. A cell is kept only if no busier kept cell lies within
-    `separation_cells` cells (500 m with 250 m cells). Columns: spot, cell_x, cell_y, crimes, gi_z, longitude,
-    latitude, around, lsoa_code.
+    `separation_cells` cells (500 m with 250 m cells), and only if it holds at least HOTSPOT_MIN_CRIMES crimes
+    itself (Gi* also marks a near-empty cell hot when its neighbours are busy: no place to send a patrol to).
+    Columns: spot, cell_x, cell_y, crimes, gi_z, longitude, latitude, around, lsoa_code.
     """
     from pyproj import Transformer
 
     columns = ["spot", "cell_x", "cell_y", "crimes", "gi_z", "longitude", "latitude", "around", "lsoa_code"]
-    candidates = hot[hot["gi_class"] == "hot spot 99%"].sort_values(["crimes", "gi_z"], ascending=False)
+    candidates = hot[(hot["gi_class"] == "hot spot 99%") & (hot["crimes"] >= HOTSPOT_MIN_CRIMES)].sort_values(
+        ["crimes", "gi_z"], ascending=False)
     if candidates.empty:
         return pd.DataFrame(columns=columns)
     size = float(hot["cell_size_m"].iloc[0])
@@ -600,7 +605,7 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
     draft.save_data(kde, "kde_grid")
     hotspot_table = draft.table(
         f"Hot spots, {month_label(latest)}: the busiest {cell_size} m cells that are Getis-Ord Gi* hot spots at 99%, "
-        f"at least {2 * cell_size} m apart",
+        f"at least {2 * cell_size} m apart and holding {HOTSPOT_MIN_CRIMES} or more crimes",
         [("#", "num"), ("Around (busiest named location in the cell)", "text"), ("LSOA", "text"), ("Crimes", "num"),
          ("Gi* z", "num"), ("Against previous month", "text")],
         [[p.spot, p.around, p.lsoa_code, number(p.crimes), number(p.gi_z, 1), p.status]
@@ -610,7 +615,7 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
         data=hot[(hot["crimes"] > 0) | (hot["gi_class"] != "not significant")], data_name="hotspots",
         note="Against previous month: new = not a hot spot (95%) in the previous month; persistent = hot in both. "
              "The Gi* classes are not corrected for multiple testing: read them as where to look.",
-        empty="No cell is a hot spot at the 99% level this month.")
+        empty=f"No cell holding {HOTSPOT_MIN_CRIMES} or more crimes is a hot spot at the 99% level this month.")
     draft.save_data(hot_change, "hotspot_change")
     draft.save_data(located, "location_counts")
     before = lsoas_before.set_index("lsoa_code")["crimes"]
@@ -677,6 +682,8 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
                                      + elevated["crime_type"].tolist()))[:3]
     _outcomes_section(draft, warehouse_file, scope, focus_types, key_findings, recommendations)
     _stop_search_section(draft, warehouse_file, scope, key_findings, recommendations)
+    # Force records, when loaded: the last 14 and 28 days against a baseline (issue 8, tasks.internal_analysis).
+    internal_analysis.tactical_recent_section(draft, warehouse_file, force, key_findings, recommendations)
 
     # --- what changed since the previous tactical assessment
     previous = _previous_tactical(warehouse_file, force, slot.created_at)
@@ -1180,14 +1187,15 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
             note="Grey dots: published (snapped) locations. Shading: quartic kernel density. British National Grid, "
                  "drawn from the data's own coordinates; no base map."))
     location_items.append(draft.table(
-        f"Hot spots of the crimes in scope: busiest {cell_size} m Gi* 99% cells, at least {2 * cell_size} m apart",
+        f"Hot spots of the crimes in scope: busiest {cell_size} m Gi* 99% cells, at least {2 * cell_size} m apart "
+        f"and holding {HOTSPOT_MIN_CRIMES} or more crimes",
         [("#", "num"), ("Around (busiest named location in the cell)", "text"), ("LSOA", "text"), ("Crimes", "num"),
          ("Gi* z", "num")],
         [[p.spot, p.around, p.lsoa_code, number(p.crimes), number(p.gi_z, 1)] for p in spots.itertuples(index=False)],
         indicator="tasks.indicators.hotspots; local peaks (tasks.products)",
         params={**params, "cell_size_m": cell_size, "min_separation_m": 2 * cell_size},
         data=hot[(hot["crimes"] > 0) | (hot["gi_class"] != "not significant")], data_name="hotspots",
-        empty="No cell is a hot spot at the 99% level for these crimes."))
+        empty=f"No cell holding {HOTSPOT_MIN_CRIMES} or more of these crimes is a hot spot at the 99% level."))
     draft.save_data(kde, "kde_grid")
     repeat = located[located["months_with_crime"] >= 2].head(TOP_N)
     location_items.append(draft.table(
@@ -1251,6 +1259,8 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
             note="Built from the seasonality indicator's counts per type, summed over the types in scope."))
         draft.save_data(season, "seasonality")
     draft.section("Time", time_lines, time_items)
+    # Force records, when loaded: hour x weekday and near repeats (issue 8, tasks.internal_analysis).
+    internal_analysis.problem_profile_sections(draft, warehouse_file, scope, key_findings, recommendations)
 
     # --- victims and offenders (VOLT: V, O)
     _outcomes_section(draft, warehouse_file, scope, list(scope.crime_types)[:3], key_findings, recommendations)
