@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from mpl_toolkits.axes_grid1 import make_axes_locatable  # noqa: E402
 from pyproj import Transformer  # noqa: E402
 
 INK = "#1f2933"
@@ -219,7 +220,7 @@ def hotspot_map(
         # A small area (a city centre, a profile's few streets): the close-up would show it all, so one panel.
         fig, close = plt.subplots(figsize=(6.2, 5.0))
         extent = whole
-        close_title = "Numbered hot spots"
+        close_title = None
     else:
         fig, (overview, close) = plt.subplots(1, 2, figsize=(7.4, 4.6), gridspec_kw={"width_ratios": [1, 1.35]})
         _points_panel(overview, x, y, whole, dot=1.2)
@@ -237,17 +238,23 @@ def hotspot_map(
         contours = close.contourf(grid_x, grid_y, values, levels=np.linspace(top * 0.1, top, 7), cmap="Reds",
                                   alpha=0.6, zorder=3)
         contours.set_rasterized(True)
-        bar = fig.colorbar(contours, ax=close, fraction=0.04, pad=0.02)
+        # A colour bar in its own axes beside the map, so it is exactly as tall as the (equal-aspect) map.
+        _points_panel(close, x, y, extent, dot=3.0)
+        bar = fig.colorbar(contours, cax=make_axes_locatable(close).append_axes("right", size="4%", pad=0.08))
         bar.set_label("crimes per km² (kernel density)", fontsize=7)
         bar.ax.tick_params(labelsize=6.5)
-    _points_panel(close, x, y, extent, dot=3.0)
+    else:
+        _points_panel(close, x, y, extent, dot=3.0)
     for rank, (px, py) in enumerate(zip(hx, hy), start=1):
         if extent[0] <= px <= extent[1] and extent[2] <= py <= extent[3]:
             _marker(close, px, py, rank, size=150)
-    close.set_title(close_title if len(hx) else "Located crimes (no hot spot at 99%)", loc="left", fontsize=8.5)
     close.annotate("N", xy=(0.93, 0.95), xytext=(0.93, 0.84), xycoords="axes fraction", ha="center", fontsize=8,
                    fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": INK})
-    fig.suptitle(title, x=0.02, ha="left", fontsize=9.5, fontweight="bold")
+    if close_title is None:  # one panel: the figure title sits on it, not floating above a short map
+        close.set_title(title, loc="left", fontsize=9.5, fontweight="bold")
+    else:
+        close.set_title(close_title if len(hx) else "Located crimes (no hot spot at 99%)", loc="left", fontsize=8.5)
+        fig.suptitle(title, x=0.02, ha="left", fontsize=9.5, fontweight="bold")
     return _save(fig, path)
 
 

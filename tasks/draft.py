@@ -225,8 +225,8 @@ latest AS (
     SELECT batch_id, suite, max(validated_at) AS validated_at FROM validation_result
     WHERE batch_id IN (SELECT batch_id FROM batches) GROUP BY ALL
 )
-SELECT b.path AS source_file, v.batch_id, v.run, v.suite, v.severity, v.expectation, v.column_name, v.success,
-       v.unexpected_count, v.validated_at
+SELECT b.path AS source_file, v.batch_id, v.run, v.suite, v.severity, v.expectation, v.column_name, v.description,
+       v.success, v.unexpected_count, v.validated_at
 FROM validation_result v JOIN latest USING (batch_id, suite, validated_at) JOIN batches b USING (batch_id)
 ORDER BY source_file, v.severity, v.expectation
 """
@@ -302,13 +302,15 @@ def sources_section(draft: Draft, force: str, sources: SourcesAndMethods, method
         rows = []
         for source_file, group in frame.groupby("source_file", sort=True):
             critical = group[group["severity"] == "critical"]
-            failed = group.loc[~group["success"].astype(bool), "expectation"].tolist()
+            failed = group[~group["success"].astype(bool)]
+            described = [f"{d if isinstance(d, str) and d else e} ({render.number(n)} rows)" if pd.notna(n) else
+                         (d if isinstance(d, str) and d else e)
+                         for d, e, n in zip(failed["description"], failed["expectation"], failed["unexpected_count"])]
             rows.append([Path(source_file).name, f"{int(group['success'].sum())} of {len(group)}",
-                         f"{int(critical['success'].sum())} of {len(critical)}",
-                         ", ".join(sorted(set(failed))) or "none"])
+                         f"{int(critical['success'].sum())} of {len(critical)}", "; ".join(described) or "none"])
         validation_table = draft.table(
             "Validation results for these files (quality gate, latest run)",
-            [("File", "text"), ("Checks passed", "num"), ("Critical passed", "num"), ("Checks not met (warnings)", "text")],
+            [("File", "text"), ("Checks passed", "num"), ("Critical passed", "num"), ("Checks not met", "text")],
             rows, indicator="tasks.validate (validation_result)", params={"files": len(rows)},
             data=frame, data_name="validation")
     held = []
