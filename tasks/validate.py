@@ -322,15 +322,17 @@ def _last_loading_batch(con, kind: str, force: str | None = None, month: date | 
 def revalidate(warehouse_file=None) -> list[StoredCheck]:
     """Re-run the suites over the rows already stored, per kind, force and month, and over the reference tables.
 
-    Each stored month is copied to a staging table (GX sees committed tables only), validated, and dropped;
-    results are stored with run 'revalidate' against the batch that loaded those rows.
+    Each stored month is copied to the ingest's in-memory staging database (GX reads committed tables through
+    its own cursor), validated, and dropped; results are stored with run 'revalidate' against the batch that
+    loaded those rows.
     """
     from sources.reference import REFERENCE_KINDS
+    from tasks.ingest import STAGING, _attach_staging
 
     checks: list[StoredCheck] = []
     with warehouse.connect(warehouse_file) as con:
-        con.execute("CREATE SCHEMA IF NOT EXISTS staging")
-        copy = f"staging.revalidate_{os.getpid()}"
+        _attach_staging(con)
+        copy = f"{STAGING}.revalidate"
         targets: list[tuple[str, str | None, date | None, str, list]] = [
             (kind, force, month, f"SELECT * FROM {table} WHERE force = ? AND month = ?", [force, month])
             for kind, force, month, table in _stored_police_batches(con)
