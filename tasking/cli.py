@@ -5,8 +5,10 @@ import os
 from pathlib import Path
 from typing import Optional
 
-# Prefect's temporary server would try to send telemetry from a machine that may have no internet.
+# Prefect's temporary server would try to send telemetry from a machine that may have no internet, and its
+# default 20 s start-up limit is too short on a busy two-core machine.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 import typer
 from rich.console import Console
@@ -549,6 +551,22 @@ def health(
         console.print(table)
     page = write_health_html(report, html or settings.health_html)
     console.print(f"HTML: {page}")
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("data/synthetic"), help="where the SYNTHETIC data is written"),
+    warehouse: Path = typer.Option(Path("var/warehouse.duckdb"), "--warehouse"),
+    store: Path = typer.Option(Path("var/products"), "--store", help="product store"),
+) -> None:
+    """End to end on SYNTHETIC data: generate, ingest through the quality gate, draft a tactical assessment."""
+    from flows.demo import demo_flow
+
+    result = demo_flow(out_dir=str(out), warehouse=str(warehouse), store_dir=str(store))
+    console.print(f"\n[bold]SYNTHETIC demo complete.[/bold] Tactical assessment {result.version_id} ({result.status}):")
+    console.print(f"  PDF:  {result.pdf_path}")
+    console.print(f"  HTML: {result.html_path}")
+    console.print(f"  Review it: tasking review show {result.version_id} --warehouse {warehouse}")
 
 
 if __name__ == "__main__":
