@@ -47,8 +47,16 @@ class SubjectProfileResult:
     access_id: int
 
 
+LINKED_COLUMNS = ["role", "reference", "occurred_from", "recorded_at", "offence", "crime_type", "location_text", "lsoa_code",
+                  "outcome", "domestic", "repeat_victim", "synthetic", "source_file", "source_sha256"]
+
+
 def _linked_records(warehouse_file, links: pd.DataFrame) -> pd.DataFrame:
+    """The internal records the subject is linked to; none when the warehouse predates internal data."""
     with warehouse.connect(warehouse_file, read_only=True) as con:
+        held = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'internal_incident'").fetchone()[0]
+        if not held:
+            return pd.DataFrame(columns=LINKED_COLUMNS)
         con.register("subject_links", links[["force", "reference", "role"]])
         try:
             return con.execute(LINKED_RECORDS_SQL).df()
