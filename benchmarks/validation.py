@@ -1,6 +1,7 @@
 """Cost of the quality gate against the ingest of the same rows, measured in the same run.
 
-For one real Northumbria street month and one SYNTHETIC street month of --rows rows (sources.synthetic):
+For a one-row month (the gate's fixed cost per batch), one real Northumbria street month and one SYNTHETIC
+street month made from --rows rows per month (sources.synthetic):
 the ingest without the gate into a fresh warehouse (the baseline), and the gate itself (`gate_batch`: the GX
 suite run inside DuckDB plus storing its results), timed inside a full gated ingest. Both are medians of
 --repeat runs. The one-off cost per process (GX import, context and suite) is reported apart.
@@ -74,7 +75,11 @@ def main() -> None:
         summary = generate(tmp / "data", force="bench-shire", months=("2024-01", "2024-01"), seed=1,
                            rows_per_month=args.rows, outcomes=False, stop_search=False, reference=False)
         synthetic = next(p for p in summary.files if p.name.endswith("-street.csv"))
-        cases = [("Northumbria 2022-07 street (real)", NORTHUMBRIA_MONTH), ("SYNTHETIC street month", synthetic)]
+        one_row = tmp / "one-row" / NORTHUMBRIA_MONTH.name
+        one_row.parent.mkdir()
+        one_row.write_bytes(b"".join(NORTHUMBRIA_MONTH.read_bytes().splitlines(keepends=True)[:2]))
+        cases = [("one-row month (fixed cost)", one_row), ("Northumbria 2022-07 street (real)", NORTHUMBRIA_MONTH),
+                 ("SYNTHETIC street month", synthetic)]
         print(f"{'case':<36} {'rows':>10} {'ingest s':>9} {'gate s':>8} {'gate/ingest':>12} {'gated ingest s':>15} {'gate rows/s':>12}")
         for label, path in cases:
             m = measure(path, tmp, args.repeat)
