@@ -44,12 +44,12 @@ def monthly_ingest_flow(config_path: str = "tasking.yaml", refresh: bool = False
         publication = check_publication_task(config)
         published = publication.latest_month.strftime("%Y-%m")
         notes = [f"data.police.uk last updated to {published}"]
-        notes += [f"{force}: latest street month loaded {m.strftime('%Y-%m') if m else 'none'}"
-                  for force, m in publication.loaded.items()]
+        notes += [f"{force}: latest street month loaded {m.strftime('%Y-%m') if m else 'none'},"
+                  f" published {publication.expected(force):%Y-%m}" for force, m in publication.loaded.items()]
         if publication.missing_from_api:
             notes.append(f"not in data.police.uk's force list: {', '.join(publication.missing_from_api)}")
         if not publication.behind and not refresh:
-            run.summary = f"nothing to fetch: every configured force holds {published}"
+            run.summary = f"nothing to fetch: every configured force holds what {published} published for it"
             create_markdown_artifact(key="monthly-ingest", markdown=_markdown("Monthly ingest", notes + [run.summary]),
                                      description=run.summary)
             return {"published": published, "fetched": 0}

@@ -23,12 +23,18 @@ from tasking.config import TaskingConfig
 class Publication:
     latest_month: date                       # data.police.uk's crime-last-updated month
     loaded: dict[str, date | None]           # configured force -> latest street month in the warehouse
+    # Configured force -> the latest month that month's archive was seen to hold for it, when it was already
+    # fetched: a force that publishes late or not at all (whole force-months are missing) is not fetched again.
+    in_archive: dict[str, date] = field(default_factory=dict)
     missing_from_api: list[str] = field(default_factory=list)  # configured forces /api/forces does not list
+
+    def expected(self, force: str) -> date:
+        return self.in_archive.get(force, self.latest_month)
 
     @property
     def behind(self) -> list[str]:
-        """Forces whose latest loaded street month is older than the latest published one."""
-        return [force for force, month in self.loaded.items() if month is None or month < self.latest_month]
+        """Forces whose latest loaded street month is older than what is published for them."""
+        return [force for force, month in self.loaded.items() if month is None or month < self.expected(force)]
 
 
 def _record(con, rows: list[tuple[str | None, date, str]]) -> None:
@@ -51,7 +57,12 @@ def check_publication(config: TaskingConfig) -> Publication:
             force: con.execute("SELECT max(month) FROM street_crime WHERE force = ?", [force]).fetchone()[0]
             for force in config.forces
         }
-    return Publication(latest, loaded, missing)
+        in_archive = dict(con.execute(
+            "SELECT force, arg_max(latest_month, checked_at) FROM publication_check"
+            " WHERE source = ? AND list_contains(?, force) GROUP BY force",
+            [f"archive {latest:%Y-%m}.zip", config.forces],
+        ).fetchall())
+    return Publication(latest, loaded, in_archive, missing)
 
 
 def download_archive(config: TaskingConfig, month: date) -> VerifiedArchive:
@@ -65,7 +76,7 @@ def download_archive(config: TaskingConfig, month: date) -> VerifiedArchive:
 
 
 def extract_force_months(config: TaskingConfig, archive: Path) -> list[Path]:
-    """Extract the configured forces' and kinds' files of the newest `ingest.refresh_months` months.
+    """Extract the configured forces' and kinds' files of each force's newest `ingest.refresh_months` months.
 
     Files go to `<download_dir>/extracted/YYYY-MM/`, each written beside its destination and renamed into place.
     The latest month the archive holds for each force is recorded as what data.police.uk published for it.
@@ -75,15 +86,15 @@ def extract_force_months(config: TaskingConfig, archive: Path) -> list[Path]:
     with zipfile.ZipFile(archive) as zipped:
         members = [(info, parse_file_name(info.filename)) for info in zipped.infolist() if not info.is_dir()]
         members = [(info, parsed) for info, parsed in members if parsed is not None]
-        all_months = sorted({month for _, (_, _, month) in members})
-        wanted_months = set(all_months[-config.ingest.refresh_months:])
-        latest_per_force: dict[str, date] = {}
+        months_per_force: dict[str, set[date]] = {}
+        for _, (_, force, month) in members:
+            months_per_force.setdefault(force, set()).add(month)
+        # Each force's own newest months: a force publishing late still gets its latest ones.
+        wanted = {force: set(sorted(months)[-config.ingest.refresh_months:]) for force, months in months_per_force.items()}
+        latest_per_force = {force: max(months) for force, months in months_per_force.items() if force in forces}
         extracted: list[Path] = []
         for info, (kind, force, month) in members:
-            if force not in forces:
-                continue
-            latest_per_force[force] = max(month, latest_per_force.get(force, month))
-            if kind not in kinds or month not in wanted_months:
+            if force not in forces or kind not in kinds or month not in wanted[force]:
                 continue
             target = dest_dir / month.strftime("%Y-%m") / PurePosixPath(info.filename).name
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -8,14 +8,14 @@ import duckdb
 import pytest
 
 from tasking import warehouse
-from tasks.fetch import extract_force_months
+from tasks.fetch import check_publication, extract_force_months
 from tasks.health import health_report, render_health_html
 from tasks.ingest import ingest_paths
 from tasks.runs import record_end, record_start
 from tasking.config import load_config
 
 from conftest import CITY_OF_LONDON, NORTHUMBRIA
-from police_server import build_archive, published_files
+from police_server import FakePoliceUk, build_archive, published_files, serve
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
@@ -59,10 +59,11 @@ def test_freshness_compares_each_forces_latest_loaded_month_with_what_the_archiv
     archive = build_archive(tmp_path / "2024-08.zip", published_files(CITY_OF_LONDON, ["2024-07", "2024-08"])
                             + published_files(NORTHUMBRIA, ["2022-08", "2022-09"]))
     extracted = extract_force_months(config, archive)
-    # The newest two months of the whole archive are 2024-07 and 2024-08: Northumbria has none of them.
-    assert [p.name for p in extracted] == ["2024-07-city-of-london-street.csv", "2024-08-city-of-london-street.csv"]
+    # Each force's own newest two months, street only (the config's kinds), even for a force publishing late.
+    assert [p.name for p in extracted] == ["2022-08-northumbria-street.csv", "2022-09-northumbria-street.csv",
+                                           "2024-07-city-of-london-street.csv", "2024-08-city-of-london-street.csv"]
     assert all(p.parent.parent == config.download_dir / "extracted" for p in extracted)
-    ingest_paths([extracted[0], NORTHUMBRIA / "2022-08-northumbria-street.csv"], config.warehouse_file, gate=None)
+    ingest_paths([extracted[0], extracted[2]], config.warehouse_file, gate=None)
     with warehouse.connect(config.warehouse_file) as con:
         con.execute("INSERT INTO publication_check VALUES (?, NULL, DATE '2024-09-01', 'crime-last-updated')", [NOW])
 
@@ -103,3 +104,17 @@ def test_reviews_waiting_and_failures_inside_the_window(config):
     assert "health: last run failed: long ago" in report.problems
     page = render_health_html(report)
     assert "TA-x-v2" in page and '<td class="bad">FAILED</td>' in page and "NEVER RUN" in page
+
+
+def test_a_force_holding_all_its_archive_had_is_not_fetched_again(config, tmp_path):
+    archive = build_archive(tmp_path / "2024-08.zip", published_files(CITY_OF_LONDON, ["2024-07", "2024-08"])
+                            + published_files(NORTHUMBRIA, ["2022-08", "2022-09"]))
+    with serve(FakePoliceUk(last_updated="2024-08-01")) as server:
+        settings = config.model_copy(update={"police_api": config.police_api.model_copy(update={"base_url": server.base_url})})
+        before = check_publication(settings)
+        assert before.behind == ["city-of-london", "northumbria", "kent"]  # never fetched: all expected at 2024-08
+        ingest_paths(extract_force_months(settings, archive), settings.warehouse_file, gate=None)
+        after = check_publication(settings)
+    # Northumbria's files in the 2024-08 archive stop at 2022-09, and it holds 2022-09: only Kent, absent, is behind.
+    assert after.expected("northumbria").isoformat() == "2022-09-01"
+    assert after.behind == ["kent"]

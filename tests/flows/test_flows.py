@@ -89,7 +89,7 @@ def test_monthly_ingest_fetches_the_new_month_for_configured_forces_and_records_
     runs = query(warehouse_file, "SELECT flow_name, state, recorded_by_flow, recorded_by_hook, summary FROM flow_run ORDER BY started_at")
     assert [r[:4] for r in runs] == [("monthly-ingest", "COMPLETED", True, True)] * 2
     assert runs[0][4].startswith("2024-08: 2 files from 2024-08.zip 2 loaded")
-    assert runs[1][4] == "nothing to fetch: every configured force holds 2024-08"
+    assert runs[1][4] == "nothing to fetch: every configured force holds what 2024-08 published for it"
     summaries = artifact_markdown("monthly-ingest")
     assert any("2024-08-city-of-london-street.csv | loaded | street | city-of-london | 2024-08" in md for md in summaries)
 
@@ -127,7 +127,7 @@ def loaded_city(tmp_path_factory):
 def test_tactical_flow_drafts_for_review_and_health_lists_it(loaded_city):
     config = write_config(loaded_city)
     versions = tactical_assessment_flow(config_path=str(config))
-    assert versions == ["TA-city-of-london-2024-08-" + versions[0].split("-2024-08-")[1]]
+    assert len(versions) == 1 and versions[0].startswith("TA-city-of-london-2024-08-")
     (draft,) = query(loaded_city / "warehouse.duckdb",
                      "SELECT status, marking, store_path FROM product_version WHERE version_id = ?", versions)
     assert draft[:2] == ("DRAFT", "OFFICIAL-SENSITIVE")
