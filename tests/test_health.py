@@ -118,3 +118,14 @@ def test_a_force_holding_all_its_archive_had_is_not_fetched_again(config, tmp_pa
     # Northumbria's files in the 2024-08 archive stop at 2022-09, and it holds 2022-09: only Kent, absent, is behind.
     assert after.expected("northumbria").isoformat() == "2022-09-01"
     assert after.behind == ["kent"]
+
+
+def test_a_run_is_recorded_in_the_warehouse_its_parameters_name(tmp_path, monkeypatch):
+    from flows.recording import warehouse_for
+
+    monkeypatch.delenv("TASKING_WAREHOUSE", raising=False)
+    (tmp_path / "tasking.yaml").write_text("forces: [kent]\nwarehouse: from-config.duckdb\n", encoding="utf-8")
+    assert warehouse_for({"warehouse": str(tmp_path / "given.duckdb")}) == tmp_path / "given.duckdb"
+    assert warehouse_for({"config_path": str(tmp_path / "tasking.yaml")}) == tmp_path / "from-config.duckdb"
+    # A config that cannot be read still lets the failure be recorded, in the default warehouse.
+    assert warehouse_for({"config_path": str(tmp_path / "absent.yaml")}) == warehouse.DEFAULT_WAREHOUSE
