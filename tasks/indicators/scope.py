@@ -220,10 +220,14 @@ _AREA_CONDITION = {
 }
 
 # A force's own area, for its residents: the local authorities in which its published crimes touch at least
-# half of the LSOAs (snapping puts a few crimes in neighbouring authorities; those are not the force's area).
+# half of the 2011 LSOAs (snapping puts a few crimes in neighbouring authorities; those are not the force's
+# area). A 2021 code touches the 2011 LSOA it lies in (for a merge, its main parent).
 FORCE_AUTHORITIES_SQL = """
 SELECT r.lad19_code FROM lsoa_resolved r
-LEFT JOIN (SELECT DISTINCT lsoa_code FROM street_crime WHERE force = $force) s USING (lsoa_code)
+LEFT JOIN (
+    SELECT DISTINCT coalesce(p.iod_lsoa11_code, c.lsoa_code) AS lsoa_code
+    FROM street_crime c LEFT JOIN lsoa_resolved p ON p.lsoa_code = c.lsoa_code WHERE c.force = $force
+) s USING (lsoa_code)
 WHERE r.population_basis LIKE '2011%'
 GROUP BY r.lad19_code
 HAVING count(s.lsoa_code) >= 0.5 * count(*)
