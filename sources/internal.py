@@ -132,6 +132,14 @@ class ExtractMapping(BaseModel):
         """Which pair the export carries: 'grid' (easting/northing) or 'degrees' (latitude/longitude)."""
         return "grid" if "easting" in self.columns else "degrees"
 
+    @property
+    def sha256(self) -> str:
+        """Identity of the mapping's content (not its comments or layout)."""
+        import hashlib
+        import json
+
+        return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 

@@ -1,7 +1,8 @@
 """Load a force's own extracts into `internal_incident`: read through the mapping, stage, gate, then upsert.
 
-Each extract file is one batch in `ingest_log` (kind `internal`). An extract whose sha256 was loaded before is
-reported "unchanged" and writes nothing. Otherwise it is read through its mapping (sources/internal.py: any
+Each extract file is one batch in `ingest_log` (kind `internal`), and `internal_extract_batch` records the mapping
+it was read through. An extract whose sha256 was loaded before through the same mapping content is reported
+"unchanged" and writes nothing (read through a changed mapping, it is new content and is merged again). Otherwise it is read through its mapping (sources/internal.py: any
 missing column, malformed date-time or out-of-area coordinate fails the whole file, nothing stored), staged,
 offered to the quality gate with the `internal` suite, and merged in one transaction: rows whose reference is
 already held for the force are replaced by the new extract's version, others are added, so overlapping daily
@@ -23,14 +24,15 @@ from tasks.ingest import LOADED_STATUSES, BatchResult, Gate, GateVerdict, Ingest
 KIND = "internal"
 
 
-def _already_loaded(con, sha: str) -> int | None:
-    """Rows of the earlier load of an identical extract, or None when this content is new."""
+def _already_loaded(con, sha: str, mapping_sha: str) -> int | None:
+    """Rows of the earlier load of an identical extract through an identical mapping, or None when new."""
     row = con.execute(
-        f"SELECT rows FROM ingest_log WHERE kind = ? AND sha256 = ? AND status IN {LOADED_STATUSES} AND rows IS NOT NULL"
-        " ORDER BY batch_id LIMIT 1",
-        [KIND, sha],
-    ).fetchone()
-    return row[0] if row else None
+        f"SELECT l.rows FROM ingest_log l JOIN internal_extract_batch b USING (batch_id)"
+        f" WHERE l.kind = ? AND l.sha256 = ? AND b.mapping_sha256 = ? AND l.status IN {LOADED_STATUSES}"
+        " ORDER BY l.batch_id LIMIT 1",
+        [KIND, sha, mapping_sha],
+    ).fetchall()
+    return row[0][0] if row else None
 
 
 def _stage(con, extract: Extract, batch_id: int, loaded_at: datetime) -> str:
@@ -51,10 +53,11 @@ def _stage(con, extract: Extract, batch_id: int, loaded_at: datetime) -> str:
     return staged
 
 
-def _merge(con, force: str, staged: str) -> tuple[int, int, int]:
+def _merge(con, force: str, staged: str, batch_id: int, mapping_file, mapping_sha: str) -> tuple[int, int, int]:
     """Upsert the staged rows by (force, reference); returns (rows, references added, outcomes changed)."""
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute("INSERT INTO internal_extract_batch VALUES (?, ?, ?)", [batch_id, str(mapping_file), mapping_sha])
         added = con.execute(
             f"SELECT count(*) FROM {staged} s WHERE NOT EXISTS"
             " (SELECT 1 FROM internal_incident i WHERE i.force = ? AND i.reference = s.reference)", [force]
@@ -85,7 +88,7 @@ class _Unread:
         self.force = force
 
 
-def ingest_extract(con, path: Path, mapping, gate: Gate | None = None) -> BatchResult:
+def ingest_extract(con, path: Path, mapping, gate: Gate | None = None, mapping_file: str | Path = "") -> BatchResult:
     """Load one extract; never raises for bad input, returns a result saying what happened."""
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
@@ -98,7 +101,7 @@ def ingest_extract(con, path: Path, mapping, gate: Gate | None = None) -> BatchR
         if not Path(path).is_file():
             raise SourceError(str(path), "no such file")
         sha = sha256_of(Path(path))
-        earlier_rows = _already_loaded(con, sha)
+        earlier_rows = _already_loaded(con, sha, mapping.sha256)
         if earlier_rows is not None:
             result.status = "unchanged"
             result.rows = earlier_rows
@@ -113,7 +116,8 @@ def ingest_extract(con, path: Path, mapping, gate: Gate | None = None) -> BatchR
                 result.status = "quarantined"
                 result.error = f"{path}: quarantined by the quality gate: {verdict.summary}"
             else:
-                result.rows, result.rows_added, result.outcomes_changed = _merge(con, mapping.force, staged)
+                result.rows, result.rows_added, result.outcomes_changed = _merge(con, mapping.force, staged, batch_id,
+                                                                                 mapping_file, mapping.sha256)
                 staged = None
                 result.rows_removed = 0
                 result.status = "loaded"
@@ -147,5 +151,5 @@ def ingest_internal_paths(paths: list[str | Path], mapping_file: str | Path, war
             report.batches.append(result)
             return report
         for path in files:
-            report.batches.append(ingest_extract(con, path, mapping, chosen_gate))
+            report.batches.append(ingest_extract(con, path, mapping, chosen_gate, mapping_file))
     return report

@@ -54,7 +54,7 @@ LINKED_COLUMNS = ["role", "reference", "occurred_from", "recorded_at", "offence"
 def _linked_records(warehouse_file, links: pd.DataFrame) -> pd.DataFrame:
     """The internal records the subject is linked to; none when the warehouse predates internal data."""
     with warehouse.connect(warehouse_file, read_only=True) as con:
-        held = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'internal_incident'").fetchone()[0]
+        held = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'internal_incident'").fetchall()[0][0]
         if not held:
             return pd.DataFrame(columns=LINKED_COLUMNS)
         con.register("subject_links", links[["force", "reference", "role"]])

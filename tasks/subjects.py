@@ -136,7 +136,7 @@ def _audit(con, nominal_id: str | None, action: str, requested_by: str | None, p
         "INSERT INTO access_log (accessed_at, nominal_id, action, requested_by, purpose, os_user, outcome)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING access_id",
         [datetime.now(timezone.utc), nominal_id, action, requested_by, purpose, getpass.getuser(), outcome],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
 
 def load_nominals(json_file: str | Path, subjects_file: str | os.PathLike | None = None, *, loaded_by: str) -> int:

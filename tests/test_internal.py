@@ -189,3 +189,38 @@ def test_an_invalid_mapping_file_is_refused_before_any_extract_is_read(synthetic
         load_mapping(mapping)
     report = ingest_internal_paths([synthetic.extract], mapping, warehouse_file, gate=None)
     _refused(report, warehouse_file, "categories.yaml", "not data.police.uk categories")
+
+
+def test_cli_ingests_an_extract_once_and_reports_a_bad_mapping(synthetic, warehouse_file, tmp_path):
+    from typer.testing import CliRunner
+
+    from tasking.cli import app
+
+    runner = CliRunner()
+    args = ["ingest-internal", str(synthetic.extract), "--mapping", str(synthetic.mapping), "--warehouse", str(warehouse_file)]
+    first, second = runner.invoke(app, args), runner.invoke(app, args)
+    assert first.exit_code == 0 and "loaded 1" in first.output, first.output
+    assert second.exit_code == 0 and "unchanged 1" in second.output
+    near = runner.invoke(app, ["near-repeat", "--force", "demo-shire", "--warehouse", str(warehouse_file)])
+    assert near.exit_code == 0 and "[1, 100) m" in near.output and "Burglary" in near.output, near.output
+    document = yaml.safe_load(synthetic.mapping.read_text())
+    document["columns"]["offence"] = "NO_SUCH_COLUMN"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(yaml.safe_dump(document))
+    failed = runner.invoke(app, ["ingest-internal", str(synthetic.extract), "--mapping", str(broken), "--warehouse", str(warehouse_file)])
+    assert failed.exit_code == 1 and "NO_SUCH_COLUMN" in failed.output
+
+
+def test_the_same_extract_through_a_changed_mapping_is_read_again(synthetic, warehouse_file, tmp_path):
+    assert ingest_internal_paths([synthetic.extract], synthetic.mapping, warehouse_file, gate=None).batches[0].status == "loaded"
+    document = yaml.safe_load(synthetic.mapping.read_text())
+    document["offence_categories"]["FRAUD BY FALSE REPRESENTATION"] = "Other theft"
+    remapped = tmp_path / "remapped.yaml"
+    remapped.write_text("# comments and layout do not matter, content does\n" + yaml.safe_dump(document))
+    batch = ingest_internal_paths([synthetic.extract], remapped, warehouse_file, gate=None).batches[0]
+    assert (batch.status, batch.rows_added) == ("loaded", 0)
+    assert stored(warehouse_file, "SELECT count(*) FROM internal_incident WHERE offence LIKE 'FRAUD%' AND crime_type <> 'Other theft'")[0][0] == 0
+    again = ingest_internal_paths([synthetic.extract], remapped, warehouse_file, gate=None).batches[0]
+    assert again.status == "unchanged"
+    mappings = stored(warehouse_file, "SELECT mapping_file FROM internal_extract_batch ORDER BY batch_id")
+    assert [Path(m).name for (m,) in mappings] == [synthetic.mapping.name, "remapped.yaml"]

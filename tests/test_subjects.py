@@ -121,3 +121,25 @@ def test_the_subject_store_never_reaches_the_warehouse_or_product_store(world):
             assert found == 0, f"{schema}.{table}.{column} holds subject store data"
         tables = {t for _, t, _ in columns}
     assert not tables & {"nominal", "nominal_link", "warning_marker", "access_log", "profile_version"}
+
+
+def test_the_profile_command_drafts_refuses_and_audits(world, tmp_path):
+    from typer.testing import CliRunner
+
+    from tasking.cli import app
+
+    runner = CliRunner()
+    nominal_id = world["person"]["nominal_id"]
+    common = ["--subjects", str(world["subjects"]), "--warehouse", str(world["warehouse"])]
+    drafted = runner.invoke(app, ["profile", "subject", "--nominal", nominal_id, "--requested-by", "DI Command",
+                                  "--purpose", PURPOSE, *common])
+    assert drafted.exit_code == 0, drafted.output
+    printed = "".join(drafted.output.split())  # the console wraps long paths
+    assert "(OFFICIAL-SENSITIVE,DRAFT)" in printed
+    assert printed.endswith("logged") and "subject-profile.pdf" in printed
+    refused = runner.invoke(app, ["profile", "subject", "--nominal", nominal_id, "--requested-by", "DI Command",
+                                  "--purpose", "nosy", *common])
+    assert refused.exit_code == 1 and "purpose" in refused.output
+    audit = runner.invoke(app, ["subjects", "audit", "--nominal", nominal_id, "--subjects", str(world["subjects"])],
+                          env={"COLUMNS": "250"})
+    assert audit.exit_code == 0 and "refused" in audit.output and "DI Command" in audit.output

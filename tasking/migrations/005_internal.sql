@@ -25,3 +25,11 @@ CREATE TABLE internal_incident (
     source_sha256 VARCHAR NOT NULL,
     ingested_at TIMESTAMPTZ NOT NULL
 );
+
+-- The mapping each extract was read through (its canonical JSON's sha256), by ingest_log batch: the same
+-- extract read through a changed mapping is new content, and every row's batch_id leads to its mapping.
+CREATE TABLE internal_extract_batch (
+    batch_id BIGINT PRIMARY KEY,
+    mapping_file VARCHAR NOT NULL,
+    mapping_sha256 VARCHAR NOT NULL
+);
