@@ -85,28 +85,35 @@ class Draft:
     def table(self, caption: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str]], *,
               indicator: str, params: dict, note: str | None = None, empty: str = "Nothing to show for this period.",
               flags: Sequence[bool] | None = None, data: pd.DataFrame | None = None, data_name: str | None = None,
-              css: str | None = None) -> dict:
+              css: str | None = None, appendix_ref: str | None = None) -> dict:
         """A numbered table. `columns` are (label, 'text'|'num'|'mono'); cells are already formatted text.
 
         `data` (the indicator's frame) goes into the data pack as CSV and Parquet under `data_name`.
+        `appendix_ref` (e.g. "Table B1") names a table printed in an appendix, outside the body's numbering.
         """
-        self._tables += 1
-        ref = f"Table {self._tables}"
+        if appendix_ref:
+            ref = appendix_ref
+        else:
+            self._tables += 1
+            ref = f"Table {self._tables}"
         self._lineage(ref, caption, indicator, params, data, data_name)
         flags = list(flags) if flags is not None else [False] * len(rows)
-        return {"kind": "table", "ref": ref, "anchor": f"table-{self._tables}", "caption": caption, "note": note,
+        return {"kind": "table", "ref": ref, "anchor": ref.lower().replace(" ", "-"), "caption": caption, "note": note,
                 "css": css,
                 "empty": empty, "columns": [{"label": label, "align": align} for label, align in columns],
                 "rows": [{"cells": [str(c) for c in row], "flag": flag} for row, flag in zip(rows, flags)]}
 
     def figure(self, caption: str, draw: Callable[[Path], Path], *, indicator: str, params: dict,
-               note: str | None = None) -> dict:
-        """A numbered chart drawn by `draw(path)` into charts/ (linked relatively from the HTML)."""
+               note: str | None = None, data_name: str | None = None) -> dict:
+        """A numbered chart drawn by `draw(path)` into charts/ (linked relatively from the HTML); `data_name` names
+        the data pack file holding its figures when the product saves them (save_data)."""
         self._figures += 1
         ref = f"Figure {self._figures}"
         name = f"charts/figure-{self._figures}.svg"
         draw(self.folder / name)
         self._lineage(ref, caption, indicator, params, None, None)
+        if data_name:
+            self.lineage_rows[-1]["data"] = f"data/{data_name}.csv"
         return {"kind": "figure", "ref": ref, "anchor": f"figure-{self._figures}", "caption": caption, "src": name,
                 "note": note}
 
@@ -281,6 +288,18 @@ def sources_section(draft: Draft, force: str, sources: SourcesAndMethods, method
              r.source_sha256] for r in files.itertuples(index=False)]
     rows += [[r.kind, Path(r.source_file).name, "reference", render.number(r.rows), r.source_sha256]
              for r in sources.reference.itertuples(index=False)]
+    summary_rows = []
+    for kind, group in files.groupby("kind", sort=True):
+        summary_rows.append([kind, render.number(len(group)), months(group["first_month"].min(), group["last_month"].max()),
+                             render.number(group["rows_used"].sum())])
+    for r in sources.reference.itertuples(index=False):
+        summary_rows.append([r.kind, "1", "reference (IoD 2019, LSOA lookup)", render.number(r.rows)])
+    summary_table = draft.table(
+        "Data used, by kind (every file with its sha256 is listed in Appendix B)",
+        [("Kind", "text"), ("Files", "num"), ("Months", "text"), ("Rows used", "num")], summary_rows,
+        indicator="warehouse lineage (street_crime/outcome/stop_search; ingest_log)",
+        params={"force": force, "from": first, "to": last},
+        empty="No files: the warehouse holds no rows for this force and period.")
     file_table = draft.table(
         "Files used, with the sha256 of each file as loaded",
         [("Kind", "text"), ("File", "text"), ("Months", "text"), ("Rows used", "num"), ("sha256", "mono")], rows,
@@ -289,7 +308,7 @@ def sources_section(draft: Draft, force: str, sources: SourcesAndMethods, method
         empty="No files: the warehouse holds no rows for this force and period.",
         data=pd.concat([files.assign(source="data.police.uk"), sources.reference.assign(source="reference")],
                        ignore_index=True),
-        data_name="sources", css="sources",
+        data_name="sources", css="sources", appendix_ref="Table B1",
     )
     frame = sources.validation
     if frame is None or frame.empty:
@@ -322,10 +341,10 @@ def sources_section(draft: Draft, force: str, sources: SourcesAndMethods, method
         "Sources: data.police.uk street-level crime, outcomes and stop and search files for the force as "
         "published (Open Government Licence v3.0), and the English Indices of Deprivation 2019 with their "
         "population denominators (MHCLG). The warehouse holds " + ("; ".join(held) if held else "no rows") + ".",
-        f"This product uses the data from {period_text(first, last)}. Each file below was loaded once; its sha256 "
-        "is that of the file as published, recorded on every row loaded from it.",
+        f"This product uses the data from {period_text(first, last)}. Each file was loaded once; its sha256 (Appendix "
+        "B) is that of the file as published, recorded on every row loaded from it.",
     ]
-    return {"paragraphs": paragraphs, "files": file_table, "validation": validation_table,
+    return {"paragraphs": paragraphs, "summary": summary_table, "files": file_table, "validation": validation_table,
             "methods": list(methods), "approximations": list(approximations)}
 
 

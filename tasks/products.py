@@ -427,7 +427,7 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
         lambda path: charts.monthly_trend(path, months_axis, series, title="Crimes recorded per month",
                                           shade_from=latest, shade_label=month_label(latest)),
         indicator="tasks.indicators.monthly_volumes", params=scope_params(scope.shifted(trend_from, latest)),
-        note="Gaps in a line are months the warehouse does not hold.")
+        note="Gaps in a line are months the warehouse does not hold.", data_name="monthly_volumes")
     draft.save_data(trend, "monthly_volumes")
     data_period = period_text(parse_month(held[0]), latest) if held else month_label(latest)
     if len(held) < requested_months:
@@ -503,7 +503,8 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
                 path, shown["crime_type"].tolist(), shown["observed"].astype(float).tolist(),
                 shown["expected"].astype(float).tolist(), (shown["flag"] == "exceptional").tolist(),
                 title="Recorded and expected crimes by type"),
-            indicator="tasks.indicators.exceedance", params={**params, "latest_months": 1, "baseline_months": 12})
+            indicator="tasks.indicators.exceedance", params={**params, "latest_months": 1, "baseline_months": 12},
+            data_name="exceedance")
         drill_items.append(exceed_figure)
     ordered = exceed.sort_values(["p_value", "crime_type"], na_position="last")
     exceed_table = draft.table(
@@ -601,7 +602,8 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
         params={**params, "kde_cell_m": _first(kde, "cell_size_m"), "bandwidth_m": _first(kde, "bandwidth_m"),
                 "gi_cell_m": cell_size},
         note="Grey dots: published (snapped) crime locations. Shading: quartic kernel density. Numbered circles: the "
-             "hot spots of the table. British National Grid, drawn from the data's own coordinates; no base map.")
+             "hot spots of the table. British National Grid, drawn from the data's own coordinates; no base map.",
+        data_name="kde_grid")
     draft.save_data(kde, "kde_grid")
     hotspot_table = draft.table(
         f"Hot spots, {month_label(latest)}: the busiest {cell_size} m cells that are Getis-Ord Gi* hot spots at 99%, "
@@ -827,7 +829,7 @@ def _strategic_content(draft: Draft, warehouse_file, force: str, first: date, la
         f"Monthly crimes, {period_text(first, latest)}: all crime and the five largest types",
         lambda path: charts.monthly_trend(path, months_axis, series, title="Crimes recorded per month"),
         indicator="tasks.indicators.monthly_volumes", params=scope_params(whole),
-        note="Gaps in a line are months the warehouse does not hold.")
+        note="Gaps in a line are months the warehouse does not hold.", data_name="monthly_volumes")
     draft.save_data(volumes, "monthly_volumes")
     by_type = change[change["crime_type"] != ALL_CRIME].sort_values("crimes", ascending=False)
     total = change.set_index("crime_type").loc[ALL_CRIME]
@@ -872,7 +874,7 @@ def _strategic_content(draft: Draft, warehouse_file, force: str, first: date, la
         "Seasonal index by calendar month for the four largest crime types (100 = an average month)",
         lambda path: charts.seasonality(path, list(range(1, 13)), season_series, title="Seasonality"),
         indicator="tasks.indicators.seasonality", params=scope_params(whole),
-        note=f"Each calendar month is averaged over the {years_held} or more years held for it.")
+        note=f"Each calendar month is averaged over the {years_held} or more years held for it.", data_name="seasonality")
     peaks = []
     for crime_type, group in season.groupby("crime_type"):
         if group["seasonal_index"].notna().any():
@@ -906,7 +908,7 @@ def _strategic_content(draft: Draft, warehouse_file, force: str, first: date, la
             [_priority_band(s) for s in ranked["priority_score"]],
             title="Harm and volume, last 12 months", xlabel="share of crimes (%, square-root scale)",
             ylabel="share of harm (%, square-root scale)"),
-        indicator="tasks.indicators.priority_matrix", params=year_params)
+        indicator="tasks.indicators.priority_matrix", params=year_params, data_name="priority_matrix")
     priority_table = draft.table(
         f"Priority matrix, {period_text(year.period_from, latest)}: candidate control strategy priorities",
         [("Rank", "num"), ("Crime type", "text"), ("Crimes", "num"), ("Harm share", "num"), ("Harm", "num"),
@@ -964,7 +966,7 @@ def _strategic_content(draft: Draft, warehouse_file, force: str, first: date, la
             lambda path: charts.horizontal_bars(path, [f"decile {d} ({n} LSOA{'s' if n != 1 else ''})" for d, n in zip(imd["decile"], imd["lsoas"])],
                                                 imd["rate_per_1000"].tolist(), title="Crime rate by deprivation decile",
                                                 xlabel="crimes per 1,000 residents (12 months)", value_format="{:,.0f}"),
-            indicator="tasks.indicators.deprivation", params={**year_params, "domain": "imd"}))
+            indicator="tasks.indicators.deprivation", params={**year_params, "domain": "imd"}, data_name="deprivation"))
         draft.save_data(deprivation, "deprivation")
     corr = correlation.iloc[0]
     if pd.notna(corr["spearman_rho"]):
@@ -1143,7 +1145,8 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
         f"Monthly crimes of the types in scope, {label}" + ("" if whole_force else ": the area against the whole force"),
         lambda path: charts.monthly_trend(path, months_axis, lines, title="Crimes recorded per month"),
         indicator="tasks.indicators.monthly_volumes",
-        params=params if whole_force else {**params, "compared_with": "whole force, same types"})
+        params=params if whole_force else {**params, "compared_with": "whole force, same types"},
+        data_name="monthly_volumes")
     draft.save_data(volumes, "monthly_volumes")
     draft.save_data(force_volumes, "monthly_volumes_force")
     by_type = change[change["crime_type"] != ALL_CRIME].sort_values("crimes", ascending=False)
@@ -1185,7 +1188,7 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
             params={**params, "kde_cell_m": _first(kde, "cell_size_m"), "bandwidth_m": _first(kde, "bandwidth_m"),
                     "gi_cell_m": cell_size},
             note="Grey dots: published (snapped) locations. Shading: quartic kernel density. British National Grid, "
-                 "drawn from the data's own coordinates; no base map."))
+                 "drawn from the data's own coordinates; no base map.", data_name="kde_grid"))
     location_items.append(draft.table(
         f"Hot spots of the crimes in scope: busiest {cell_size} m Gi* 99% cells, at least {2 * cell_size} m apart "
         f"and holding {HOTSPOT_MIN_CRIMES} or more crimes",
@@ -1238,7 +1241,7 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
             f"{r['last_month']})."))
     location_lines.append("Locations are anonymised map points (\"On or near\"): they locate a problem to a street or "
                           "place, not an address.")
-    draft.section("Location", location_lines, location_items)
+    draft.section("Location (VOLT: L)", location_lines, location_items)
 
     # --- time (VOLT: T)
     season_all = season.groupby("month_of_year").agg(crimes=("crimes", "sum"), months_held=("months_held", "max")).reset_index()
@@ -1256,15 +1259,16 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
             lambda path: charts.seasonality(path, season_all["month_of_year"].tolist(),
                                             {types_label: season_all["index"].tolist()}, title="Seasonality"),
             indicator="tasks.indicators.seasonality", params={**params, "combined": "sum over the types in scope"},
-            note="Built from the seasonality indicator's counts per type, summed over the types in scope."))
+            note="Built from the seasonality indicator's counts per type, summed over the types in scope.",
+            data_name="seasonality"))
         draft.save_data(season, "seasonality")
-    draft.section("Time", time_lines, time_items)
+    draft.section("Time (VOLT: T)", time_lines, time_items)
     # Force records, when loaded: hour x weekday and near repeats (issue 8, tasks.internal_analysis).
     internal_analysis.problem_profile_sections(draft, warehouse_file, scope, key_findings, recommendations)
 
     # --- victims and offenders (VOLT: V, O)
     _outcomes_section(draft, warehouse_file, scope, list(scope.crime_types)[:3], key_findings, recommendations)
-    draft.section("Victims and offenders", [
+    draft.section("Victims and offenders (VOLT: V and O)", [
         "Published data carry no victim or offender details, so this profile cannot describe who is harmed or who "
         "offends. The outcomes above show how far investigations identify suspects."],
         analyst_input="Add victim and offender analysis from force systems: repeat victims, known and suspected "
