@@ -191,11 +191,12 @@ def _stage_profile(subject: SubjectRecord, records: pd.DataFrame, requested_by: 
     gaps_table = draft.table("Intelligence gaps", [("Gap", "text"), ("What it means", "text")], gaps,
                              indicator="tasks.subject_profile._gaps", params=params)
     files = records.groupby(["source_file", "source_sha256"]).size().reset_index(name="records")
-    source_table = draft.table(
-        "Internal extracts the linked records came from",
-        [("Extract", "text"), ("Records", "num"), ("sha256", "mono")],
-        [[Path(r.source_file).name, render.number(r.records), r.source_sha256] for r in files.itertuples(index=False)],
-        indicator="warehouse internal_incident lineage", params=params, empty="No linked records are held.")
+    summary_table = draft.table(
+        "Sources used",
+        [("Source", "text"), ("What", "text"), ("Records used", "num")],
+        [["Subject store (restricted)", "identifying details, warning markers, links to records", render.number(1 + len(markers) + len(subject.links))],
+         ["Force internal records", f"records linked to the subject, from {len(files)} extract(s) (Appendix B)", render.number(len(records))]],
+        indicator="subject store; warehouse internal_incident", params=params)
     validation = validation_summary(warehouse_file, files) if len(files) else None
     validation_rows = []
     if validation is not None:
@@ -207,6 +208,11 @@ def _stage_profile(subject: SubjectRecord, records: pd.DataFrame, requested_by: 
         "Quality gate results for those extracts", [("Extract", "text"), ("Checks passed", "num"), ("Critical passed", "num")],
         validation_rows, indicator="tasks.validate (validation_result, internal suite)", params=params,
         empty="No quality gate results are recorded for these extracts: they were loaded without the gate, so their checks are not evidenced.")
+    source_table = draft.table(
+        "Internal extracts the linked records came from",
+        [("Extract", "text"), ("Records", "num"), ("sha256", "mono")],
+        [[Path(r.source_file).name, render.number(r.records), r.source_sha256] for r in files.itertuples(index=False)],
+        indicator="warehouse internal_incident lineage", params=params, empty="No linked records are held.")
     return {
         "tor": [{"label": label, "value": value} for label, value in (
             ("Subject", f"{nominal_id}: {nominal['surname']}, {nominal.get('forenames') or ''}"),
@@ -222,9 +228,10 @@ def _stage_profile(subject: SubjectRecord, records: pd.DataFrame, requested_by: 
         "sources": {
             "paragraphs": [
                 "Sources: the restricted subject store (nominals, warning markers and links to records), and the "
-                "force's internal crime records loaded from the extracts below. No published data.police.uk data "
+                "force's internal crime records loaded from the extracts listed in Appendix B. No published data.police.uk data "
                 "identifies a person and none is used here.",
             ],
+            "summary": summary_table,
             "files": source_table,
             "validation": validation_table,
             "methods": [
