@@ -177,9 +177,15 @@ QUALIFY row_number() OVER (PARTITION BY kind ORDER BY batch_id DESC) = 1
 ORDER BY kind
 """
 
+# Rejected files still standing: no later file of the same kind and month was loaded after them.
 REJECTED_BATCHES_SQL = """
-SELECT batch_id, path, kind, strftime(month, '%Y-%m') AS month, status, error
-FROM ingest_log WHERE force = $force AND status IN ('failed', 'quarantined') AND month BETWEEN $first AND $last
+SELECT l.batch_id, l.path, l.kind, strftime(l.month, '%Y-%m') AS month, l.status, l.error,
+       EXISTS (SELECT 1 FROM ingest_log k WHERE k.kind = l.kind AND k.force = l.force AND k.month = l.month
+               AND k.batch_id < l.batch_id AND k.status IN ('loaded', 'replaced')) AS earlier_version_used
+FROM ingest_log l
+WHERE l.force = $force AND l.status IN ('failed', 'quarantined') AND l.month BETWEEN $first AND $last
+  AND NOT EXISTS (SELECT 1 FROM ingest_log k WHERE k.kind = l.kind AND k.force = l.force AND k.month = l.month
+                  AND k.batch_id > l.batch_id AND k.status IN ('loaded', 'replaced', 'unchanged'))
 ORDER BY month, kind, batch_id
 """
 
@@ -350,8 +356,11 @@ def sources_section(draft: Draft, force: str, sources: SourcesAndMethods, method
 
 # ------------------------------------------------------------------------------------------------- intelligence gaps
 
-def completeness_gaps(warehouse_file, force: str, first: date, last: date) -> tuple[list[list[str]], str]:
-    """Missing or partial force-months in the window, from the quality checks; (rows, which check was used)."""
+def completeness_gaps(warehouse_file, force: str, first: date, last: date) -> tuple[list[list[str]], str, set[int]]:
+    """Missing or partial force-months in the window, from the quality checks.
+
+    Returns (rows of [what, status, reason], which check was used, ids of the rejected batches the rows explain).
+    """
     try:
         from tasks.validate import completeness
     except ImportError:  # the quality module is optional for products: fall back to the months absent in a range
@@ -360,9 +369,11 @@ def completeness_gaps(warehouse_file, force: str, first: date, last: date) -> tu
     if completeness is not None:
         frame = completeness(warehouse_file, force=force)
         months = pd.to_datetime(frame["month"]).dt.date
-        for r in frame[(months >= first) & (months <= last)].itertuples(index=False):
+        in_window = frame[(months >= first) & (months <= last)]
+        for r in in_window.itertuples(index=False):
             rows.append([f"{r.kind} {pd.Timestamp(r.month):%Y-%m}", r.status, r.reason])
-        return rows, "tasks.validate.completeness"
+        explained = {int(b) for b in in_window["rejected_batch_id"] if pd.notna(b)}
+        return rows, "tasks.validate.completeness", explained
     from tasks.status import month_gaps
 
     for (kind, gap_force), months in sorted(month_gaps(warehouse_file=warehouse_file).items()):
@@ -371,7 +382,7 @@ def completeness_gaps(warehouse_file, force: str, first: date, last: date) -> tu
         for month in months:
             if first.strftime("%Y-%m") <= month <= last.strftime("%Y-%m"):
                 rows.append([f"{kind} {month}", "missing", "no file loaded for this month inside the loaded range"])
-    return rows, "tasks.status.month_gaps"
+    return rows, "tasks.status.month_gaps", set()
 
 
 def data_lag_months(latest: date, today: date | None = None) -> int:

@@ -69,13 +69,16 @@ def _gaps_table(draft: Draft, gaps: list[list[str]], params: dict, check: str) -
 def _common_gaps(warehouse_file, force: str, first: date, last: date, sources, lsoas: pd.DataFrame | None) -> tuple[list[list[str]], str]:
     """Gaps every product states: incomplete months, rejected batches, no-location and out-of-force rows, lag."""
     gaps: list[list[str]] = []
-    incomplete, check = completeness_gaps(warehouse_file, force, first, last)
+    incomplete, check, explained = completeness_gaps(warehouse_file, force, first, last)
     for what, status, detail in incomplete:
         gaps.append([f"Incomplete data: {what}", f"{status}: {detail}",
                      "Counts for that month are understated or absent; comparisons that include it are unreliable."])
     for r in sources.rejected.itertuples(index=False):
-        gaps.append([f"Batch {r.status}: {r.kind} {r.month}", f"{Path(str(r.path)).name}: {r.error}",
-                     "Rows of this file are not in the warehouse and not in any figure here."])
+        if r.batch_id in explained:  # already stated as that month's gap
+            continue
+        gaps.append([f"File {r.status}: {r.kind} {r.month}", f"{Path(str(r.path)).name}: {r.error}",
+                     "The earlier version of this month is used; the rejected file's rows are in no figure here."
+                     if r.earlier_version_used else "Its rows are not in the warehouse and not in any figure here."])
     if sources.validation is None or sources.validation.empty:
         gaps.append(["Quality checks not evidenced", "No quality-gate results are recorded for the files used",
                      "Completeness and validity of the rows rest on the publisher; read the figures with that caution."])

@@ -259,3 +259,27 @@ def test_bad_marking_and_unknown_force_fail_clearly_and_register_nothing(warehou
                                  "--warehouse", str(warehouse), "--store", str(store)])
     assert no_tor.exit_code == 1 and "terms of reference" in flat(no_tor.output)
     assert len(review.list_versions(warehouse)) == len(before)
+
+
+# -------------------------------------------------------------------------------------------------- gaps, no render
+
+def test_a_quarantined_month_becomes_one_intelligence_gap(warehouse_file, tmp_path):
+    from tasks.draft import collect_sources
+    from tasks.ingest import GateVerdict
+    from tasks.products import _common_gaps
+
+    street = sorted(NORTHUMBRIA.glob("*-street.csv"))
+    assert ingest_paths(street, warehouse_file, gate=None).ok
+    # A file for the next month that the quality gate rejects: the month is offered but holds no rows.
+    rejected = tmp_path / "2022-10-northumbria-street.csv"
+    shutil.copy(street[-1], rejected)
+    report = ingest_paths([rejected], warehouse_file, gate=lambda *args: GateVerdict(False, "test rejection"))
+    assert [b.status for b in report.batches] == ["quarantined"]
+    first, last = pd.Timestamp("2022-07-01").date(), pd.Timestamp("2022-10-01").date()
+    sources = collect_sources(warehouse_file, "northumbria", first, last)
+    gaps, check = _common_gaps(warehouse_file, "northumbria", first, last, sources, None)
+    assert check == "tasks.validate.completeness"
+    about_october = [g for g in gaps if "2022-10" in g[0]]
+    assert len(about_october) == 1, gaps
+    assert about_october[0][0] == "Incomplete data: street 2022-10" and "quarantined" in about_october[0][1]
+    assert "No outcomes data" in [g[0] for g in gaps] and "No stop and search data" in [g[0] for g in gaps]
