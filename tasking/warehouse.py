@@ -1,7 +1,7 @@
 """The one owner of the DuckDB warehouse: where it lives, how to open it, and its schema.
 
 Schema changes are numbered SQL files in `tasking/migrations/` (`NNN_name.sql`). Opening a warehouse applies
-every migration newer than the file's recorded version, each in its own transaction, so an existing
+every migration not yet recorded in its `schema_version` table, in number order, each in its own transaction, so an existing
 warehouse is upgraded in place and a new one is built from scratch by the same path.
 
 Tasks receive the warehouse *path* (hashable, cacheable), never a connection, and open it here.
@@ -58,9 +58,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         "CREATE TABLE IF NOT EXISTS schema_version ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ DEFAULT now())"
     )
-    current = schema_version(con)
+    # Skip by what was applied, not by the highest number: migrations numbered apart may land out of order.
+    applied = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
+    current = max(applied, default=0)
     for version, name, sql in migrations():
-        if version <= current:
+        if version in applied:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -70,7 +72,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except Exception:
             con.execute("ROLLBACK")
             raise
-        current = version
+        current = max(current, version)
     return current
 
 
@@ -88,7 +90,11 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     else:
         target.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(target))
-        migrate(con)
+        try:
+            migrate(con)
+        except Exception:
+            con.close()
+            raise
     try:
         yield con
     finally:

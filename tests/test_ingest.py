@@ -309,13 +309,3 @@ def test_unknown_reference_file_is_refused(tmp_path, warehouse_file):
     report = ingest_reference_paths([stray], warehouse_file)
     assert not report.ok and "matches none of" in report.batches[0].error and str(stray) in report.batches[0].error
     assert query(warehouse_file, "SELECT count(*) FROM lsoa")[0][0] == 0
-
-
-def test_schema_is_versioned_and_reopening_migrates_nothing_twice(warehouse_file):
-    from tasking import warehouse
-
-    with warehouse.connect(warehouse_file) as con:
-        version = warehouse.schema_version(con)
-    with warehouse.connect(warehouse_file) as con:
-        assert warehouse.schema_version(con) == version == max(v for v, _, _ in warehouse.migrations())
-        assert con.execute("SELECT count(*) FROM schema_version").fetchone()[0] == len(warehouse.migrations())
