@@ -175,6 +175,7 @@ def test_scope_rejects_bad_input_with_one_clear_error():
     with pytest.raises(ScopeError, match="unknown kind"):
         Scope.from_area_text(FORCE, "2024-01", "2024-06", "ward:Somewhere")
     assert Scope.from_area_text(FORCE, "2024-01", "2024-06", "bbox:-1.7,54.9,-1.5,55.0").bbox == (-1.7, 54.9, -1.5, 55.0)
+    assert Scope(FORCE, "2024-01", "2024-06", crime_types="Robbery").crime_types == ("Robbery",)
 
 
 # ---- statistics against textbook values and esda -------------------------------------------------------------

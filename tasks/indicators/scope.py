@@ -69,8 +69,10 @@ class Scope:
     def __post_init__(self) -> None:
         object.__setattr__(self, "period_from", parse_month(self.period_from))
         object.__setattr__(self, "period_to", parse_month(self.period_to))
-        object.__setattr__(self, "crime_types", tuple(self.crime_types))
-        object.__setattr__(self, "lsoa_codes", tuple(self.lsoa_codes))
+        # A lone string is one value, not a sequence of characters.
+        for name in ("crime_types", "lsoa_codes"):
+            value = getattr(self, name)
+            object.__setattr__(self, name, (value,) if isinstance(value, str) else tuple(value))
         if not self.force:
             raise ScopeError("force is required")
         if self.period_to < self.period_from:
