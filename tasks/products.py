@@ -189,6 +189,10 @@ def _hotspot_peaks(hot: pd.DataFrame, locations: pd.DataFrame, limit: int, separ
     return peaks[columns]
 
 
+def _previous_months(months: int) -> str:
+    return "the previous month" if months == 1 else f"the previous {months} months"
+
+
 def _priority_band(score) -> str:
     """Display bands for the matrix chart only (the table gives every score)."""
     return "15-20" if score >= 15 else ("11-14" if score >= 11 else "4-10")
@@ -848,7 +852,11 @@ def _strategic_content(draft: Draft, warehouse_file, force: str, first: date, la
         data_name="period_change",
         note="Rows shaded: a rise significant at p < 0.01 (Poisson, the previous 12 months as the expectation).")
     trend_lines = []
-    if pd.notna(total["previous_crimes"]):
+    year_held = sum(1 for m in held if parse_month(m) >= year.period_from)
+    if pd.isna(total["crimes"]):
+        trend_lines.append(f"Only {year_held} of the last 12 months are held, so no 12-month totals or changes can be "
+                           "given; Figure 1 shows the months held.")
+    elif pd.notna(total["previous_crimes"]):
         trend_lines.append(f"{number(total['crimes'])} crimes and ASB incidents were recorded in the last 12 months, "
                            f"{signed(total['change_vs_previous'])} ({_pct_change(total['crimes'], total['previous_crimes'])}) "
                            "on the 12 months before.")
@@ -866,40 +874,46 @@ def _strategic_content(draft: Draft, warehouse_file, force: str, first: date, la
             f"{r.crime_type} {signed(r.change_vs_previous)} ({_pct_change(r.crimes, r.previous_crimes)})"
             for r in falling.itertuples(index=False)) + ".")
     key_findings += trend_lines
-    draft.section("Current picture and long-term trends", trend_lines, [trend_figure, change_table])
+    draft.section("Current picture and long-term trends", trend_lines,
+                  [trend_figure, change_table] if pd.notna(total["crimes"]) else [trend_figure])
 
     # --- seasonality
-    season_types = top_types[:4]
-    season_series = {t: season[season["crime_type"] == t].sort_values("month_of_year")["seasonal_index"].to_numpy(float)
-                     for t in season_types}
-    years_held = int(season["months_held"].min()) if not season.empty else 0
-    season_figure = draft.figure(
-        "Seasonal index by calendar month for the four largest crime types (100 = an average month)",
-        lambda path: charts.seasonality(path, list(range(1, 13)), season_series, title="Seasonality"),
-        indicator="tasks.indicators.seasonality", params=scope_params(whole),
-        note=f"Each calendar month is averaged over the {years_held} or more years held for it.", data_name="seasonality")
-    peaks = []
-    for crime_type, group in season.groupby("crime_type"):
-        if group["seasonal_index"].notna().any():
-            top = group.loc[group["seasonal_index"].idxmax()]
-            low = group.loc[group["seasonal_index"].idxmin()]
-            peaks.append((crime_type, int(top["month_of_year"]), top["seasonal_index"], int(low["month_of_year"]),
-                          low["seasonal_index"]))
-    month_names = ["", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-                   "November", "December"]
-    season_table = draft.table(
-        "Peak and lowest calendar month per crime type",
-        [("Crime type", "text"), ("Peak month", "text"), ("Index", "num"), ("Lowest month", "text"), ("Index", "num")],
-        [[t, month_names[pm], number(pi), month_names[lm], number(li)] for t, pm, pi, lm, li in
-         sorted(peaks, key=lambda p: -p[2])],
-        indicator="tasks.indicators.seasonality", params=scope_params(whole), data=season, data_name="seasonality")
-    season_lines = [f"Seasonality is measured over {len(held)} months held; with {years_held} of each calendar month "
-                    "at least, an index describes past years and is a guide, not a forecast."]
-    strongest = sorted(peaks, key=lambda p: -p[2])[:3]
-    if strongest:
-        season_lines.append("The most seasonal types peak in " + "; ".join(
-            f"{month_names[pm]} ({t.lower()}, index {number(pi)})" for t, pm, pi, _, _ in strongest) + ".")
-    draft.section("Seasonality", season_lines, [season_figure, season_table])
+    if len(held) < 24:
+        draft.section("Seasonality", [
+            f"Seasonality needs at least two years of months; {len(held)} are held, so it is not assessed here."])
+    else:
+        season_types = top_types[:4]
+        # Every calendar month on the axis; a month not held is a gap in the line.
+        season_series = {t: season[season["crime_type"] == t].set_index("month_of_year")["seasonal_index"]
+                         .reindex(range(1, 13)).to_numpy(float) for t in season_types}
+        years_held = int(season["months_held"].min()) if not season.empty else 0
+        season_figure = draft.figure(
+            "Seasonal index by calendar month for the four largest crime types (100 = an average month)",
+            lambda path: charts.seasonality(path, list(range(1, 13)), season_series, title="Seasonality"),
+            indicator="tasks.indicators.seasonality", params=scope_params(whole),
+            note=f"Each calendar month is averaged over the {years_held} or more years held for it.", data_name="seasonality")
+        peaks = []
+        for crime_type, group in season.groupby("crime_type"):
+            if group["seasonal_index"].notna().any():
+                top = group.loc[group["seasonal_index"].idxmax()]
+                low = group.loc[group["seasonal_index"].idxmin()]
+                peaks.append((crime_type, int(top["month_of_year"]), top["seasonal_index"], int(low["month_of_year"]),
+                              low["seasonal_index"]))
+        month_names = ["", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                       "November", "December"]
+        season_table = draft.table(
+            "Peak and lowest calendar month per crime type",
+            [("Crime type", "text"), ("Peak month", "text"), ("Index", "num"), ("Lowest month", "text"), ("Index", "num")],
+            [[t, month_names[pm], number(pi), month_names[lm], number(li)] for t, pm, pi, lm, li in
+             sorted(peaks, key=lambda p: -p[2])],
+            indicator="tasks.indicators.seasonality", params=scope_params(whole), data=season, data_name="seasonality")
+        season_lines = [f"Seasonality is measured over {len(held)} months held; with {years_held} of each calendar month "
+                        "at least, an index describes past years and is a guide, not a forecast."]
+        strongest = sorted(peaks, key=lambda p: -p[2])[:3]
+        if strongest:
+            season_lines.append("The most seasonal types peak in " + "; ".join(
+                f"{month_names[pm]} ({t.lower()}, index {number(pi)})" for t, pm, pi, _, _ in strongest) + ".")
+        draft.section("Seasonality", season_lines, [season_figure, season_table])
 
     # --- harm and priorities
     ranked = priorities.sort_values("rank")
@@ -929,6 +943,9 @@ def _strategic_content(draft: Draft, warehouse_file, force: str, first: date, la
         + "; ".join(f"{r.rank}. {r.crime_type} (score {r.priority_score}, {percent(r.harm_share)} of harm, "
                     f"{percent(r.crime_share)} of crimes)" for r in top3.itertuples(index=False)) + "."]
     key_findings.append(priority_lines[0])
+    if year_held < 12:
+        priority_lines.append(f"Only {year_held} of the last 12 months are held: the matrix ranks what those months show, "
+                              "and the trend component has no year-earlier data to test.")
     for r in top3.itertuples(index=False):
         basis = (f"Rank {r.rank}, score {r.priority_score}: {number(r.crimes)} crimes, {percent(r.harm_share)} of harm, "
                  f"trend score {r.trend_score} (Table {draft._tables}).")
@@ -1134,7 +1151,7 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
     ]
     if pd.notna(total["previous_crimes"]):
         context_lines.append(f"That is {signed(total['change_vs_previous'])} ({_pct_change(total['crimes'], total['previous_crimes'])}) "
-                             f"on the {scope.months} months before.")
+                             f"on {_previous_months(scope.months)}.")
     if pd.notna(total["year_earlier_crimes"]):
         p_rise, p_fall = total["p_rise_vs_year_earlier"], total["p_fall_vs_year_earlier"]
         verdict = ("a significant rise" if p_rise < 0.01 else "a significant fall" if p_fall < 0.01 else "no significant change")
@@ -1144,17 +1161,18 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
     lines = {scope.area_label: area_series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)}
     if not whole_force:
         lines[f"whole force ({force})"] = force_series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    # A line chart of one or two months says nothing the sentences do not.
     context_figure = draft.figure(
         f"Monthly crimes of the types in scope, {label}" + ("" if whole_force else ": the area against the whole force"),
         lambda path: charts.monthly_trend(path, months_axis, lines, title="Crimes recorded per month"),
         indicator="tasks.indicators.monthly_volumes",
         params=params if whole_force else {**params, "compared_with": "whole force, same types"},
-        data_name="monthly_volumes")
+        data_name="monthly_volumes") if scope.months >= 3 else None
     draft.save_data(volumes, "monthly_volumes")
     draft.save_data(force_volumes, "monthly_volumes_force")
     by_type = change[change["crime_type"] != ALL_CRIME].sort_values("crimes", ascending=False)
     change_table = draft.table(
-        f"Crimes in scope by type, {label}, against the previous {scope.months} months and a year earlier",
+        f"Crimes in scope by type, {label}, against {_previous_months(scope.months)} and a year earlier",
         [("Crime type", "text"), ("This period", "num"), ("Previous period", "num"), ("Change", "num"),
          ("A year earlier", "num"), ("p (rise)", "num"), ("p (fall)", "num")],
         [[r.crime_type, number(r.crimes), number(r.previous_crimes), signed(r.change_vs_previous),
@@ -1173,7 +1191,8 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
         [[r.crime_type, number(r.crimes), number(r.harm_weight_days, 1), number(r.harm_days), percent(r.harm_share)]
          for r in harm.itertuples(index=False)],
         indicator="tasks.indicators.harm", params=params, data=harm, data_name="harm")
-    draft.section("The problem in context", context_lines, [context_figure, change_table, harm_table])
+    draft.section("The problem in context", context_lines,
+                  ([context_figure] if context_figure else []) + [change_table, harm_table])
 
     # --- location (VOLT: L)
     located = locations.sort_values("crimes", ascending=False)
@@ -1250,10 +1269,15 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
     season_all = season.groupby("month_of_year").agg(crimes=("crimes", "sum"), months_held=("months_held", "max")).reset_index()
     overall = season_all["crimes"].sum() / season_all["months_held"].sum() if season_all["months_held"].sum() else np.nan
     season_all["index"] = (season_all["crimes"] / season_all["months_held"]) * 100.0 / overall if overall else np.nan
-    time_lines = [f"Month by month in {label}: see Figure 1. The published data give the month only: day of week and "
+    time_lines = [(f"Month by month in {label}: see Figure 1. " if context_figure else "")
+                  + "The published data give the month only: day of week and "
                   "time of day cannot be analysed from them and need force systems."]
     time_items = []
-    if not season_all.empty and season_all["index"].notna().any():
+    months_for_season = int(season_all["months_held"].sum()) if not season_all.empty else 0
+    if months_for_season < 24:
+        time_lines.append(f"Seasonality needs at least two years of months; {months_for_season} are held for the force, "
+                          "so it is not assessed.")
+    elif season_all["index"].notna().any():
         top = season_all.loc[season_all["index"].idxmax()]
         time_lines.append(f"Across every month held for the force, the crimes in scope peak in "
                           f"{date(2000, int(top['month_of_year']), 1):%B} (index {number(top['index'])}; 100 = average month).")
