@@ -224,6 +224,18 @@ def latest_street_month(warehouse_file, force: str) -> date:
     return pd.Timestamp(last).date()
 
 
+def require_street_month(warehouse_file, force: str, month: date) -> None:
+    """Refuse to assess a month the warehouse holds no street crime for, naming the months it does hold."""
+    held = held_months(warehouse_file, force).set_index("kind").loc["street crime"]
+    with warehouse.connect(warehouse_file, read_only=True) as con:
+        found = con.execute("SELECT count(*) FROM street_crime WHERE force = ? AND month = ?", [force, month]).fetchone()[0]
+    if not found:
+        span = ("none" if pd.isna(held["first_month"]) else
+                f"{pd.Timestamp(held['first_month']):%Y-%m} to {pd.Timestamp(held['last_month']):%Y-%m}")
+        raise ValueError(f"the warehouse holds no street crime for force {force!r} in {month:%Y-%m} "
+                         f"(months held: {span}); load it with `tasking ingest` or choose another month")
+
+
 def _table_exists(con, name: str) -> bool:
     return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0] > 0
 

@@ -16,7 +16,8 @@ import pandas as pd
 
 from tasks import charts, indicators, internal_analysis
 from tasks.draft import (Draft, ProductResult, author_name, collect_sources, completeness_gaps, data_lag_months,
-                         latest_street_month, month_label, period_text, publish, scope_params, sources_section)
+                         latest_street_month, month_label, period_text, publish, require_street_month, scope_params,
+                         sources_section)
 from tasks.indicators import Scope
 from tasks.indicators.scope import add_months, parse_month
 from tasks.render import number, p_text, p_value, percent, signed
@@ -347,6 +348,7 @@ def build_tactical_assessment(
     period_end: the month assessed ('YYYY-MM'); default the latest month of street crime held for the force.
     """
     latest = parse_month(period_end) if period_end else latest_street_month(warehouse_file, force)
+    require_street_month(warehouse_file, force, latest)
     trend_from = add_months(latest, -12)
     scope = Scope(force, latest, latest)
     title = f"Tactical assessment: {month_label(latest)}"
@@ -791,6 +793,7 @@ def build_strategic_assessment(
     if months < 12:
         raise ValueError("a strategic assessment needs at least 12 months (--months)")
     latest = parse_month(period_end) if period_end else latest_street_month(warehouse_file, force)
+    require_street_month(warehouse_file, force, latest)
     first = add_months(latest, -(months - 1))
     title = f"Strategic assessment: {period_text(first, latest)}"
     author = author_name(author)
@@ -1092,6 +1095,11 @@ def build_problem_profile(
     if not terms_of_reference or not terms_of_reference.strip():
         raise ValueError("a problem profile needs its terms of reference agreed first (--tor)")
     scope = Scope.from_area_text(force, period_from, period_to, area, tuple(crime_types))
+    in_scope = int(indicators.monthly_volumes(warehouse_file, scope)["crimes"].sum())
+    if not in_scope:
+        raise ValueError(f"no street crimes of {', '.join(scope.crime_types) or 'any type'} in {scope.area_label} from "
+                         f"{scope.period_from:%Y-%m} to {scope.period_to:%Y-%m}: nothing to profile (check the force, "
+                         "area, crime type names and months)")
     types_label = _types_phrase(list(scope.crime_types)) if scope.crime_types else "all crime"
     title = f"Problem profile: {types_label[:1].upper() + types_label[1:]}, {scope.area_label}"
     author = author_name(author)

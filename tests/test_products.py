@@ -258,6 +258,14 @@ def test_bad_marking_and_unknown_force_fail_clearly_and_register_nothing(warehou
                                  "--from", "2024-01", "--to", "2024-03", "--requested-by", "DI Example", "--tor", " ",
                                  "--warehouse", str(warehouse), "--store", str(store)])
     assert no_tor.exit_code == 1 and "terms of reference" in flat(no_tor.output)
+    future = runner.invoke(app, ["assess", "tactical", "--force", "northumbria", "--period-end", "2030-01",
+                                 "--warehouse", str(warehouse), "--store", str(store)])
+    assert future.exit_code == 1 and "no street crime for force 'northumbria' in 2030-01 (months held: 2022-07 to 2022-09)" \
+        in flat(future.output)
+    nothing = runner.invoke(app, ["profile", "problem", "--force", "city-of-london", "--crime-types", "Robery",
+                                  "--from", "2024-01", "--to", "2024-03", "--requested-by", "DI Example", "--tor", "typo",
+                                  "--warehouse", str(warehouse), "--store", str(store)])
+    assert nothing.exit_code == 1 and "no street crimes of Robery" in flat(nothing.output)
     assert len(review.list_versions(warehouse)) == len(before)
 
 
