@@ -23,9 +23,9 @@ def flat_pdf(path) -> str:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    """SYNTHETIC published data for a year, six months of SYNTHETIC force records, and the subject store."""
+    """SYNTHETIC published data for four months, six months of SYNTHETIC force records, and the subject store."""
     root = tmp_path_factory.mktemp("internal-products")
-    published = generate(root / "published", force="demo-shire", months=("2023-07", "2024-06"), seed=3, rows_per_month=600)
+    published = generate(root / "published", force="demo-shire", months=("2024-03", "2024-06"), seed=3, rows_per_month=400)
     warehouse_file = root / "warehouse.duckdb"
     assert ingest_paths([root / "published"], warehouse_file, gate=None).ok
     assert ingest_reference_paths([published.out_dir / "reference"], warehouse_file).ok
