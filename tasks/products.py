@@ -89,7 +89,8 @@ def _common_gaps(warehouse_file, force: str, first: date, last: date, sources, l
         gaps.append(["Crimes with no location", f"{number(counts['no_location'])} of {number(counts['crimes'])} street "
                      f"crimes in {counts['period']} ({percent(share)}) were published without coordinates",
                      "They count in force totals but cannot be mapped or placed in an LSOA, hotspot or repeat location."])
-    if lsoas is not None and not lsoas.empty:
+    # Which LSOAs are the force's own needs the reference data; without it every LSOA would look "outside".
+    if lsoas is not None and not lsoas.empty and lsoas["in_area_population"].astype(bool).any():
         outside = lsoas.loc[~lsoas["in_area_population"].astype(bool), "crimes"].sum()
         total = lsoas["crimes"].sum()
         if total:
@@ -98,6 +99,16 @@ def _common_gaps(warehouse_file, force: str, first: date, last: date, sources, l
                          "outside the force's own local authorities",
                          "Published locations are snapped to map points that can cross boundaries; these crimes are "
                          "counted but have no residents in the rate base."])
+    reference_effects = {
+        "iod-population": "no residents, so no rates per 1,000",
+        "iod-imd": "no Index of Multiple Deprivation, so no deprivation analysis",
+        "iod-domains": "no deprivation domains",
+        "lsoa-lookup": "2021 LSOA codes cannot be matched to the 2011 reference data",
+    }
+    missing_reference = [kind for kind in reference_effects if kind not in set(sources.reference["kind"])]
+    if missing_reference:
+        gaps.append(["Reference data not loaded", "Not loaded: " + ", ".join(missing_reference),
+                     _sentence("; ".join(reference_effects[k] for k in missing_reference))])
     held = sources.coverage.set_index("kind")
     for kind, effect in (("outcomes", "Outcome figures cannot be given."),
                          ("stop and search", "Stop and search cannot be described.")):
@@ -188,6 +199,10 @@ def _hotspot_peaks(hot: pd.DataFrame, locations: pd.DataFrame, limit: int, separ
         peaks["lsoa_code"] = [best.at[k, "lsoa_code"] if k in best.index else "–" for k in keys]
     peaks.insert(0, "spot", range(1, len(peaks) + 1))
     return peaks[columns]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
 
 
 def _previous_months(months: int) -> str:
