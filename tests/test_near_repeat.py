@@ -6,6 +6,8 @@ from datetime import date
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.spatial.distance import pdist
 
 from sources.synthetic_internal import generate_internal
@@ -119,3 +121,17 @@ def test_near_repeats_in_the_synthetic_extract_are_found(tmp_path):
     assert result.events == synthetic.burglaries
     cell = result.table().set_index(["spatial_band", "temporal_band"]).loc[("[1, 100) m", "[0, 7) days")]
     assert cell["p_value"] <= 0.01 and cell["knox_ratio"] > 2
+
+
+@given(st.integers(min_value=2, max_value=60), st.integers(min_value=0, max_value=2**32 - 1),
+       st.sampled_from(["manhattan", "euclidean"]), st.booleans())
+@settings(max_examples=40, deadline=None)
+def test_any_small_set_agrees_with_brute_force(n, seed, metric, same_location):
+    """Coordinates on a 25 m grid and whole days, so band edges and zero distances are common."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 16, n) * 25.0
+    y = rng.integers(0, 16, n) * 25.0
+    seconds = rng.integers(0, 30, n) * DAY
+    bands = KnoxBands.regular(50, 3, 3, 3, 1.0 if same_location else None)
+    result = knox_test(x, y, seconds, bands, iterations=2, metric=metric, seed=0)
+    np.testing.assert_array_equal(result.observed, brute_force_table(x, y, seconds, bands, metric))
