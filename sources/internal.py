@@ -236,9 +236,17 @@ def _read_header(path: Path, mapping: ExtractMapping) -> list[str]:
     return next(csv.reader(io.StringIO(text), delimiter=mapping.delimiter), [])
 
 
+def _shown(value) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if value is None or pd.isna(value):
+        return "empty"
+    return f"{float(value):.10g}"
+
+
 def _first_bad(rows: pd.DataFrame, bad: pd.Series, show: list[str]) -> str:
     first = rows.loc[bad].iloc[0]
-    shown = ", ".join(f"{c}={first[c]!r}" for c in show)
+    shown = ", ".join(f"{c}={_shown(first[c])}" for c in show)
     return f"{int(bad.sum())} rows; the first at line {int(first['line'])} ({shown})"
 
 
@@ -292,6 +300,11 @@ def read_extract(path: str | Path, mapping: ExtractMapping) -> Extract:
                 raise SourceError(where, f"{field} (column {mapping.columns[field]!r}) is not a number in "
                                          f"{_first_bad(rows, bad, [f'{field}_text'])}")
 
+    pair = ("easting", "northing") if mapping.coordinates == "grid" else ("latitude", "longitude")
+    half = rows[pair[0]].isna() != rows[pair[1]].isna()
+    if half.any():
+        raise SourceError(where, f"a record has one coordinate without the other ({pair[0]} and {pair[1]} must both be "
+                                 f"given or both be empty) in {_first_bad(rows, half, ['reference', *pair])}")
     _fill_coordinates(rows, mapping)
     located = rows["easting"].notna() & rows["northing"].notna()
     inside = mapping.force_area.contains(rows["easting"].to_numpy(float, na_value=np.nan), rows["northing"].to_numpy(float, na_value=np.nan))

@@ -224,3 +224,11 @@ def test_the_same_extract_through_a_changed_mapping_is_read_again(synthetic, war
     assert again.status == "unchanged"
     mappings = stored(warehouse_file, "SELECT mapping_file FROM internal_extract_batch ORDER BY batch_id")
     assert [Path(m).name for (m,) in mappings] == [synthetic.mapping.name, "remapped.yaml"]
+
+
+def test_a_record_with_half_a_coordinate_pair_is_refused(synthetic, warehouse_file, tmp_path):
+    header, rows = export_rows(synthetic.extract)
+    rows[3]["GRID_Y"] = ""
+    bad = write_export(tmp_path / "half.csv", header, rows)
+    report = ingest_internal_paths([bad], synthetic.mapping, warehouse_file, gate=None)
+    _refused(report, warehouse_file, "half.csv", "one coordinate without the other", "line 5", "northing=empty")
