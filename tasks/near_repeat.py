@@ -19,7 +19,6 @@ work grows with the number of close pairs, not with n squared.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -276,12 +275,3 @@ def near_repeat_for_warehouse(warehouse_file, force: str, crime_type: str = "Bur
                      to_seconds(events["occurred_from"], by_day=by_day), bands=bands, iterations=iterations,
                      metric=metric, seed=seed)
 
-
-def minimum_p(iterations: int) -> float:
-    """The smallest p-value `iterations` permutations can give."""
-    return 1 / (iterations + 1)
-
-
-def iterations_for(alpha: float) -> int:
-    """Permutations needed before a cell can reach p <= alpha (99 for 0.01, 19 for 0.05)."""
-    return math.ceil(1 / alpha) - 1
