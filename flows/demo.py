@@ -7,6 +7,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.recording import RECORDING_HOOKS, recorded_run
 from flows.ingest import ingest_police_files, ingest_reference_files
 from sources.synthetic import generate, parse_month_range
 from tasks.products import build_tactical_assessment
@@ -19,7 +20,7 @@ class DemoIngestFailed(RuntimeError):
     pass
 
 
-@flow(name="demo")
+@flow(name="demo", **RECORDING_HOOKS)
 def demo_flow(
     out_dir: str = "data/synthetic",
     warehouse: str = "var/warehouse.duckdb",
@@ -30,11 +31,14 @@ def demo_flow(
     rows_per_month: int = 20000,
 ):
     """Generate, ingest and assess; returns the stored draft (paths to its HTML, PDF and data pack)."""
-    summary = generate_synthetic(Path(out_dir), force=force, months=parse_month_range(months), seed=seed,
-                                 rows_per_month=rows_per_month)
-    reference = ingest_reference_files([str(summary.out_dir / "reference")], warehouse)
-    police = ingest_police_files([str(summary.out_dir)], warehouse)
-    failed = reference.failed + police.failed
-    if failed:
-        raise DemoIngestFailed("; ".join(b.error or b.name for b in failed))
-    return tactical_assessment(warehouse, force, marking="OFFICIAL", store_dir=store_dir)
+    with recorded_run() as run:
+        summary = generate_synthetic(Path(out_dir), force=force, months=parse_month_range(months), seed=seed,
+                                     rows_per_month=rows_per_month)
+        reference = ingest_reference_files([str(summary.out_dir / "reference")], warehouse)
+        police = ingest_police_files([str(summary.out_dir)], warehouse)
+        failed = reference.failed + police.failed
+        if failed:
+            raise DemoIngestFailed("; ".join(b.error or b.name for b in failed))
+        result = tactical_assessment(warehouse, force, marking="OFFICIAL", store_dir=store_dir)
+        run.summary = f"drafted {result.version_id}"
+        return result

@@ -8,6 +8,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.validate import publish_quality, summarise_quality
+from flows.recording import RECORDING_HOOKS, recorded_run
 from tasks.ingest import BatchResult, IngestReport, ingest_paths, ingest_reference_paths
 
 # Progress callbacks and reports are not inputs worth caching on.
@@ -28,14 +29,16 @@ def _publish(report: IngestReport, key: str) -> None:
     )
 
 
-@flow(name="ingest")
+@flow(name="ingest", **RECORDING_HOOKS)
 def ingest_flow(paths: list[str], warehouse: str | None = None, reference_paths: list[str] | None = None,
                 on_progress: Callable[[BatchResult, int, int], None] | None = None) -> IngestReport:
-    report = IngestReport()
-    if reference_paths:
-        report.batches += ingest_reference_files(reference_paths, warehouse).batches
-    if paths:
-        report.batches += ingest_police_files(paths, warehouse, on_progress=on_progress).batches
-    _publish(report, "ingest-summary")
-    publish_quality(summarise_quality(warehouse))
-    return report
+    with recorded_run() as run:
+        report = IngestReport()
+        if reference_paths:
+            report.batches += ingest_reference_files(reference_paths, warehouse).batches
+        if paths:
+            report.batches += ingest_police_files(paths, warehouse, on_progress=on_progress).batches
+        _publish(report, "ingest-summary")
+        publish_quality(summarise_quality(warehouse))
+        run.summary = f"{len(report.batches)} files, {len(report.failed)} failed or quarantined"
+        return report

@@ -5,6 +5,7 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.recording import RECORDING_HOOKS, recorded_run
 from tasks.validate import QualitySummary, StoredCheck, quality_summary, records, revalidate, write_quality_page
 
 revalidate_stored = task(revalidate, name="revalidate-stored", cache_policy=NO_CACHE)
@@ -29,9 +30,11 @@ def publish_quality(summary: QualitySummary) -> None:
     )
 
 
-@flow(name="validate")
+@flow(name="validate", **RECORDING_HOOKS)
 def validate_flow(warehouse: str | None = None) -> list[StoredCheck]:
-    checks = revalidate_stored(warehouse)
-    publish_quality(summarise_quality(warehouse))
-    write_results_page(warehouse)
-    return checks
+    with recorded_run() as run:
+        checks = revalidate_stored(warehouse)
+        publish_quality(summarise_quality(warehouse))
+        write_results_page(warehouse)
+        run.summary = f"{len(checks)} stored batches re-validated"
+        return checks
