@@ -126,7 +126,7 @@ class TaskingConfig(_Section):
     )
     warehouse: Path | None = None
     product_store: Path = Path("var/products")
-    default_marking: str = "OFFICIAL-SENSITIVE"
+    default_marking: str = "OFFICIAL"  # assessments; problem profiles take OFFICIAL-SENSITIVE on request
     police_api: PoliceApiSettings = Field(default_factory=PoliceApiSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     tactical: TacticalSettings = Field(default_factory=TacticalSettings)
