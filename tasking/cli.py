@@ -438,7 +438,7 @@ def indicators(
 assess_app = typer.Typer(no_args_is_help=True, help="Draft tactical and strategic assessments (HTML + PDF) for review.")
 app.add_typer(assess_app, name="assess")
 MarkingOption = typer.Option("OFFICIAL", "--marking", help="government security classification printed on every page")
-ProductStoreOption = typer.Option(None, "--store", help="product store folder (default $TASKING_PRODUCTS or products/)")
+ProductStoreOption = typer.Option(None, "--store", help="product store folder (default $TASKING_PRODUCTS or var/products/)")
 AuthorOption = typer.Option(None, "--author", help="author printed on the product (default $TASKING_AUTHOR)")
 
 

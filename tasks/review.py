@@ -1,7 +1,7 @@
 """Product registry, product store and review: every draft is a numbered version whose files are hashed.
 
 A product is one scope (kind, force and the parameters that define what was asked); each rendering of that
-scope is a new version, written once into its own folder of the product store (`products/` under the working
+scope is a new version, written once into its own folder of the product store (`var/products/` under the working
 directory unless `store_dir` or `$TASKING_PRODUCTS` says otherwise) and never written again. The warehouse
 records each file's sha256, so `verify` detects any change made on disk afterwards.
 
@@ -28,7 +28,7 @@ import pandas as pd
 
 from tasking import warehouse
 
-DEFAULT_STORE = Path("products")
+DEFAULT_STORE = Path("var") / "products"
 STATUSES = ("DRAFT", "APPROVED", "REJECTED")
 KIND_PREFIX = {"tactical": "TA", "strategic": "SA", "problem_profile": "PP"}
 MANIFEST_NAME = "manifest.json"
@@ -52,7 +52,7 @@ class DraftSlot:
 
 
 def store_path(explicit: str | os.PathLike | None = None) -> Path:
-    """`store_dir`, else `$TASKING_PRODUCTS`, else `products/` under the working directory."""
+    """`store_dir`, else `$TASKING_PRODUCTS`, else `var/products/` under the working directory."""
     if explicit:
         return Path(explicit)
     from_env = os.environ.get("TASKING_PRODUCTS")
