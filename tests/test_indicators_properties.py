@@ -18,7 +18,7 @@ from tasks.indicators import (
     Scope, ScopeError, concentration, exceedance, harm, lsoa_counts, monthly_volumes, period_change, repeat_locations,
     stop_search,
 )
-from tasks.indicators.hotspots import getis_ord_gi_star, quartic_density
+from tasks.indicators.grid import getis_ord_gi_star, quartic_density
 from tasks.indicators.place import gini, top_share
 from tasks.indicators.volume import poisson_upper_p
 

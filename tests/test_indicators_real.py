@@ -19,7 +19,7 @@ from tasks.indicators import (
     hotspots, kde_grid, lsoa_counts, monthly_volumes, outcome_shares, outcome_timing, period_change,
     priority_matrix, repeat_locations, seasonality, stop_search, write_indicators,
 )
-from tasks.indicators.harm import HARM_WEIGHTS_FILE
+from tasks.indicators.harm_index import HARM_WEIGHTS_FILE
 from tasks.indicators.justice import OUTCOME_GROUPS_FILE
 from tasks.ingest import ingest_paths, ingest_reference_paths
 
@@ -306,20 +306,38 @@ def test_gi_star_matches_esda_on_the_real_lattice(wh, street):
     assert (hot["gi_z"] >= 1.96).all() and len(hot) > 0
 
 
-def test_hotspot_change_classes_and_counts(wh, street):
-    got = hotspot_change(wh, Scope(CITY, "2024-03", "2024-08"))
-    assert set(got["status"]) <= {"new", "persistent", "cooling"} and len(got) > 0
-    assert ((got["status"] == "new") == ((got["gi_z"] >= 1.96) & (got["previous_gi_z"] < 1.96))).all()
-    assert ((got["status"] == "cooling") == ((got["gi_z"] < 1.96) & (got["previous_gi_z"] >= 1.96))).all()
+def test_hotspot_change_against_esda_on_both_periods(wh, street):
+    import libpysal
+    from esda import G_Local
+
     rows = street[CITY][street[CITY]["Longitude"] != ""]
     x, y = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True).transform(
         rows["Longitude"].astype(float).to_numpy(), rows["Latitude"].astype(float).to_numpy())
-    cells = pd.DataFrame({"cx": (np.floor(x / 250) + 0.5) * 250, "cy": (np.floor(y / 250) + 0.5) * 250, "Month": rows["Month"].to_numpy()})
-    now = cells[(cells["Month"] >= "2024-03") & (cells["Month"] <= "2024-08")].groupby(["cx", "cy"]).size()
-    before = cells[(cells["Month"] >= "2023-09") & (cells["Month"] <= "2024-02")].groupby(["cx", "cy"]).size()
+    col, row, month = np.floor(x / 250).astype(int), np.floor(y / 250).astype(int), rows["Month"].to_numpy()
+    now_rows = (month >= "2024-03") & (month <= "2024-08")
+    before_rows = (month >= "2023-09") & (month <= "2024-02")
+    both = now_rows | before_rows
+    c0, r0 = col[both].min() - 1, row[both].min() - 1
+    ncols, nrows = col[both].max() + 2 - c0, row[both].max() + 2 - r0
+    weights = libpysal.weights.lat2W(nrows, ncols, rook=False)
+    z = {}
+    for name, chosen in (("now", now_rows), ("before", before_rows)):
+        lattice = np.zeros((nrows, ncols))
+        np.add.at(lattice, (row[chosen] - r0, col[chosen] - c0), 1)
+        z[name] = G_Local(lattice.ravel(), weights, transform="B", star=True, permutations=0).Zs
+    expected = {}
+    for index in range(nrows * ncols):
+        hot_now, hot_before = z["now"][index] >= 1.96, z["before"][index] >= 1.96
+        status = "persistent" if hot_now and hot_before else "new" if hot_now else "cooling" if hot_before else None
+        if status:
+            cell = ((index % ncols + c0 + 0.5) * 250, (index // ncols + r0 + 0.5) * 250)
+            expected[cell] = (status, z["now"][index], z["before"][index])
+    got = hotspot_change(wh, Scope(CITY, "2024-03", "2024-08"))
+    assert {(c.cell_x, c.cell_y): c.status for c in got.itertuples()} == {cell: v[0] for cell, v in expected.items()}
     for cell in got.itertuples():
-        assert cell.crimes == now.get((cell.cell_x, cell.cell_y), 0)
-        assert cell.previous_crimes == before.get((cell.cell_x, cell.cell_y), 0)
+        assert close(cell.gi_z, expected[(cell.cell_x, cell.cell_y)][1])
+        assert close(cell.previous_gi_z, expected[(cell.cell_x, cell.cell_y)][2])
+    assert set(got["status"]) == {"new", "persistent", "cooling"}
 
 
 # ---- 6. outcomes --------------------------------------------------------------------------------------------

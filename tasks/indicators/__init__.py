@@ -4,8 +4,8 @@ docs/indicators.md gives every indicator's method and columns. Each function ope
 `all_indicators` computes them all over one connection and `write_indicators` saves them as CSV and Parquet.
 Products must print `method_notes()` and, wherever harm is used, `HARM_APPROXIMATION`.
 """
-from tasks.indicators.harm import HARM_APPROXIMATION, harm, harm_weights, priority_matrix
-from tasks.indicators.hotspots import hotspot_change, hotspots, kde_grid
+from tasks.indicators.harm_index import HARM_APPROXIMATION, harm, harm_weights, priority_matrix
+from tasks.indicators.grid import hotspot_change, hotspots, kde_grid
 from tasks.indicators.justice import latest_outcomes, outcome_shares, outcome_timing, stop_search
 from tasks.indicators.place import concentration, deprivation, deprivation_correlation, lsoa_counts, repeat_locations
 from tasks.indicators.run import INDICATORS, all_indicators, write_indicators

@@ -7,8 +7,8 @@ from typing import Callable
 
 import pandas as pd
 
-from tasks.indicators.harm import HARM_APPROXIMATION, _harm, _priority_matrix
-from tasks.indicators.hotspots import GI_CELL_M, KDE_BANDWIDTH_M, KDE_CELL_M, _hotspot_change, _hotspots, _kde_grid
+from tasks.indicators.harm_index import HARM_APPROXIMATION, _harm, _priority_matrix
+from tasks.indicators.grid import GI_CELL_M, KDE_BANDWIDTH_M, KDE_CELL_M, _hotspot_change, _hotspots, _kde_grid
 from tasks.indicators.justice import _outcome_shares, _outcome_timing, _stop_search
 from tasks.indicators.place import _concentration, _deprivation, _deprivation_correlation, _location_counts, _lsoa_counts
 from tasks.indicators.scope import IndicatorSession, Scope, method_notes, session
