@@ -175,6 +175,23 @@ def test_approving_then_regenerating_makes_version_2_compared_with_version_1(tac
     text = flat("\n".join(pdf_pages(second.pdf_path)))
     assert f"Compared with {first.version_id} (APPROVED), which assessed 2022-09." in text
     assert squashed(f"supersedes {first.version_id}") in squashed(text)
+    # Someone edits the approved PDF after the fact: the registry's hashes expose it.
+    first.pdf_path.chmod(0o644)
+    with open(first.pdf_path, "ab") as handle:
+        handle.write(b"%edited")
+    assert [p for p in review.verify(warehouse, first.version_id) if p.startswith("product.pdf: changed")]
+    with pytest.raises(review.ReviewError, match="only a DRAFT"):
+        review.reject(warehouse, first.version_id, "DI Jones", "too late")
+
+
+def test_every_table_and_figure_has_a_lineage_row(tactical):
+    result, _ = tactical
+    html = result.html_path.read_text(encoding="utf-8")
+    body, appendix = html.split('id="lineage"', 1)
+    captions = re.findall(r'<span class="ref">((?:Table|Figure) \d+)</span>', body)
+    lineage_refs = re.findall(r"<td class=\"text\">((?:Table|Figure) \d+)</td>", appendix)
+    assert len(captions) > 10 and sorted(captions) == sorted(lineage_refs)
+    assert "Table B1" in re.findall(r'<span class="ref">(Table B\d+)</span>', appendix)
 
 
 # ---------------------------------------------------------------------------------------------------------- strategic
