@@ -219,9 +219,10 @@ def _month_axis(frame: pd.DataFrame) -> list[date]:
 
 
 def _outcomes_section(draft: Draft, warehouse_file, scope: Scope, focus_types: list[str], key_findings: list[str],
-                      recommendations: list[dict]) -> None:
-    """Latest known outcome of the period's crimes, for all crime and the types in focus."""
-    shares = indicators.outcome_shares(warehouse_file, scope)
+                      recommendations: list[dict], shares: pd.DataFrame | None = None) -> None:
+    """Latest known outcome of the period's crimes, for all crime and the types in focus (`shares`: the
+    outcome_shares indicator when already computed)."""
+    shares = indicators.outcome_shares(warehouse_file, scope) if shares is None else shares
     params = scope_params(scope)
     label = period_text(scope.period_from, scope.period_to)
     if shares.empty:
@@ -257,8 +258,8 @@ def _outcomes_section(draft: Draft, warehouse_file, scope: Scope, focus_types: l
 
 
 def _stop_search_section(draft: Draft, warehouse_file, scope: Scope, key_findings: list[str],
-                         recommendations: list[dict]) -> None:
-    search = indicators.stop_search(warehouse_file, scope)
+                         recommendations: list[dict], search: pd.DataFrame | None = None) -> None:
+    search = indicators.stop_search(warehouse_file, scope) if search is None else search
     label = period_text(scope.period_from, scope.period_to)
     params = scope_params(scope)
     everything = search[search["dimension"] == "all"]
@@ -397,13 +398,16 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
                       requested_by: str) -> dict:
     previous_month = add_months(latest, -1)
     params = scope_params(scope)
-    change = indicators.period_change(warehouse_file, scope)
-    exceed = indicators.exceedance(warehouse_file, scope, latest_months=1)
+    # The month's indicators over one connection (all_indicators: exceedance against 12 months, hotspot change
+    # against the previous month, the default KDE and Gi* cells).
+    month = indicators.all_indicators(warehouse_file, scope, only=[
+        "period_change", "exceedance", "lsoa_counts", "concentration", "kde_grid", "hotspots", "hotspot_change",
+        "outcome_shares", "stop_search"])
+    change, exceed, lsoas, concentration = (month["period_change"], month["exceedance"], month["lsoa_counts"],
+                                            month["concentration"])
     trend = indicators.monthly_volumes(warehouse_file, scope.shifted(trend_from, latest))
-    lsoas = indicators.lsoa_counts(warehouse_file, scope)
     lsoas_before = indicators.lsoa_counts(warehouse_file, scope.shifted(previous_month, previous_month))
     locations = indicators.repeat_locations(warehouse_file, scope, min_months=1)
-    concentration = indicators.concentration(warehouse_file, scope)
     repeat_scope = scope.shifted(add_months(latest, -2), latest)
     repeats = indicators.repeat_locations(warehouse_file, repeat_scope, min_months=3)
     sources = collect_sources(warehouse_file, force, trend_from, latest, focus=(latest, latest))
@@ -608,9 +612,7 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
 
     # --- hotspots and change
     located = locations.sort_values("crimes", ascending=False)
-    kde = indicators.kde_grid(warehouse_file, scope)
-    hot = indicators.hotspots(warehouse_file, scope)
-    hot_change = indicators.hotspot_change(warehouse_file, scope)
+    kde, hot, hot_change = month["kde_grid"], month["hotspots"], month["hotspot_change"]
     spots = _hotspot_peaks(hot, located, TOP_N)
     status_of = {(r.cell_x, r.cell_y): r.status for r in hot_change.itertuples(index=False)}
     spots["status"] = [status_of.get(k, "–") for k in zip(spots["cell_x"], spots["cell_y"])]
@@ -706,8 +708,9 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
 
     focus_types = list(dict.fromkeys(local["crime_type"].tolist() + emerging["crime_type"].tolist()
                                      + elevated["crime_type"].tolist()))[:3]
-    _outcomes_section(draft, warehouse_file, scope, focus_types, key_findings, recommendations)
-    _stop_search_section(draft, warehouse_file, scope, key_findings, recommendations)
+    _outcomes_section(draft, warehouse_file, scope, focus_types, key_findings, recommendations,
+                      shares=month["outcome_shares"])
+    _stop_search_section(draft, warehouse_file, scope, key_findings, recommendations, search=month["stop_search"])
     # Force records, when loaded: the last 14 and 28 days against a baseline (issue 8, tasks.internal_analysis).
     internal_analysis.tactical_recent_section(draft, warehouse_file, force, key_findings, recommendations)
 
@@ -828,14 +831,14 @@ def _strategic_content(draft: Draft, warehouse_file, force: str, first: date, la
     whole = Scope(force, first, latest)
     year = Scope(force, add_months(latest, -11), latest)
     year_params = scope_params(year)
-    volumes = indicators.monthly_volumes(warehouse_file, whole)
-    change = indicators.period_change(warehouse_file, year)
-    season = indicators.seasonality(warehouse_file, whole)
-    priorities = indicators.priority_matrix(warehouse_file, year)
-    lsoas = indicators.lsoa_counts(warehouse_file, year)
-    concentration = indicators.concentration(warehouse_file, year)
-    deprivation = indicators.deprivation(warehouse_file, year)
-    correlation = indicators.deprivation_correlation(warehouse_file, year)
+    long_run = indicators.all_indicators(warehouse_file, whole, only=["monthly_volumes", "seasonality"])
+    volumes, season = long_run["monthly_volumes"], long_run["seasonality"]
+    last_year = indicators.all_indicators(warehouse_file, year, only=[
+        "period_change", "priority_matrix", "lsoa_counts", "concentration", "deprivation", "deprivation_correlation",
+        "outcome_shares", "stop_search"])
+    change, priorities, lsoas = last_year["period_change"], last_year["priority_matrix"], last_year["lsoa_counts"]
+    concentration, deprivation = last_year["concentration"], last_year["deprivation"]
+    correlation = last_year["deprivation_correlation"]
     sources = collect_sources(warehouse_file, force, first, latest, focus=(year.period_from, latest))
     key_findings: list[str] = []
     recommendations: list[dict] = []
@@ -1019,8 +1022,9 @@ def _strategic_content(draft: Draft, warehouse_file, force: str, first: date, la
         place_lines.append("Too few LSOAs with residents to relate crime to deprivation.")
     draft.section("Place and deprivation", place_lines, place_items)
 
-    _outcomes_section(draft, warehouse_file, year, top3["crime_type"].tolist(), key_findings, recommendations)
-    _stop_search_section(draft, warehouse_file, year, key_findings, recommendations)
+    _outcomes_section(draft, warehouse_file, year, top3["crime_type"].tolist(), key_findings, recommendations,
+                      shares=last_year["outcome_shares"])
+    _stop_search_section(draft, warehouse_file, year, key_findings, recommendations, search=last_year["stop_search"])
 
     # --- intelligence requirement
     requirement_rows = []
@@ -1140,16 +1144,13 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
     params = scope_params(scope)
     label = period_text(scope.period_from, scope.period_to)
     force_scope = Scope(force, scope.period_from, scope.period_to, crime_types=scope.crime_types)
-    volumes = indicators.monthly_volumes(warehouse_file, scope)
+    found = indicators.all_indicators(warehouse_file, scope, only=[
+        "monthly_volumes", "period_change", "exceedance", "lsoa_counts", "kde_grid", "hotspots", "seasonality", "harm",
+        "outcome_shares", "stop_search"])
+    volumes, change, exceed, lsoas = found["monthly_volumes"], found["period_change"], found["exceedance"], found["lsoa_counts"]
+    kde, hot, season, harm = found["kde_grid"], found["hotspots"], found["seasonality"], found["harm"]
     force_volumes = indicators.monthly_volumes(warehouse_file, force_scope)
-    change = indicators.period_change(warehouse_file, scope)
-    exceed = indicators.exceedance(warehouse_file, scope, latest_months=1)
-    lsoas = indicators.lsoa_counts(warehouse_file, scope)
     locations = indicators.repeat_locations(warehouse_file, scope, min_months=1)
-    kde = indicators.kde_grid(warehouse_file, scope)
-    hot = indicators.hotspots(warehouse_file, scope)
-    season = indicators.seasonality(warehouse_file, scope)
-    harm = indicators.harm(warehouse_file, scope)
     sources = collect_sources(warehouse_file, force, add_months(scope.period_from, -12), scope.period_to,
                               focus=(scope.period_from, scope.period_to))
     with session(warehouse_file, scope) as s:
@@ -1317,13 +1318,14 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
     internal_analysis.problem_profile_sections(draft, warehouse_file, scope, key_findings, recommendations)
 
     # --- victims and offenders (VOLT: V, O)
-    _outcomes_section(draft, warehouse_file, scope, list(scope.crime_types)[:3], key_findings, recommendations)
+    _outcomes_section(draft, warehouse_file, scope, list(scope.crime_types)[:3], key_findings, recommendations,
+                      shares=found["outcome_shares"])
     draft.section("Victims and offenders (VOLT: V and O)", [
         "Published data carry no victim or offender details, so this profile cannot describe who is harmed or who "
         "offends. The outcomes above show how far investigations identify suspects."],
         analyst_input="Add victim and offender analysis from force systems: repeat victims, known and suspected "
                       "offenders, links between them, and any organised crime group mapping.")
-    _stop_search_section(draft, warehouse_file, scope, key_findings, recommendations)
+    _stop_search_section(draft, warehouse_file, scope, key_findings, recommendations, search=found["stop_search"])
 
     gaps, check = _common_gaps(warehouse_file, force, add_months(scope.period_from, -12), scope.period_to, sources, lsoas)
     gaps.insert(0, ["Victim, offender and time of day", "Not in published data",
