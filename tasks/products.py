@@ -309,26 +309,31 @@ WITH by_location AS (
 counts AS (
     SELECT lsoa_code, any_value(lsoa_name) AS lsoa_name, crime_type,
            count(*) FILTER (WHERE month = $latest) AS observed,
-           count(*) FILTER (WHERE month BETWEEN $base_from AND $base_to) AS baseline_crimes
+           count(*) FILTER (WHERE month BETWEEN $base_from AND $base_to) AS baseline_crimes,
+           count(*) FILTER (WHERE month = $base_from) AS year_earlier
     FROM scoped_street WHERE lsoa_code IS NOT NULL AND month BETWEEN $base_from AND $latest GROUP BY ALL
 )
-SELECT c.*, (SELECT count(*) FROM counts) AS tests,
+SELECT c.*, (SELECT count(*) FROM counts WHERE observed >= $min_count) AS tests,
        (SELECT arg_max(location, crimes) FROM by_location b WHERE b.lsoa_code = c.lsoa_code AND b.crime_type = c.crime_type) AS top_location,
        (SELECT max(crimes) FROM by_location b WHERE b.lsoa_code = c.lsoa_code AND b.crime_type = c.crime_type) AS top_location_crimes
 FROM counts c WHERE observed >= $min_count
 """
 LOCAL_MIN_COUNT = 5
 LOCAL_FAMILY_P = 0.01
+LOCAL_YEAR_P = 0.05
 
 
 def local_emerging_issues(warehouse_file, force: str, latest: date) -> pd.DataFrame:
-    """LSOA x crime type pairs whose latest-month count is exceptional against their own previous 12 months.
+    """LSOA x crime type pairs whose latest-month count is exceptional against their own previous 12 months and
+    above the same month a year earlier.
 
     expected = (baseline crimes + 0.5) / 12 (the half avoids a zero expectation); p = P(X >= observed),
-    X ~ Poisson(expected); flagged when observed >= 5 and p < 0.01 / (number of LSOA x type pairs tested)
-    (Bonferroni: thousands of pairs are tested at once). Empty when the 12 baseline months are not all held.
-    Columns: lsoa_code, lsoa_name, crime_type, observed, baseline_crimes, expected, p_value, threshold,
-    top_location, top_location_crimes, tests.
+    X ~ Poisson(expected); only pairs with at least 5 crimes in the month are tested, and one is flagged when
+    p < 0.01 / (number of pairs tested) (Bonferroni: hundreds of pairs are tested at once) and the count is also
+    above the same month a year earlier (p_vs_year_earlier < 0.05 against year_earlier + 0.5), so a summer peak
+    of anti-social behaviour is not reported as a new problem. Empty when the 12 baseline months are not all held.
+    Columns: lsoa_code, lsoa_name, crime_type, observed, baseline_crimes, year_earlier, expected, p_value,
+    p_vs_year_earlier, threshold, top_location, top_location_crimes, tests.
     """
     from tasks.indicators.scope import session
     from tasks.indicators.volume import poisson_upper_p
@@ -337,14 +342,18 @@ def local_emerging_issues(warehouse_file, force: str, latest: date) -> pd.DataFr
     scope = Scope(force, base_from, latest)
     with session(warehouse_file, scope) as s:
         if s.months_held(base_from, base_to) < 12 or s.months_held(latest, latest) < 1:
-            return pd.DataFrame(columns=["lsoa_code", "lsoa_name", "crime_type", "observed", "baseline_crimes", "expected",
-                                         "p_value", "threshold", "top_location", "top_location_crimes", "tests"])
+            return pd.DataFrame(columns=["lsoa_code", "lsoa_name", "crime_type", "observed", "baseline_crimes",
+                                         "year_earlier", "expected", "p_value", "p_vs_year_earlier", "threshold",
+                                         "top_location", "top_location_crimes", "tests"])
         frame = s.df(LOCAL_SCAN_SQL, {"latest": latest, "base_from": base_from, "base_to": base_to,
                                       "min_count": LOCAL_MIN_COUNT})
     frame["expected"] = (frame["baseline_crimes"] + 0.5) / 12.0
     frame["p_value"] = poisson_upper_p(frame["observed"].to_numpy(float), frame["expected"].to_numpy(float))
+    frame["p_vs_year_earlier"] = poisson_upper_p(frame["observed"].to_numpy(float),
+                                                 frame["year_earlier"].to_numpy(float) + 0.5)
     frame["threshold"] = LOCAL_FAMILY_P / frame["tests"].clip(lower=1)
-    flagged = frame[frame["p_value"] < frame["threshold"]].sort_values(["p_value", "observed"], ascending=[True, False])
+    flagged = frame[(frame["p_value"] < frame["threshold"]) & (frame["p_vs_year_earlier"] < LOCAL_YEAR_P)]
+    flagged = flagged.sort_values(["p_value", "observed"], ascending=[True, False])
     return flagged.reset_index(drop=True)
 
 
@@ -551,15 +560,18 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
         drill_items.append(draft.table(
             f"Local emerging issues, {month_label(latest)}: LSOA and crime type pairs far above their own previous 12 months",
             [("LSOA", "text"), ("Name", "text"), ("Crime type", "text"), ("Recorded", "num"), ("Expected", "num"),
-             ("p", "num"), ("Busiest location", "text")],
+             ("p", "num"), (year_before, "num"), ("Busiest location", "text")],
             [[r.lsoa_code, r.lsoa_name, r.crime_type, number(r.observed), number(r.expected, 1), p_value(r.p_value),
-              f"{place_name(r.top_location)} ({number(r.top_location_crimes)})"] for r in local.head(TOP_N).itertuples(index=False)],
+              number(r.year_earlier), f"{place_name(r.top_location)} ({number(r.top_location_crimes)})"]
+             for r in local.head(TOP_N).itertuples(index=False)],
             indicator="tasks.products.local_emerging_issues (Poisson per LSOA and crime type, Bonferroni)",
             params={**params, "baseline_months": 12, "min_count": LOCAL_MIN_COUNT, "family_p": LOCAL_FAMILY_P,
+                    "year_earlier_p": LOCAL_YEAR_P,
                     "tests": int(local["tests"].iloc[0]) if not local.empty else 0},
             data=local, data_name="local_emerging_issues",
-            note=f"Pairs with at least {LOCAL_MIN_COUNT} crimes whose count has p below 0.01 divided by the number of "
-                 "pairs tested (Bonferroni), against (baseline + 0.5) / 12.",
+            note=f"Every LSOA and crime type pair with at least {LOCAL_MIN_COUNT} crimes in the month is tested; listed "
+                 "when p is below 0.01 divided by the number of pairs tested (Bonferroni), against (baseline + 0.5) / 12, "
+                 f"and the count is also above {year_before} (p < 0.05).",
             empty="No LSOA and crime type pair is exceptional once the number of pairs tested is allowed for."))
         local_recommendations = []
         for r in local.head(2).itertuples(index=False):

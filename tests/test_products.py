@@ -308,3 +308,23 @@ def test_a_quarantined_month_becomes_one_intelligence_gap(warehouse_file, tmp_pa
     assert len(about_october) == 1, gaps
     assert about_october[0][0] == "Incomplete data: street 2022-10" and "quarantined" in about_october[0][1]
     assert "No outcomes data" in [g[0] for g in gaps] and "No stop and search data" in [g[0] for g in gaps]
+
+
+def test_local_scan_finds_the_planted_synthetic_robbery_problem(tmp_path):
+    """The SYNTHETIC force has robbery rising sharply in its station quarter in the last two months (and only
+    there): force-wide robbery stays unremarkable, the local scan must name the station quarter."""
+    from sources.synthetic import generate
+    from tasks.products import local_emerging_issues
+
+    generate(tmp_path / "data", months=("2023-07", "2024-08"), rows_per_month=8000, outcomes=False, stop_search=False)
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest_paths([tmp_path / "data"], warehouse, gate=None).ok
+    assert ingest_reference_paths([tmp_path / "data" / "reference"], warehouse).ok
+    found = local_emerging_issues(warehouse, "demo-shire", pd.Timestamp("2024-08-01").date())
+    robbery = found[found["crime_type"] == "Robbery"]
+    assert not robbery.empty, found
+    first = robbery.iloc[0]
+    assert first["lsoa_name"].startswith("Demo-shire 034")  # the station quarter's LSOAs
+    assert first["top_location"] in ("On or near Station Approach", "On or near Pedestrian Subway",
+                                     "On or near Bus/Coach Station")
+    assert first["p_value"] < first["threshold"] and first["observed"] > 3 * first["expected"]
