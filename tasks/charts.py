@@ -102,17 +102,22 @@ def observed_vs_expected(
     fig, ax = plt.subplots(figsize=(7.2, 0.32 * n + 1.0))
     y = np.arange(n)[::-1]
     colours = [ACCENT if f else BASE for f in flagged]
-    ax.barh(y, observed, color=colours, height=0.6, label="recorded")
-    ax.scatter(expected, y, marker="|", s=160, color=INK, linewidths=2, zorder=3, label="baseline expectation")
+    ax.barh(y, observed, color=colours, height=0.6)
+    ax.scatter(expected, y, marker="|", s=160, color=INK, linewidths=2, zorder=3)
     ax.set_yticks(y, [_short(str(label)) for label in labels])
     ax.set_title(title, loc="left")
     ax.set_xlabel("crimes in the period")
+    ax.set_axisbelow(True)
     ax.grid(axis="x", color="#e4e7eb", linewidth=0.6)
-    handles, names = ax.get_legend_handles_labels()
+    # Built by hand: the automatic entry for the bars takes the colour of whichever bar came first.
+    handles = [plt.Rectangle((0, 0), 1, 1, color=BASE),
+               plt.Line2D([], [], marker="|", linestyle="none", markersize=10, markeredgewidth=2, color=INK)]
+    names = ["recorded", "baseline expectation"]
     if any(flagged):
         handles.append(plt.Rectangle((0, 0), 1, 1, color=ACCENT))
-        names.append("exceptional (p < 0.01)")
-    ax.legend(handles, names, loc="lower right", fontsize=7.5)
+        names.append("recorded, exceptional (p < 0.01)")
+    # Under the chart, clear of the bars (the figure is cropped to its contents when saved).
+    fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.55, 0.0), ncol=len(handles), fontsize=7.5)
     return _save(fig, path)
 
 
