@@ -130,7 +130,7 @@ def test_tactical_flow_drafts_for_review_and_health_lists_it(loaded_city):
     assert len(versions) == 1 and versions[0].startswith("TA-city-of-london-2024-08-")
     (draft,) = query(loaded_city / "warehouse.duckdb",
                      "SELECT status, marking, store_path FROM product_version WHERE version_id = ?", versions)
-    assert draft[:2] == ("DRAFT", "OFFICIAL-SENSITIVE")
+    assert draft[:2] == ("DRAFT", "OFFICIAL")  # assessments default to OFFICIAL (issue 6); profiles to OFFICIAL-SENSITIVE
     assert (Path(draft[2]) / "product.pdf").is_file()
     assert any(versions[0] in table for table in artifact_markdown("tactical-assessment"))
 
