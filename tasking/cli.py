@@ -206,8 +206,9 @@ def review_show(version_id: str, warehouse: Optional[Path] = WarehouseOption) ->
     for column in ("when", "action", "from", "to", "who", "comment"):
         events.add_column(column, overflow="fold")
     for e in found["events"].itertuples(index=False):
-        events.add_row(str(e.event_at)[:19], e.action, e.from_status or "", e.to_status or "", e.actor,
-                       e.comment if isinstance(e.comment, str) else "")
+        # Empty cells come back from pandas as None or NaN depending on the column; print both as blank.
+        events.add_row(*[value if isinstance(value, str) else "" for value in
+                         (str(e.event_at)[:19], e.action, e.from_status, e.to_status, e.actor, e.comment)])
     console.print(events)
     if found["integrity_problems"]:
         raise typer.Exit(code=1)

@@ -160,6 +160,9 @@ def test_review_commands(warehouse_file, tmp_path):
     approved = runner.invoke(app, ["review", "approve", slot.version_id, "--reviewer", "DI Smith",
                                    "--warehouse", str(warehouse_file)])
     assert approved.exit_code == 0 and "APPROVED by DI Smith" in text(approved)
+    history = runner.invoke(app, ["review", "show", slot.version_id, "--warehouse", str(warehouse_file)])
+    assert history.exit_code == 0, history.output
+    assert "drafted" in text(history) and "approved" in text(history) and "DI Smith" in text(history)
     again = runner.invoke(app, ["review", "reject", slot.version_id, "--reviewer", "DI Jones", "--comment", "no",
                                 "--warehouse", str(warehouse_file)])
     assert again.exit_code == 1 and "never be changed" in text(again)
