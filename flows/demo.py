@@ -1,5 +1,6 @@
 """The built-in demo: SYNTHETIC data in the data.police.uk format, ingested through the quality gate, and a
-DRAFT tactical assessment of the synthetic force. `make demo` runs it."""
+DRAFT tactical assessment of the synthetic force. A SYNTHETIC force extract (exact times) for the last year
+adds the 14- and 28-day picture. `make demo` runs it."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,9 +11,13 @@ from prefect.cache_policies import NO_CACHE
 from flows.recording import RECORDING_HOOKS, recorded_run
 from flows.ingest import ingest_police_files, ingest_reference_files
 from sources.synthetic import generate, parse_month_range
+from sources.synthetic_internal import generate_internal, month_span
+from tasks.ingest_internal import ingest_internal_paths
 from tasks.products import build_tactical_assessment
 
 generate_synthetic = task(generate, name="generate-synthetic-data", cache_policy=NO_CACHE)
+generate_synthetic_extract = task(generate_internal, name="generate-synthetic-force-extract", cache_policy=NO_CACHE)
+ingest_force_extracts = task(ingest_internal_paths, name="ingest-force-extracts", cache_policy=NO_CACHE)
 tactical_assessment = task(build_tactical_assessment, name="build-tactical-assessment", cache_policy=NO_CACHE)
 
 
@@ -36,7 +41,10 @@ def demo_flow(
                                      rows_per_month=rows_per_month)
         reference = ingest_reference_files([str(summary.out_dir / "reference")], warehouse)
         police = ingest_police_files([str(summary.out_dir)], warehouse)
-        failed = reference.failed + police.failed
+        last_year = (summary.months[-12] if len(summary.months) >= 12 else summary.months[0], summary.months[-1])
+        extract = generate_synthetic_extract(summary.out_dir, force, *month_span(*last_year), seed=seed)
+        internal = ingest_force_extracts([str(extract.extract)], extract.mapping, warehouse)
+        failed = reference.failed + police.failed + internal.failed
         if failed:
             raise DemoIngestFailed("; ".join(b.error or b.name for b in failed))
         result = tactical_assessment(warehouse, force, marking="OFFICIAL", store_dir=store_dir)
