@@ -168,9 +168,13 @@ def review_list(
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """Every product version, newest first."""
-    from tasks.review import list_versions
+    from tasks.review import ReviewError, list_versions
 
-    versions = list_versions(warehouse, status=status.upper() if status else None, force=force)
+    try:
+        versions = list_versions(warehouse, status=status.upper() if status else None, force=force)
+    except ReviewError as error:
+        console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(code=1)
     if versions.empty:
         console.print("No product versions registered.")
         return

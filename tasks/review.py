@@ -279,6 +279,8 @@ def reject(warehouse_file, version_id: str, reviewer: str, comment: str) -> dict
 
 
 def list_versions(warehouse_file, *, status: str | None = None, force: str | None = None) -> pd.DataFrame:
+    if status is not None and status not in STATUSES:
+        raise ReviewError(f"status {status!r}: expected one of {', '.join(STATUSES)}")
     return warehouse.query_df(
         warehouse_file,
         "SELECT v.version_id, p.kind, p.force, v.version, v.status, v.marking, v.period_end, v.author, v.created_at,"

@@ -155,6 +155,8 @@ def test_review_commands(warehouse_file, tmp_path):
         return " ".join(result.output.split())
     listed = runner.invoke(app, ["review", "list", "--warehouse", str(warehouse_file)])
     assert listed.exit_code == 0 and "DRAFT" in text(listed)
+    wrong = runner.invoke(app, ["review", "list", "--status", "pending", "--warehouse", str(warehouse_file)])
+    assert wrong.exit_code == 1 and "expected one of DRAFT, APPROVED, REJECTED" in text(wrong)
     shown = runner.invoke(app, ["review", "show", slot.version_id, "--warehouse", str(warehouse_file)])
     assert shown.exit_code == 0 and "files intact" in text(shown)
     approved = runner.invoke(app, ["review", "approve", slot.version_id, "--reviewer", "DI Smith",
