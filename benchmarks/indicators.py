@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -23,18 +22,10 @@ from sources.synthetic import generate
 from tasks.indicators import INDICATORS, Scope, all_indicators
 from tasks.indicators.scope import session
 from tasks.ingest import ingest_paths, ingest_reference_paths
+from timing import timed
 
 FORCE = "bench-shire"
 MONTHS = ("2021-09", "2024-08")
-
-
-def timed(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def per_indicator(warehouse_file: Path, scope: Scope) -> dict[str, float]:

@@ -9,9 +9,7 @@ Target (issue 3): the full ingest reaches at least 50% of (a)'s throughput.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
@@ -19,15 +17,7 @@ import pandas as pd
 
 from sources.synthetic import generate
 from tasks.ingest import default_gate, ingest_paths
-
-
-def timed(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from timing import timed
 
 
 def main() -> None:

@@ -13,13 +13,12 @@ per permutation.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 from scipy.spatial.distance import pdist
 
 from tasks.near_repeat import KnoxBands, knox_test
+from timing import timed
 
 DAY = 86_400
 
@@ -37,15 +36,6 @@ def events(n: int, side_metres: float, seed: int = 1):
     y = np.concatenate([y, y[source] + reach * np.sin(angle)])
     t = np.concatenate([t, t[source] + rng.uniform(0, 6, n - background) * DAY])
     return x, y, np.round(t).astype(np.int64)
-
-
-def timed(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def brute_force_observed(x, y, t, bands: KnoxBands) -> np.ndarray:

@@ -2,7 +2,6 @@
 problem profile. Each builds DRAFT versions (tasks.products) for people to review, and records what it built."""
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from prefect import flow, task

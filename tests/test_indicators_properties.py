@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tasking import warehouse
 from tasks.indicators import (
-    Scope, ScopeError, concentration, exceedance, harm, lsoa_counts, monthly_volumes, period_change, repeat_locations,
+    Scope, ScopeError, exceedance, harm, lsoa_counts, monthly_volumes, period_change, repeat_locations,
     stop_search,
 )
 from tasks.indicators.grid import getis_ord_gi_star, quartic_density

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from tasks.ingest import ingest_paths, ingest_reference_paths
-from tasks.validate import SuiteError, completeness, revalidate, run_suite
+from tasks.validate import SuiteError, completeness, run_suite
 
 from conftest import CITY_OF_LONDON, NORTHUMBRIA, POLICE_UK, REFERENCE
 
