@@ -802,8 +802,9 @@ def _tactical_content(draft: Draft, warehouse_file, force: str, latest: date, tr
         ], _approximations(), trend_from, latest),
         "key_figures": key_figures,
         "data_period": f"{data_period}; assessment month {month_label(latest)}",
-        "handling": "For the TT&CG and intelligence staff. Built only from published open data; the marking reflects "
-                    "the analysis and recommendations it contains.",
+        "handling": "For the TT&CG and intelligence staff. Built from published open data"
+                    + (" and the force's own records" if internal_analysis.held(warehouse_file, force)["records"] else " only")
+                    + "; the marking reflects the analysis and recommendations it contains.",
     }
 
 
@@ -1305,9 +1306,11 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
     season_all = season.groupby("month_of_year").agg(crimes=("crimes", "sum"), months_held=("months_held", "max")).reset_index()
     overall = season_all["crimes"].sum() / season_all["months_held"].sum() if season_all["months_held"].sum() else np.nan
     season_all["index"] = (season_all["crimes"] / season_all["months_held"]) * 100.0 / overall if overall else np.nan
+    force_records = internal_analysis.held(warehouse_file, force)["records"] > 0
     time_lines = [(f"Month by month in {label}: see Figure 1. " if context_figure else "")
-                  + "The published data give the month only: day of week and "
-                  "time of day cannot be analysed from them and need force systems."]
+                  + "The published data give the month only: day of week and time of day "
+                  + ("come from the force's own records (below)." if force_records
+                     else "cannot be analysed from them and need force systems.")]
     time_items = []
     months_for_season = int(season_all["months_held"].sum()) if not season_all.empty else 0
     if months_for_season < 24:
@@ -1340,8 +1343,12 @@ def _profile_content(draft: Draft, warehouse_file, scope: Scope, requested_by: s
     _stop_search_section(draft, warehouse_file, scope, key_findings, recommendations, search=found["stop_search"])
 
     gaps, check = _common_gaps(warehouse_file, force, add_months(scope.period_from, -12), scope.period_to, sources, lsoas)
-    gaps.insert(0, ["Victim, offender and time of day", "Not in published data",
-                    "VOLT headings V and O and time-of-day analysis are left for the analyst."])
+    if force_records:
+        gaps.insert(0, ["Victim and offender", "Not in published data",
+                        "VOLT headings V and O are left for the analyst."])
+    else:
+        gaps.insert(0, ["Victim, offender and time of day", "Not in published data",
+                        "VOLT headings V and O and time-of-day analysis are left for the analyst."])
     recommendations.append(_recommendation(
         "Intelligence", "Fill the victim and offender gaps from force systems before the profile is finalised.",
         "Published data hold no victim or offender details (Intelligence gaps)."))
