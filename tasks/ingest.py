@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, Iterator, Protocol
 
 import duckdb
 
@@ -28,6 +29,26 @@ STAGING = "stage_mem"
 
 def _attach_staging(con) -> None:
     con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {STAGING}")
+
+
+def staged_name(con, batch_id: int) -> str:
+    """The staging table of a batch (batch ids are unique across every kind of input)."""
+    _attach_staging(con)
+    return f"{STAGING}.batch_{batch_id}"
+
+
+@contextmanager
+def batch_attempt(con, result: "BatchResult", where: str, batch_id: int) -> Iterator[None]:
+    """Record a bad file as the batch result's error (naming `where`) instead of raising, and drop whatever the
+    batch staged, whatever happened."""
+    try:
+        yield
+    except SourceError as error:
+        result.error = str(error)
+    except (duckdb.Error, OSError, UnicodeError) as error:
+        result.error = f"{where}: {short_error(error)}"
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {staged_name(con, batch_id)}")
 
 
 @dataclass
@@ -95,38 +116,25 @@ def _last_loaded_sha(con, source: PoliceFile) -> str | None:
     return row[0] if row else None
 
 
-def _stage(con, source: PoliceFile, local: Path, sha: str, batch_id: int, loaded_at: datetime) -> str:
-    staged = f"{STAGING}.batch_{batch_id}"
+def _stage(con, source: PoliceFile, local: Path, sha: str, batch_id: int, loaded_at: datetime,
+           as_published: bool = True) -> str:
+    """Parse the file into its staging table: typed as published, or (`as_published=False`, for a file whose
+    header is not the published one) as text under its own headers in snake_case, for the gate to describe."""
+    staged = staged_name(con, batch_id)
     params = {"path": str(local), "force": source.force, "source_file": source.name, "sha": sha, "loaded_at": loaded_at}
     extra_month = ""
     if "month" not in [column for _, column, _ in COLUMNS[source.kind]]:
         extra_month = ", CAST($file_month AS DATE) AS month"
         params["file_month"] = source.month
-    _attach_staging(con)
+    if as_published:
+        rows = f"({read_csv_sql(source.kind)})"
+    else:
+        params["names"] = [re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or f"column_{i}"
+                           for i, name in enumerate(read_header(local, source.name), start=1)]
+        rows = "read_csv($path, header = true, all_varchar = true, names = $names)"
     con.execute(
         f"CREATE TABLE {staged} AS SELECT csv.*{extra_month}, $force AS force, $source_file AS source_file,"
-        f" $sha AS source_sha256, $loaded_at AS ingested_at FROM ({read_csv_sql(source.kind)}) AS csv",
-        params,
-    )
-    return staged
-
-
-def _stage_as_published(con, source: PoliceFile, local: Path, sha: str, batch_id: int, loaded_at: datetime) -> str:
-    """Stage a file whose header is not the published one, as text under its own headers in snake_case."""
-    staged = f"{STAGING}.batch_{batch_id}"
-    names = [re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or f"column_{i}"
-             for i, name in enumerate(read_header(local, source.name), start=1)]
-    params = {"path": str(local), "names": names, "force": source.force, "source_file": source.name, "sha": sha,
-              "loaded_at": loaded_at}
-    extra_month = ""
-    if "month" not in [column for _, column, _ in COLUMNS[source.kind]]:
-        extra_month = ", CAST($file_month AS DATE) AS month"
-        params["file_month"] = source.month
-    _attach_staging(con)
-    con.execute(
-        f"CREATE TABLE {staged} AS SELECT csv.*{extra_month}, $force AS force, $source_file AS source_file,"
-        " $sha AS source_sha256, $loaded_at AS ingested_at"
-        " FROM read_csv($path, header = true, all_varchar = true, names = $names) AS csv",
+        f" $sha AS source_sha256, $loaded_at AS ingested_at FROM {rows} AS csv",
         params,
     )
     return staged
@@ -193,8 +201,7 @@ def ingest_one(con, source: PoliceFile, gate: Gate | None = None) -> BatchResult
     result = BatchResult(name=source.name, status="failed", kind=source.kind, force=source.force,
                          month=source.month.strftime("%Y-%m"))
     sha = None
-    staged = None
-    try:
+    with batch_attempt(con, result, source.name, batch_id):
         with local_copy(source) as local:
             sha = sha256_of(local)
             if _last_loaded_sha(con, source) == sha:
@@ -209,12 +216,11 @@ def ingest_one(con, source: PoliceFile, gate: Gate | None = None) -> BatchResult
                     staged = _stage(con, source, local, sha, batch_id, started)
                 else:
                     # The gate's column expectation names what is wrong, and the file is kept in quarantine.
-                    staged = _stage_as_published(con, source, local, sha, batch_id, started)
+                    staged = _stage(con, source, local, sha, batch_id, started, as_published=False)
                 result.rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
                 verdict = gate(con, staged, source, batch_id) if gate else GateVerdict(True)
                 if not verdict.passed:
                     _quarantine(con, staged, batch_id)
-                    staged = None
                     result.status = "quarantined"
                     result.error = f"{source.name}: quarantined by the quality gate: {verdict.summary}"
                 else:
@@ -223,13 +229,6 @@ def ingest_one(con, source: PoliceFile, gate: Gate | None = None) -> BatchResult
                     had_before = _last_loaded_sha(con, source) is not None
                     result.rows, result.rows_added, result.rows_removed, result.outcomes_changed = _merge(con, source, staged)
                     result.status = "replaced" if had_before else "loaded"
-    except SourceError as error:
-        result.error = str(error)
-    except (duckdb.Error, OSError, UnicodeError) as error:
-        result.error = f"{source.name}: {short_error(error)}"
-    finally:
-        if staged:
-            con.execute(f"DROP TABLE IF EXISTS {staged}")
     result.seconds = time.perf_counter() - clock
     _log(con, batch_id, result, sha, source, started)
     return result
@@ -290,8 +289,7 @@ def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> Batc
     batch_id = con.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
     result = BatchResult(name=str(path), status="failed")
     sha = None
-    staged = None
-    try:
+    with batch_attempt(con, result, str(path), batch_id):
         if not path.is_file():
             raise SourceError(str(path), "no such file")
         sha = sha256_of(path)
@@ -307,8 +305,7 @@ def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> Batc
         else:
             columns = [column for _, column, _ in kind.columns]
             updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in kind.key)
-            staged = f"{STAGING}.batch_{batch_id}"
-            _attach_staging(con)
+            staged = staged_name(con, batch_id)
             con.execute(f"CREATE TABLE {staged} AS {read_sql(kind)}", {"path": str(path)})
             result.rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
             if result.rows == 0:
@@ -316,7 +313,6 @@ def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> Batc
             verdict = gate(con, staged, kind.kind, batch_id) if gate else GateVerdict(True)
             if not verdict.passed:
                 _quarantine(con, staged, batch_id)
-                staged = None
                 result.status = "quarantined"
                 result.error = f"{path}: quarantined by the quality gate: {verdict.summary}"
             else:
@@ -331,13 +327,6 @@ def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> Batc
                     con.execute("ROLLBACK")
                     raise
                 result.status = "replaced" if last else "loaded"
-    except SourceError as error:
-        result.error = str(error)
-    except (duckdb.Error, OSError, UnicodeError) as error:
-        result.error = f"{path}: {short_error(error)}"
-    finally:
-        if staged:
-            con.execute(f"DROP TABLE IF EXISTS {staged}")
     result.seconds = time.perf_counter() - clock
     con.execute(
         "INSERT INTO ingest_log (batch_id, path, sha256, kind, rows, status, error, started_at, finished_at, seconds)"

@@ -14,12 +14,11 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import duckdb
-
 from sources.internal import CANONICAL_COLUMNS, Extract, load_mapping, read_extract
 from sources.police_uk import SourceError, sha256_of
 from tasking import warehouse
-from tasks.ingest import LOADED_STATUSES, BatchResult, Gate, GateVerdict, IngestReport, _log, _quarantine, default_gate, short_error
+from tasks.ingest import (LOADED_STATUSES, BatchResult, Gate, GateVerdict, IngestReport, _log, _quarantine, batch_attempt,
+                          default_gate, staged_name)
 
 KIND = "internal"
 
@@ -36,8 +35,7 @@ def _already_loaded(con, sha: str, mapping_sha: str) -> int | None:
 
 
 def _stage(con, extract: Extract, batch_id: int, loaded_at: datetime) -> str:
-    staged = f"staging.internal_batch_{batch_id}"
-    con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    staged = staged_name(con, batch_id)
     frame = extract.rows[list(CANONICAL_COLUMNS)]
     con.register("extract_rows", frame)
     try:
@@ -69,7 +67,6 @@ def _merge(con, force: str, staged: str, batch_id: int, mapping_file, mapping_sh
         con.execute(f"DELETE FROM internal_incident WHERE force = ? AND reference IN (SELECT reference FROM {staged})", [force])
         con.execute(f"INSERT INTO internal_incident BY NAME SELECT * FROM {staged}")
         rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
-        con.execute(f"DROP TABLE {staged}")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -96,8 +93,7 @@ def ingest_extract(con, path: Path, mapping, gate: Gate | None = None, mapping_f
     result = BatchResult(name=str(path), status="failed", kind=KIND, force=mapping.force)
     logged_as = _Unread(path, mapping.force)
     sha = None
-    staged = None
-    try:
+    with batch_attempt(con, result, str(path), batch_id):
         if not Path(path).is_file():
             raise SourceError(str(path), "no such file")
         sha = sha256_of(Path(path))
@@ -112,22 +108,13 @@ def ingest_extract(con, path: Path, mapping, gate: Gate | None = None, mapping_f
             verdict = gate(con, staged, extract, batch_id) if gate else GateVerdict(True)
             if not verdict.passed:
                 _quarantine(con, staged, batch_id)
-                staged = None
                 result.status = "quarantined"
                 result.error = f"{path}: quarantined by the quality gate: {verdict.summary}"
             else:
                 result.rows, result.rows_added, result.outcomes_changed = _merge(con, mapping.force, staged, batch_id,
                                                                                  mapping_file, mapping.sha256)
-                staged = None
                 result.rows_removed = 0
                 result.status = "loaded"
-    except SourceError as error:
-        result.error = str(error)
-    except (duckdb.Error, OSError, UnicodeError) as error:
-        result.error = f"{path}: {short_error(error)}"
-    finally:
-        if staged:
-            con.execute(f"DROP TABLE IF EXISTS {staged}")
     result.seconds = time.perf_counter() - clock
     _log(con, batch_id, result, sha, logged_as, started)
     return result

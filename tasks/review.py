@@ -26,6 +26,7 @@ from typing import Iterator
 
 import pandas as pd
 
+from sources.police_uk import sha256_of
 from tasking import warehouse
 
 DEFAULT_STORE = Path("var") / "products"
@@ -69,18 +70,10 @@ def product_id_for(kind: str, force: str, period_label: str, key: str) -> str:
     return f"{KIND_PREFIX[kind]}-{force}-{period_label}-{digest}"
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def build_manifest(folder: Path) -> dict[str, str]:
     """{relative path: sha256} for every file in a version folder except the manifest itself."""
     return {
-        path.relative_to(folder).as_posix(): sha256_file(path)
+        path.relative_to(folder).as_posix(): sha256_of(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.name != MANIFEST_NAME
     }

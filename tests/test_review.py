@@ -10,6 +10,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from sources.police_uk import sha256_of
 from tasks import review
 from tasks.review import ReviewError
 
@@ -37,7 +38,7 @@ def test_draft_is_registered_with_hashes_and_logged(warehouse_file, tmp_path):
     assert slot.folder == (tmp_path / "store").resolve() / slot.product_id / "v1"
     manifest = json.loads((slot.folder / "manifest.json").read_text())
     assert set(manifest) == {"product.html", "data/volumes.csv"}
-    assert manifest["product.html"] == review.sha256_file(slot.folder / "product.html")
+    assert manifest["product.html"] == sha256_of(slot.folder / "product.html")
     listed = review.list_versions(warehouse_file)
     assert listed["version_id"].tolist() == [slot.version_id] and listed["status"].tolist() == ["DRAFT"]
     assert events(warehouse_file, slot.version_id) == [("drafted", None, "DRAFT", "analyst", None, True)]
