@@ -1,16 +1,11 @@
-"""Shared test fixtures: where the real public data lives (never copied into the project)."""
+"""Shared test fixtures. Paths to the real public data are in shared_paths.py (tests/ is on pytest's pythonpath)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
-POLICE_UK = SHARED_DATA / "police-uk"
-CITY_OF_LONDON = POLICE_UK / "city-of-london"
-NORTHUMBRIA = POLICE_UK / "northumbria"
-REFERENCE = SHARED_DATA / "reference"
+from shared_paths import SHARED_DATA
 
 
 @pytest.fixture(scope="session")

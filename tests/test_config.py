@@ -5,7 +5,7 @@ import pytest
 
 from tasking.config import POLICE_UK_FORCES, ConfigError, load_config
 
-from conftest import PROJECT_ROOT
+from shared_paths import PROJECT_ROOT
 
 
 def write(tmp_path, text: str):

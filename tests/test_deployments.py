@@ -16,7 +16,7 @@ from prefect.flows import load_flow_from_entrypoint
 from prefect.server.schemas import schedules as server_schedules
 from prefect.utilities.callables import parameter_schema
 
-from conftest import PROJECT_ROOT
+from shared_paths import PROJECT_ROOT
 
 SPEC = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
 DEPLOYMENTS = {d["name"]: d for d in SPEC["deployments"]}

@@ -14,7 +14,7 @@ from tasks.ingest import ingest_paths
 from tasks.runs import record_end, record_start
 from tasking.config import load_config
 
-from conftest import CITY_OF_LONDON, NORTHUMBRIA
+from shared_paths import CITY_OF_LONDON, NORTHUMBRIA
 from police_server import FakePoliceUk, build_archive, published_files, serve
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)

@@ -23,7 +23,7 @@ from tasks.indicators.harm_index import HARM_WEIGHTS_FILE
 from tasks.indicators.justice import OUTCOME_GROUPS_FILE
 from tasks.ingest import ingest_paths, ingest_reference_paths
 
-from conftest import CITY_OF_LONDON, NORTHUMBRIA, REFERENCE
+from shared_paths import CITY_OF_LONDON, NORTHUMBRIA, REFERENCE
 
 CITY = "city-of-london"
 NORTH = "northumbria"

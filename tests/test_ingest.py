@@ -13,7 +13,7 @@ import pytest
 from sources.police_uk import discover, parse_file_name
 from tasks.ingest import ingest_paths, ingest_reference_paths
 
-from conftest import CITY_OF_LONDON, NORTHUMBRIA, POLICE_UK, REFERENCE
+from shared_paths import CITY_OF_LONDON, NORTHUMBRIA, POLICE_UK, REFERENCE
 
 ALL_POLICE_FILES = sorted(POLICE_UK.rglob("*.csv"))
 

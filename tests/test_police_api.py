@@ -20,7 +20,7 @@ from sources.police_api import (
 )
 from tasks.ingest import ingest_paths
 
-from conftest import CITY_OF_LONDON, NORTHUMBRIA
+from shared_paths import CITY_OF_LONDON, NORTHUMBRIA
 from police_server import FakePoliceUk, build_archive, published_files, serve
 
 MONTHS = ["2024-06", "2024-07", "2024-08"]

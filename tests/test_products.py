@@ -20,7 +20,7 @@ from tasks.ingest import ingest_paths, ingest_reference_paths
 from tasks.products import build_problem_profile, build_strategic_assessment, build_tactical_assessment
 from tasks.render import check_marking, number
 
-from conftest import CITY_OF_LONDON, NORTHUMBRIA, REFERENCE
+from shared_paths import CITY_OF_LONDON, NORTHUMBRIA, REFERENCE
 
 HOSTILE_LOCATION = 'On or near <script>alert("x")</script> Street'
 HOSTILE_LSOA_NAME = "City of London {{ 7*7 }} {% raw %}"

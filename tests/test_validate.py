@@ -15,7 +15,7 @@ import pytest
 from tasks.ingest import ingest_paths, ingest_reference_paths
 from tasks.validate import SuiteError, completeness, run_suite
 
-from conftest import CITY_OF_LONDON, NORTHUMBRIA, POLICE_UK, REFERENCE
+from shared_paths import CITY_OF_LONDON, NORTHUMBRIA, POLICE_UK, REFERENCE
 
 CITY_OCT = CITY_OF_LONDON / "2021-10-city-of-london-street.csv"
 CITY_NOV = CITY_OF_LONDON / "2021-11-city-of-london-street.csv"

@@ -19,7 +19,7 @@ from flows.products import problem_profile_flow, tactical_assessment_flow
 from tasking.cli import app
 from tasks.ingest import ingest_paths
 
-from conftest import CITY_OF_LONDON, NORTHUMBRIA
+from shared_paths import CITY_OF_LONDON, NORTHUMBRIA
 from police_server import FakePoliceUk, build_archive, published_files, serve
 
 

@@ -11,7 +11,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from flows.ingest import ingest_flow
 from flows.validate import validate_flow
 
-from conftest import CITY_OF_LONDON
+from shared_paths import CITY_OF_LONDON
 
 
 def latest_table(key: str) -> list[dict]:
