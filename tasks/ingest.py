@@ -1,14 +1,16 @@
 """Load data.police.uk files into the warehouse: stage, gate, then replace the (kind, force, month) atomically.
 
-Each file is one batch. A batch is parsed by DuckDB straight into a staging table, offered to the quality
-gate, and only then merged: the old rows of that kind, force and month are deleted and the new ones inserted
-inside one transaction, so a re-released month replaces its predecessor and nothing is ever doubled. A file
-whose hash matches the last load of its month is reported "unchanged" and writes no data.
+Each file is one batch. A batch is parsed by DuckDB straight into a staging table and offered to the quality
+gate; meanwhile the old rows of that kind, force and month are deleted and the new ones inserted inside one
+transaction, committed only if the gate passes. A re-released month replaces its predecessor, a rejected one
+never becomes visible, and nothing is ever doubled. A file whose hash matches the last load of its month is
+reported "unchanged" and writes no data.
 """
 from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -140,37 +142,55 @@ def _stage(con, source: PoliceFile, local: Path, sha: str, batch_id: int, loaded
     return staged
 
 
-def _merge(con, source: PoliceFile, staged: str) -> tuple[int, int | None, int | None, int | None]:
-    """Replace the month's rows with the staged ones; returns (rows, added, removed, outcomes changed)."""
+def _write_month(con, source: PoliceFile, staged: str) -> tuple[int, int | None, int | None, int | None]:
+    """Inside the caller's open transaction, replace the month's rows with the staged ones;
+    returns (rows, added, removed, outcomes changed)."""
     table = source.table
     key = "force = ? AND month = ?"
     key_params = [source.force, source.month]
     columns = ", ".join(_content_columns(source.kind))
-    con.execute("BEGIN TRANSACTION")
-    try:
-        had = con.execute(f"SELECT count(*) FROM {table} WHERE {key}", key_params).fetchone()[0]
-        added = removed = outcomes_changed = None
-        if had:
-            old = f"(SELECT {columns} FROM {table} WHERE {key})"
-            new = f"(SELECT {columns} FROM {staged})"
-            added = con.execute(f"SELECT count(*) FROM ({new} EXCEPT ALL {old})", key_params).fetchone()[0]
-            removed = con.execute(f"SELECT count(*) FROM ({old} EXCEPT ALL {new})", key_params).fetchone()[0]
-            if source.kind == "street":
-                # Crime IDs can repeat within a published month, so compare each crime's set of outcomes.
-                per_crime = "SELECT crime_id, list_sort(list(coalesce(last_outcome_category, ''))) AS outcomes FROM {} WHERE crime_id IS NOT NULL{} GROUP BY crime_id"
-                outcomes_changed = con.execute(
-                    f"SELECT count(*) FROM ({per_crime.format(staged, '')}) AS n"
-                    f" JOIN ({per_crime.format(table, ' AND ' + key)}) AS o USING (crime_id) WHERE n.outcomes <> o.outcomes",
-                    key_params,
-                ).fetchone()[0]
-            con.execute(f"DELETE FROM {table} WHERE {key}", key_params)
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {staged}")
-        rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    had = con.execute(f"SELECT count(*) FROM {table} WHERE {key}", key_params).fetchone()[0]
+    added = removed = outcomes_changed = None
+    if had:
+        old = f"(SELECT {columns} FROM {table} WHERE {key})"
+        new = f"(SELECT {columns} FROM {staged})"
+        added = con.execute(f"SELECT count(*) FROM ({new} EXCEPT ALL {old})", key_params).fetchone()[0]
+        removed = con.execute(f"SELECT count(*) FROM ({old} EXCEPT ALL {new})", key_params).fetchone()[0]
+        if source.kind == "street":
+            # Crime IDs can repeat within a published month, so compare each crime's set of outcomes.
+            per_crime = "SELECT crime_id, list_sort(list(coalesce(last_outcome_category, ''))) AS outcomes FROM {} WHERE crime_id IS NOT NULL{} GROUP BY crime_id"
+            outcomes_changed = con.execute(
+                f"SELECT count(*) FROM ({per_crime.format(staged, '')}) AS n"
+                f" JOIN ({per_crime.format(table, ' AND ' + key)}) AS o USING (crime_id) WHERE n.outcomes <> o.outcomes",
+                key_params,
+            ).fetchone()[0]
+        con.execute(f"DELETE FROM {table} WHERE {key}", key_params)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {staged}")
+    rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
     return rows, added, removed, outcomes_changed
+
+
+def _gate_and_write(con, source: PoliceFile, staged: str, gate: Gate | None, batch_id: int):
+    """Run the gate while the month is written in a transaction of its own, and commit only if the gate passed.
+
+    The write goes through a second connection (a cursor) in a worker thread, so disk writing and validation
+    overlap; a batch the gate rejects is rolled back and never becomes visible. Returns (verdict, stats)."""
+    writer = con.cursor()
+    writer.execute("BEGIN TRANSACTION")
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            writing = pool.submit(_write_month, writer, source, staged)
+            try:
+                verdict = gate(con, staged, source, batch_id) if gate else GateVerdict(True)
+            finally:
+                stats = writing.result()  # wait for the writer before deciding, even when the gate raised
+        writer.execute("COMMIT" if verdict.passed else "ROLLBACK")
+    except Exception:
+        writer.execute("ROLLBACK")
+        raise
+    finally:
+        writer.close()
+    return verdict, stats
 
 
 def _log(con, batch_id: int, result: BatchResult, sha: str | None, source: PoliceFile | None, started: datetime) -> None:
@@ -218,16 +238,20 @@ def ingest_one(con, source: PoliceFile, gate: Gate | None = None) -> BatchResult
                     # The gate's column expectation names what is wrong, and the file is kept in quarantine.
                     staged = _stage(con, source, local, sha, batch_id, started, as_published=False)
                 result.rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
-                verdict = gate(con, staged, source, batch_id) if gate else GateVerdict(True)
+                had_before = _last_loaded_sha(con, source) is not None
+                if as_published:
+                    verdict, stats = _gate_and_write(con, source, staged, gate, batch_id)
+                else:
+                    # Text columns under the wrong names cannot be written: the gate only describes the file.
+                    verdict, stats = gate(con, staged, source, batch_id), None
                 if not verdict.passed:
                     _quarantine(con, staged, batch_id)
                     result.status = "quarantined"
                     result.error = f"{source.name}: quarantined by the quality gate: {verdict.summary}"
                 else:
-                    if not as_published:
+                    if stats is None:
                         check_header(local, source)  # a header the gate let through is still not the published one
-                    had_before = _last_loaded_sha(con, source) is not None
-                    result.rows, result.rows_added, result.rows_removed, result.outcomes_changed = _merge(con, source, staged)
+                    result.rows, result.rows_added, result.rows_removed, result.outcomes_changed = stats
                     result.status = "replaced" if had_before else "loaded"
     result.seconds = time.perf_counter() - clock
     _log(con, batch_id, result, sha, source, started)

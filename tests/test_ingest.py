@@ -308,3 +308,33 @@ def test_unknown_reference_file_is_refused(tmp_path, warehouse_file):
     report = ingest_reference_paths([stray], warehouse_file)
     assert not report.ok and "matches none of" in report.batches[0].error and str(stray) in report.batches[0].error
     assert query(warehouse_file, "SELECT count(*) FROM lsoa")[0][0] == 0
+
+
+def test_a_rejected_re_release_is_rolled_back_and_the_stored_month_stands(tmp_path, warehouse_file):
+    from tasks.ingest import GateVerdict
+
+    original = CITY_OF_LONDON / "2023-03-city-of-london-street.csv"
+    ingest_paths([original], warehouse_file, gate=None)
+    before = query(warehouse_file, "SELECT crime_id, last_outcome_category FROM street_crime ORDER BY ALL")
+    edited = tmp_path / original.name
+    _rewrite(original, edited, lambda header, row: row.__setitem__(header.index("Context"), "edited") or True)
+
+    def reject(con, staged, source, batch_id):
+        # The gate sees the staged rows while the month is being rewritten in a transaction of its own.
+        assert con.execute(f"SELECT count(*) FROM {staged} WHERE context = 'edited'").fetchone()[0] == len(before)
+        return GateVerdict(False, "rejected by the test")
+
+    def explode(con, staged, source, batch_id):
+        raise duckdb.InvalidInputException("the gate itself failed")
+
+    rejected = ingest_paths([edited], warehouse_file, gate=reject).batches[0]
+    assert rejected.status == "quarantined" and "rejected by the test" in rejected.error
+    failed = ingest_paths([edited], warehouse_file, gate=explode).batches[0]
+    assert failed.status == "failed" and "the gate itself failed" in failed.error
+    assert query(warehouse_file, "SELECT crime_id, last_outcome_category FROM street_crime ORDER BY ALL") == before
+    assert query(warehouse_file, "SELECT count(*) FROM street_crime WHERE context = 'edited'")[0][0] == 0
+    assert query(warehouse_file, f"SELECT count(*) FROM quarantine.batch_{_batch_id(warehouse_file, 'quarantined')}")[0][0] == len(before)
+
+
+def _batch_id(warehouse_file: Path, status: str) -> int:
+    return query(warehouse_file, "SELECT max(batch_id) FROM ingest_log WHERE status = ?", [status])[0][0]
