@@ -568,10 +568,12 @@ def demo(
     from flows.demo import demo_flow
 
     result = demo_flow(out_dir=str(out), warehouse=str(warehouse), store_dir=str(store))
-    console.print(f"\n[bold]SYNTHETIC demo complete.[/bold] Tactical assessment {result.version_id} ({result.status}):")
-    console.print(f"  PDF:  {result.pdf_path}")
-    console.print(f"  HTML: {result.html_path}")
-    console.print(f"  Review it: tasking review show {result.version_id} --warehouse {warehouse}")
+    # soft_wrap: a path broken across lines cannot be copied.
+    console.print(f"\n[bold]SYNTHETIC demo complete.[/bold] Tactical assessment {result.version_id} ({result.status}):",
+                  soft_wrap=True)
+    console.print(f"  PDF:  {result.pdf_path}", soft_wrap=True)
+    console.print(f"  HTML: {result.html_path}", soft_wrap=True)
+    console.print(f"  Review it: tasking review show {result.version_id} --warehouse {warehouse}", soft_wrap=True)
 
 
 if __name__ == "__main__":
