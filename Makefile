@@ -5,20 +5,28 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# The tests also drive pages in Debian's headless Chromium (no downloaded browser builds) and render PDF pages.
+TEST_DEBIAN_PACKAGES := chromium chromium-driver poppler-utils
 
-.PHONY: demo test setup system-packages clean
+.PHONY: demo test setup system-packages test-packages apt-install clean
 
 demo: setup
 	$(BIN)/tasking demo
 
-test: setup
+test: setup test-packages
 	$(BIN)/python -m pytest -q
 
 setup: system-packages $(VENV)/.installed
 
 # WeasyPrint renders with Pango and needs at least one font; install only what is missing.
 system-packages:
-	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(DEBIAN_PACKAGES)"
+
+test-packages:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(TEST_DEBIAN_PACKAGES)"
+
+apt-install:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \

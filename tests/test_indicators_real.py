@@ -455,7 +455,7 @@ def test_all_indicators_written_as_csv_and_parquet(wh, tmp_path):
 def test_command_line_writes_every_indicator_and_refuses_a_bad_month(wh, tmp_path):
     from typer.testing import CliRunner
 
-    from tasking.cli import app
+    from cli.main import app
 
     runner = CliRunner()
     out = tmp_path / "out"

@@ -291,7 +291,7 @@ def test_bad_input_is_refused_with_one_clear_error_and_nothing_stored(tmp_path, 
 def test_cli_ingest_exits_non_zero_naming_the_bad_file(tmp_path, warehouse_file):
     from typer.testing import CliRunner
 
-    from tasking.cli import app
+    from cli.main import app
 
     bad = tmp_path / "2022-04-northumbria-street.csv"
     bad.write_bytes(b"")

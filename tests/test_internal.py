@@ -194,7 +194,7 @@ def test_an_invalid_mapping_file_is_refused_before_any_extract_is_read(synthetic
 def test_cli_ingests_an_extract_once_and_reports_a_bad_mapping(synthetic, warehouse_file, tmp_path):
     from typer.testing import CliRunner
 
-    from tasking.cli import app
+    from cli.main import app
 
     runner = CliRunner()
     args = ["ingest-internal", str(synthetic.extract), "--mapping", str(synthetic.mapping), "--warehouse", str(warehouse_file)]

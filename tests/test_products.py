@@ -262,7 +262,7 @@ def test_bad_marking_and_unknown_force_fail_clearly_and_register_nothing(warehou
     with pytest.raises(ValueError, match="not a government security classification"):
         check_marking("SECRETISH")
     before = review.list_versions(warehouse)
-    from tasking.cli import app
+    from cli.main import app
 
     runner = CliRunner()
     wrong = runner.invoke(app, ["assess", "tactical", "--force", "northumbria", "--marking", "RESTRICTED",

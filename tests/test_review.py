@@ -147,7 +147,7 @@ def test_a_failed_rendering_leaves_nothing_and_its_number_is_not_reused_on_disk(
 
 
 def test_review_commands(warehouse_file, tmp_path):
-    from tasking.cli import app
+    from cli.main import app
 
     slot = draft(warehouse_file, tmp_path / "store")
     runner = CliRunner()

@@ -126,7 +126,7 @@ def test_the_subject_store_never_reaches_the_warehouse_or_product_store(world):
 def test_the_profile_command_drafts_refuses_and_audits(world, tmp_path):
     from typer.testing import CliRunner
 
-    from tasking.cli import app
+    from cli.main import app
 
     runner = CliRunner()
     nominal_id = world["person"]["nominal_id"]

@@ -217,7 +217,7 @@ def test_real_defects_show_as_warnings(gated):
 def test_validate_passes_stored_real_data_and_catches_a_tampered_month(gated, tmp_path):
     from typer.testing import CliRunner
 
-    from tasking.cli import app
+    from cli.main import app
 
     tampered = tmp_path / "tampered.duckdb"
     shutil.copy(gated, tampered)
@@ -244,7 +244,7 @@ def test_validate_passes_stored_real_data_and_catches_a_tampered_month(gated, tm
 def test_status_shows_pass_rates_quarantine_and_gaps(tmp_path, warehouse_file):
     from typer.testing import CliRunner
 
-    from tasking.cli import app
+    from cli.main import app
 
     december = CITY_OF_LONDON / "2021-12-city-of-london-street.csv"
     ingest_paths([CITY_OCT, CITY_NOV, corrupt(december, tmp_path / december.name, set_crime_type)], warehouse_file)

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from flows.health import health_flow
 from flows.monthly_ingest import monthly_ingest_flow
 from flows.products import problem_profile_flow, tactical_assessment_flow
-from tasking.cli import app
+from cli.main import app
 from tasks.ingest import ingest_paths
 
 from shared_paths import CITY_OF_LONDON, NORTHUMBRIA

@@ -1,0 +1,69 @@
+"""What every command module shares: the root app, the console, common options and the report printers."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Prefect's temporary server would try to send telemetry from a machine that may have no internet, and its
+# default 20 s start-up limit is too short on a busy two-core machine.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Tasking and coordination products from police data.")
+console = Console()
+
+WarehouseOption = typer.Option(None, "--warehouse", help="DuckDB file (default $TASKING_WAREHOUSE or var/warehouse.duckdb)")
+
+
+def batch_table(report, title: str) -> Table:
+    table = Table(title=title)
+    for column in ("file", "status", "kind", "force", "month", "rows", "changed", "problem"):
+        table.add_column(column, overflow="fold")
+    for b in report.batches:
+        changed = ""
+        if b.rows_added is not None:
+            changed = f"+{b.rows_added}/-{b.rows_removed}"
+            if b.outcomes_changed is not None:
+                changed += f", {b.outcomes_changed} outcomes"
+        style = {"failed": "red", "quarantined": "yellow", "unchanged": "dim"}.get(b.status)
+        table.add_row(Path(b.name).name if "!" not in b.name else b.name.split("!")[-1], b.status, b.kind or "",
+                      b.force or "", b.month or "", str(b.rows), changed, b.error or "", style=style)
+    return table
+
+
+def finish(report) -> None:
+    counts = ", ".join(f"{status} {report.count(status)}" for status in ("loaded", "replaced", "unchanged", "quarantined", "failed")
+                       if report.count(status))
+    console.print(f"[bold]{len(report.batches)} files:[/bold] {counts or 'nothing found'}")
+    for failure in report.failed:
+        console.print(f"[red]error[/red] {failure.error}")
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
+def print_quality(warehouse) -> None:
+    """Pass rates per suite, quarantined batches and incomplete force-months (tasks.validate)."""
+    from tasks.validate import quality_summary
+
+    quality = quality_summary(warehouse)
+    if quality.pass_rates.empty:
+        console.print("Quality: no batch has been validated yet.")
+    else:
+        table = Table(title="Quality gate (latest validation of each batch)")
+        for column in ("suite", "batches", "passed", "pass rate", "warnings"):
+            table.add_column(column)
+        for r in quality.pass_rates.itertuples(index=False):
+            table.add_row(r.suite, str(r.batches), str(r.passed), f"{r.pass_rate_percent}%", str(r.warnings),
+                          style="yellow" if r.passed < r.batches else None)
+        console.print(table)
+    for r in quality.quarantined.itertuples(index=False):
+        console.print(f"[yellow]quarantined[/yellow] batch {r.batch_id}: {r.error}")
+    if quality.incomplete.empty:
+        console.print("Completeness: every loaded force-month is complete.")
+    for r in quality.incomplete.itertuples(index=False):
+        console.print(f"[yellow]{r.status}[/yellow] {r.kind} {r.force} {str(r.month)[:7]}: {r.reason}")
+

@@ -1,0 +1,155 @@
+"""Products: tactical and strategic assessments, problem and subject profiles."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from cli.common import WarehouseOption, app, console
+
+SubjectsOption = typer.Option(None, "--subjects", help="subject store (default $TASKING_SUBJECTS or var/subjects/subjects.duckdb)")
+subjects_app = typer.Typer(no_args_is_help=True, help="The restricted subject store: load nominals, read its access log.")
+app.add_typer(subjects_app, name="subjects")
+profile_app = typer.Typer(no_args_is_help=True, help="Profiles drafted on request.")
+app.add_typer(profile_app, name="profile")
+
+
+assess_app = typer.Typer(no_args_is_help=True, help="Draft tactical and strategic assessments (HTML + PDF) for review.")
+app.add_typer(assess_app, name="assess")
+MarkingOption = typer.Option("OFFICIAL", "--marking", help="government security classification printed on every page")
+ProductStoreOption = typer.Option(None, "--store", help="product store folder (default $TASKING_PRODUCTS or var/products/)")
+AuthorOption = typer.Option(None, "--author", help="author printed on the product (default $TASKING_AUTHOR)")
+
+
+def _print_product(result) -> None:
+    console.print(f"[bold]{result.version_id}[/bold] DRAFT written: {result.pdf_path}")
+    console.print(f"  HTML {result.html_path}\n  data pack {result.folder / 'data'} ({len(result.data_pack)} files)"
+                  f"\n  content sha256 {result.content_sha256}\n  review with: tasking review show {result.version_id}")
+
+
+def _run_product(build, *args, **kwargs):
+    from tasks.indicators import ScopeError
+    from tasks.review import ReviewError
+
+    try:
+        return build(*args, **kwargs)
+    except (ValueError, ScopeError, ReviewError, FileNotFoundError) as error:
+        console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(code=1)
+
+
+@assess_app.command("tactical")
+def assess_tactical(
+    force: str = typer.Option(..., "--force", help="force slug, e.g. northumbria"),
+    period_end: Optional[str] = typer.Option(None, "--period-end", help="month assessed YYYY-MM (default latest held)"),
+    marking: str = MarkingOption,
+    author: Optional[str] = AuthorOption,
+    store: Optional[Path] = ProductStoreOption,
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """The fortnightly tactical assessment: latest month against its baseline, hotspots, draft recommendations."""
+    from tasks.products import build_tactical_assessment
+
+    _print_product(_run_product(build_tactical_assessment, warehouse, force, period_end=period_end, marking=marking,
+                                store_dir=store, author=author))
+
+
+@assess_app.command("strategic")
+def assess_strategic(
+    force: str = typer.Option(..., "--force", help="force slug"),
+    months: int = typer.Option(36, "--months", help="months of history (at least 12)"),
+    period_end: Optional[str] = typer.Option(None, "--period-end", help="last month YYYY-MM (default latest held)"),
+    marking: str = MarkingOption,
+    author: Optional[str] = AuthorOption,
+    store: Optional[Path] = ProductStoreOption,
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """The strategic assessment: trends, seasonality, harm-ranked priorities, deprivation, intelligence requirement."""
+    from tasks.products import build_strategic_assessment
+
+    _print_product(_run_product(build_strategic_assessment, warehouse, force, months=months, period_end=period_end,
+                                marking=marking, store_dir=store, author=author))
+
+
+@profile_app.command("problem")
+def profile_problem(
+    force: str = typer.Option(..., "--force", help="force slug"),
+    area: Optional[str] = typer.Option(None, "--area", help="lsoa:CODE,CODE | la:NAME_OR_CODE | bbox:minlon,minlat,maxlon,maxlat | wkt:POLYGON((...)); default whole force"),
+    crime_types: list[str] = typer.Option(..., "--crime-types", help="crime types, comma-separated or repeated, e.g. 'Robbery,Theft from the person'"),
+    period_from: str = typer.Option(..., "--from", help="first month YYYY-MM"),
+    period_to: str = typer.Option(..., "--to", help="last month YYYY-MM"),
+    requested_by: str = typer.Option(..., "--requested-by", help="who commissioned the profile"),
+    tor: str = typer.Option(..., "--tor", help="the agreed terms of reference (printed first)"),
+    marking: str = typer.Option("OFFICIAL-SENSITIVE", "--marking", help="government security classification"),
+    author: Optional[str] = AuthorOption,
+    store: Optional[Path] = ProductStoreOption,
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """A problem profile (VOLT) with its terms of reference first and a data pack (CSV, Parquet) beside the PDF."""
+    from tasks.products import build_problem_profile
+
+    types = tuple(t.strip() for given in crime_types for t in given.split(",") if t.strip())
+    _print_product(_run_product(build_problem_profile, warehouse, force, area=area, crime_types=types,
+                                period_from=period_from, period_to=period_to, requested_by=requested_by,
+                                terms_of_reference=tor, marking=marking, store_dir=store, author=author))
+
+
+@subjects_app.command("load")
+def subjects_load(
+    path: Path = typer.Argument(..., help="nominals JSON (e.g. from tasking synth --internal)"),
+    loaded_by: str = typer.Option(..., "--loaded-by", help="who is loading (written to the access log)"),
+    subjects: Optional[Path] = SubjectsOption,
+) -> None:
+    """Load nominals, warning markers and links to internal records into the subject store."""
+    from tasks.subjects import SubjectAccessError, load_nominals, subjects_path
+
+    try:
+        count = load_nominals(path, subjects, loaded_by=loaded_by)
+    except (SubjectAccessError, OSError) as error:
+        console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(code=1)
+    console.print(f"{count} nominals loaded into {subjects_path(subjects)}")
+
+
+@subjects_app.command("audit")
+def subjects_audit(nominal: Optional[str] = typer.Option(None, "--nominal"), subjects: Optional[Path] = SubjectsOption) -> None:
+    """Every access to the subject store (or to one nominal): when, who, why, as which user, and the outcome."""
+    from tasks.subjects import SubjectAccessError, access_log
+
+    try:
+        log = access_log(subjects, nominal)
+    except SubjectAccessError as error:
+        console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(code=1)
+    table = Table(title="Subject store access log")
+    for column in ("id", "when", "nominal", "action", "requested by", "purpose", "os user", "outcome"):
+        table.add_column(column, overflow="fold")
+    for r in log.astype(object).where(log.notna(), "").itertuples(index=False):
+        table.add_row(str(r.access_id), str(r.accessed_at)[:19], r.nominal_id, r.action, r.requested_by, r.purpose,
+                      r.os_user, r.outcome, style="red" if r.outcome != "granted" else None)
+    console.print(table)
+
+
+@profile_app.command("subject")
+def profile_subject(
+    nominal: str = typer.Option(..., "--nominal", help="nominal ID in the subject store"),
+    requested_by: str = typer.Option(..., "--requested-by", help="who requests the profile (logged)"),
+    purpose: str = typer.Option(..., "--purpose", help="why: the operation or intelligence requirement (logged, printed on the profile)"),
+    history_years: int = typer.Option(5, "--history-years", help="antecedent history window"),
+    subjects: Optional[Path] = SubjectsOption,
+    warehouse: Optional[Path] = WarehouseOption,
+) -> None:
+    """Draft an OFFICIAL-SENSITIVE subject profile (PDF and HTML) from one audited read of the subject store."""
+    from tasks.subject_profile import draft_subject_profile
+    from tasks.subjects import SubjectAccessError
+
+    try:
+        result = draft_subject_profile(nominal, requested_by, purpose, subjects_file=subjects, warehouse_file=warehouse,
+                                       history_years=history_years)
+    except (SubjectAccessError, FileNotFoundError) as error:
+        console.print(f"[red]error[/red] {error}")
+        raise typer.Exit(code=1)
+    console.print(f"{result.profile_id} (OFFICIAL-SENSITIVE, DRAFT) written to {result.pdf_path}; access {result.access_id} logged")
+
