@@ -200,7 +200,7 @@ def gated(tmp_path_factory) -> Path:
 
 def test_every_real_file_passes_every_critical_expectation(gated):
     batches = query(gated, "SELECT count(*) FROM ingest_log WHERE status = 'loaded'")[0][0]
-    assert batches == len(list(POLICE_UK.rglob("*.csv"))) + len(list(REFERENCE.iterdir()))
+    assert batches == len(list(POLICE_UK.rglob("*.csv"))) + sum(1 for p in REFERENCE.iterdir() if p.is_file())
     validated = query(gated, "SELECT count(DISTINCT batch_id) FROM validation_result WHERE run = 'gate'")[0][0]
     assert validated == batches
     failed = query(gated, "SELECT suite, expectation, column_name FROM validation_result WHERE severity = 'critical' AND NOT success")
