@@ -16,10 +16,11 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
-from tasking import warehouse
+from tasking import faults, warehouse
 from tasks import render, review
+from tasks.reviewers import PIPELINE_AUTHOR
 
-DEFAULT_AUTHOR = "tasking pipeline (machine draft)"
+DEFAULT_AUTHOR = PIPELINE_AUTHOR
 KIND_LABEL = {"tactical": "Tactical assessment", "strategic": "Strategic assessment", "problem_profile": "Problem profile"}
 
 
@@ -430,6 +431,7 @@ def publish(
     with review.writing(slot) as folder:
         draft = Draft(folder)
         context = build(draft, slot)
+        faults.point("publish:mid-render")
         key_figures = context.pop("key_figures")
         context["product"] = {
             "product_id": slot.product_id, "version": slot.version, "version_id": slot.version_id, "title": title,
