@@ -45,18 +45,19 @@ def review_list(
         console.print("No product versions registered.")
         return
     table = Table(title="Product versions")
-    for column in ("version id", "kind", "status", "period end", "author", "created", "decided by", "integrity"):
+    for column in ("version id", "kind", "status", "period end", "author", "created", "decided by"):
         table.add_column(column, overflow="fold")
+    tampered = versions[versions["integrity"] != "ok"]
     for v in versions.itertuples(index=False):
-        tampered = v.integrity != "ok"
-        style = "bold red" if tampered else {"APPROVED": "green", "REJECTED": "red"}.get(v.status)
-        shown_status = f"{v.status} (TAMPERED)" if tampered else v.status
-        table.add_row(safe(v.version_id), safe(v.kind), shown_status, str(v.period_end)[:7], _cell(v.author),
-                      str(v.created_at)[:16], _cell(v.decided_by), safe(v.integrity), style=style)
+        bad = v.integrity != "ok"
+        style = "bold red" if bad else {"APPROVED": "green", "REJECTED": "red"}.get(v.status)
+        table.add_row(safe(v.version_id), safe(v.kind), f"{v.status} TAMPERED" if bad else v.status,
+                      str(v.period_end)[:7], _cell(v.author), str(v.created_at)[:16], _cell(v.decided_by), style=style)
     console.print(table)
-    if (versions["integrity"] != "ok").any():
-        console.print("[red]Some versions no longer match what was drafted or approved; "
-                      "see `tasking review verify`.[/red]")
+    for v in tampered.itertuples(index=False):
+        console.print(f"[bold red]{safe(v.version_id)} {safe(v.status)} TAMPERED[/bold red] {safe(v.integrity[len('TAMPERED: '):])}")
+    if not tampered.empty:
+        console.print("[red]These versions no longer match what was drafted or approved; see `tasking review verify`.[/red]")
         raise typer.Exit(code=1)
 
 
