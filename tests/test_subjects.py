@@ -14,6 +14,7 @@ from sources.synthetic_internal import generate_internal
 from tasks.ingest_internal import ingest_internal_paths
 from tasks.subject_profile import draft_subject_profile
 from tasks.subjects import SubjectAccessError, access_log, load_nominals, read_subject
+from tasks.subjects import connect as subjects_connect
 
 PURPOSE = "Operation SYNTH-KEY: risk assessment before arrest for linked burglaries"
 
@@ -92,7 +93,7 @@ def test_subject_profile_pdf_is_marked_on_every_page_and_states_purpose_and_mark
     for link in person["links"]:
         assert link["reference"] in unwrapped
     assert audit_rows(world)[before:] == [(person["nominal_id"], "profile", "DS Example", PURPOSE, "granted")]
-    with duckdb.connect(str(world["subjects"]), read_only=True) as con:
+    with subjects_connect(world["subjects"]) as con:
         recorded = con.execute("SELECT version, pdf_sha256, access_id FROM profile_version WHERE profile_id = ?",
                                [result.profile_id]).fetchone()
     assert recorded == (1, hashlib.sha256(result.pdf_path.read_bytes()).hexdigest(), result.access_id)
