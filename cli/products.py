@@ -133,17 +133,19 @@ def subjects_audit(nominal: Optional[str] = typer.Option(None, "--nominal"), sub
 @subjects_app.command("verify")
 def subjects_verify(subjects: Optional[Path] = SubjectsOption) -> None:
     """Check the access log's hash chain and every access row against it; exit 1 on any edit, deletion or reorder."""
+    from tasks import subject_review
     from tasks.subjects import SubjectAccessError, verify
 
     try:
-        problems = verify(subjects)
+        problems = verify(subjects) + subject_review.verify(subjects)
     except SubjectAccessError as error:
         raise fail(error)
     for problem in problems:
         console.print(f"[red]access log[/red] {safe(problem)}")
     if problems:
         raise typer.Exit(code=1)
-    console.print("[green]intact[/green]: every access row matches the chained access log")
+    console.print("[green]intact[/green]: every access row matches the chained access log; "
+                  "every subject profile matches its review log")
 
 
 @subjects_app.command("new-key")

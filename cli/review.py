@@ -23,6 +23,21 @@ def _recover(warehouse) -> None:
         console.print(f"[yellow]repaired[/yellow] {safe(action)}")
 
 
+SubjectsOption = typer.Option(None, "--subjects", help="subject store, for SP-... subject profiles (default $TASKING_SUBJECTS)")
+
+
+def _decide_subject_profile(profile_id: str, to_status: str, reviewer: str, comment, subjects, warehouse) -> None:
+    """Subject profiles (SP-...) live in the subject store; they are decided by the same reviewer rules."""
+    from tasks.subject_review import decide
+    from tasks.subjects import SubjectAccessError
+
+    try:
+        row = decide(subjects, warehouse, profile_id, to_status, reviewer, comment)
+    except SubjectAccessError as error:
+        raise fail(error)
+    console.print(f"{safe(row['profile_id'])} {to_status} by {safe(row['decided_by'])}")
+
+
 def _cell(value) -> str:
     # Empty cells come back from pandas as None or NaN depending on the column; print both as blank.
     return safe(value) if isinstance(value, str) else ""
@@ -97,10 +112,13 @@ def review_approve(
     reviewer: str = typer.Option(..., "--reviewer", help="who approves (a registered reviewer, not the author)"),
     comment: Optional[str] = typer.Option(None, "--comment"),
     warehouse: Optional[Path] = WarehouseOption,
+    subjects: Optional[Path] = SubjectsOption,
 ) -> None:
     """Approve a DRAFT: its files are frozen and re-hashed first; it can never change afterwards."""
     from tasks.review import ReviewError, approve
 
+    if version_id.startswith("SP-"):
+        return _decide_subject_profile(version_id, "APPROVED", reviewer, comment, subjects, warehouse)
     _recover(warehouse)
     try:
         row = approve(warehouse, version_id, reviewer, comment)
@@ -115,10 +133,13 @@ def review_reject(
     reviewer: str = typer.Option(..., "--reviewer", help="who rejects (a registered reviewer, not the author)"),
     comment: str = typer.Option(..., "--comment", help="what must change"),
     warehouse: Optional[Path] = WarehouseOption,
+    subjects: Optional[Path] = SubjectsOption,
 ) -> None:
     """Reject a DRAFT, saying why; the next draft of the same scope becomes a new version."""
     from tasks.review import ReviewError, reject
 
+    if version_id.startswith("SP-"):
+        return _decide_subject_profile(version_id, "REJECTED", reviewer, comment, subjects, warehouse)
     _recover(warehouse)
     try:
         row = reject(warehouse, version_id, reviewer, comment)

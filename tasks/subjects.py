@@ -97,6 +97,9 @@ CREATE TABLE IF NOT EXISTS profile_version (
     created_at TIMESTAMPTZ NOT NULL,
     UNIQUE (nominal_id, version)
 );
+ALTER TABLE profile_version ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'DRAFT';
+ALTER TABLE profile_version ADD COLUMN IF NOT EXISTS decided_by VARCHAR;
+ALTER TABLE profile_version ADD COLUMN IF NOT EXISTS decided_at TIMESTAMPTZ;
 CREATE TABLE IF NOT EXISTS event_log (
     stream VARCHAR NOT NULL, seq BIGINT NOT NULL, event_at TIMESTAMPTZ NOT NULL, actor VARCHAR NOT NULL,
     os_user VARCHAR NOT NULL, payload_json VARCHAR NOT NULL, prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL,

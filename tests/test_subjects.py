@@ -144,3 +144,30 @@ def test_the_profile_command_drafts_refuses_and_audits(world, tmp_path):
     audit = runner.invoke(app, ["subjects", "audit", "--nominal", nominal_id, "--subjects", str(world["subjects"])],
                           env={"COLUMNS": "250"})
     assert audit.exit_code == 0 and "refused" in audit.output and "DI Command" in audit.output
+
+
+def test_subject_profiles_go_through_the_same_review(world):
+    from tasks import reviewers, subject_review
+
+    person = world["person"]
+    result = draft_subject_profile(person["nominal_id"], "DS Requester", PURPOSE, subjects_file=world["subjects"],
+                                   warehouse_file=world["warehouse"], as_at=date(2024, 6, 1))
+    decide = lambda who: subject_review.decide(world["subjects"], world["warehouse"], result.profile_id,  # noqa: E731
+                                               "APPROVED", who, "ok")
+    with pytest.raises(SubjectAccessError, match="not a registered reviewer"):
+        decide("DI Nobody")
+    reviewers.add(world["warehouse"], "DS Requester", "senior-analyst", added_by="head")
+    with pytest.raises(SubjectAccessError, match="is the author of this draft"):
+        decide("DS Requester")
+    with pytest.raises(SubjectAccessError, match="pipeline's own name"):
+        decide(reviewers.PIPELINE_AUTHOR)
+    reviewers.add(world["warehouse"], "DI Senior", "intelligence-manager", added_by="head")
+    assert decide("DI Senior")["status"] == "APPROVED"
+    with pytest.raises(SubjectAccessError, match="only a DRAFT"):
+        decide("DI Senior")
+    assert subject_review.verify(world["subjects"]) == []
+    with subjects_connect(world["subjects"]) as con:
+        con.execute("UPDATE profile_version SET status = 'DRAFT' WHERE profile_id = ?", [result.profile_id])
+    assert any("review log says APPROVED" in p for p in subject_review.verify(world["subjects"]))
+    with subjects_connect(world["subjects"]) as con:
+        con.execute("UPDATE profile_version SET status = 'APPROVED' WHERE profile_id = ?", [result.profile_id])
