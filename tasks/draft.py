@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -19,6 +18,7 @@ import pandas as pd
 
 from tasking import faults, warehouse
 from tasks import render, review
+from tasks.csv_safe import write_csv
 from tasks.reviewers import PIPELINE_AUTHOR
 
 DEFAULT_AUTHOR = PIPELINE_AUTHOR
@@ -44,31 +44,6 @@ class ProductResult:
 
 def author_name(explicit: str | None = None) -> str:
     return explicit or os.environ.get("TASKING_AUTHOR") or DEFAULT_AUTHOR
-
-
-# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"); a data pack
-# carries published and analyst text (street names, outcome categories, notes) that could start with one.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?%?$")
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text cell that a spreadsheet would run as a formula prefixed with `'`.
-
-    Plain numbers written as text ("-3", "+12.5%") are left alone: they cannot be formulas. Only the CSV is
-    neutralised; the Parquet beside it keeps the values exactly.
-    """
-    def neutral(value):
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.match(value):
-            return "'" + value
-        return value
-
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
-            out[column] = out[column].map(neutral)
-    out.columns = [neutral(str(c)) for c in out.columns]
-    return out
 
 
 def month_label(month: date) -> str:
@@ -163,7 +138,7 @@ class Draft:
                 frame[column] = frame[column].map(lambda v: v.isoformat() if isinstance(v, (date, datetime)) else v)
         csv_path, parquet_path = target / f"{name}.csv", target / f"{name}.parquet"
         frame.to_parquet(parquet_path, index=False)
-        neutralise_formulas(frame).to_csv(csv_path, index=False)
+        write_csv(frame, csv_path)
         self.data_pack += [csv_path, parquet_path]
 
     def _lineage(self, ref, caption, indicator, params, data, data_name) -> None:

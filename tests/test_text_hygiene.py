@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tasks.draft import Draft, neutralise_formulas
+from tasks.csv_safe import neutralise_formulas
+from tasks.draft import Draft
 
 
 def test_formula_cells_are_neutralised_in_the_csv_and_kept_exactly_in_the_parquet(tmp_path):
