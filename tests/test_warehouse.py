@@ -157,3 +157,10 @@ def test_a_temporary_snapshot_left_by_a_killed_writer_is_removed(seeded):
     with warehouse.connect(seeded):
         pass
     assert not stale.exists()
+
+
+def test_a_read_only_open_inside_a_process_already_writing_joins_it(seeded):
+    with warehouse.connect(seeded) as writer:
+        writer.execute("INSERT INTO marker VALUES (3)")
+        with warehouse.connect(seeded, read_only=True) as reader:
+            assert sorted(r[0] for r in reader.execute("SELECT x FROM marker").fetchall()) == [1, 3]
