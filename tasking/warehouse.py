@@ -276,6 +276,18 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
             con.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, rolled back on any exception (a kill needs nothing: DuckDB drops uncommitted work)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
     applied = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()} if schema_version(con) else set()
     return {version for version, _, _ in migrations()} <= applied

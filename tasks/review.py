@@ -197,8 +197,7 @@ def record_version(
         with warehouse.connect(warehouse_file) as con:
             if slot.folder.exists():
                 raise ReviewError(f"{slot.folder}: appeared while rendering; a stored version is never overwritten")
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with warehouse.transaction(con):
                 con.execute(
                     "INSERT INTO product_version (version_id, product_id, version, status, marking, author, period_start,"
                     " period_end, store_path, content_sha256, manifest_json, key_figures_json, created_at)"
@@ -211,10 +210,6 @@ def record_version(
                 _log(con, slot.version_id, "drafted", None, "DRAFT", author, None,
                      {"content_sha256": content, "store_path": str(slot.folder), "author": author, "marking": marking})
                 faults.point("publish:before-commit")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
         faults.point("publish:after-commit")
         work.rename(slot.folder)
         faults.point("publish:after-rename")
@@ -292,8 +287,7 @@ def _decide(warehouse_file, version_id: str, to_status: str, reviewer: str, comm
                 _log(con, version_id, "integrity_failed", "DRAFT", None, reviewer, reason)
                 raise ReviewError(reason)
         now = datetime.now(timezone.utc)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with warehouse.transaction(con):
             changed = con.execute(
                 "UPDATE product_version SET status = ?, decided_at = ?, decided_by = ? WHERE version_id = ? AND status = 'DRAFT'"
                 " RETURNING version_id",
@@ -304,10 +298,6 @@ def _decide(warehouse_file, version_id: str, to_status: str, reviewer: str, comm
             _log(con, version_id, action, "DRAFT", to_status, reviewer, comment,
                  {"content_sha256": row["content_sha256"], "role": reviewers.role_of(con, reviewer)})
             faults.point("approve:before-commit")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         faults.point("approve:after-commit")
         return _version_row(con, version_id)
 
