@@ -293,15 +293,27 @@ def schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
     return {version for version, _, _ in migrations()} <= applied
 
 
+@contextmanager
+def reading(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to an up-to-date schema: a warehouse whose migrations are behind this code (or
+    that does not exist yet) is first opened for writing once, which creates or migrates it."""
+    target = warehouse_path(path)
+    if target.exists():
+        with connect(path, read_only=True) as con:
+            if schema_is_current(con):
+                yield con
+                return
+    with connect(path):
+        pass
+    with connect(path, read_only=True) as con:
+        yield con
+
+
 def query_df(path: str | os.PathLike | None, sql: str, params: list | dict | None = None):
     """Run one read query against the warehouse and return a pandas DataFrame.
 
-    Read-only when the warehouse exists and is up to date (so it reads the snapshot while an ingest writes);
-    otherwise through a writable open, which creates or migrates it first.
+    Read-only (so it reads the snapshot while an ingest writes), after creating or migrating the warehouse if
+    it is missing or behind.
     """
-    if warehouse_path(path).exists():
-        with connect(path, read_only=True) as con:
-            if schema_is_current(con):
-                return con.execute(sql, params or []).df()
-    with connect(path) as con:
+    with reading(path) as con:
         return con.execute(sql, params or []).df()

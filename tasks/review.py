@@ -91,7 +91,7 @@ def recover(warehouse_file, store_dir: str | os.PathLike | None = None) -> list[
     target = warehouse.warehouse_path(warehouse_file)
     if not target.exists():
         return []
-    with warehouse.connect(warehouse_file, read_only=True) as con:
+    with warehouse.reading(warehouse_file) as con:
         registered = _registered(con)
         approved = [r[0] for r in con.execute(
             "SELECT store_path FROM product_version WHERE status = 'APPROVED'").fetchall()]
@@ -244,7 +244,7 @@ def integrity_problems(row: dict) -> list[str]:
 
 
 def verify(warehouse_file, version_id: str) -> list[str]:
-    with warehouse.connect(warehouse_file, read_only=True) as con:
+    with warehouse.reading(warehouse_file) as con:
         return integrity_problems(_version_row(con, version_id))
 
 
@@ -368,7 +368,7 @@ def version_problems(con, row: dict, chained: dict[str, list[dict]] | None = Non
 
 def verify_all(warehouse_file) -> dict:
     """The review log's chain, then every version; {"chain": [...], "versions": {version_id: [...]}, "head": ...}."""
-    with warehouse.connect(warehouse_file, read_only=True) as con:
+    with warehouse.reading(warehouse_file) as con:
         chain_problems = chain.verify_chain(con, STREAM) + chain.verify_chain(con, reviewers.STREAM)
         chained = _chained_by_version(con)
         rows = con.execute("SELECT * FROM product_version ORDER BY created_at, version_id").df()
@@ -385,11 +385,7 @@ def list_versions(warehouse_file, *, status: str | None = None, force: str | Non
     files' hashes, its manifest and its row against the review log."""
     if status is not None and status not in STATUSES:
         raise ReviewError(f"status {status!r}: expected one of {', '.join(STATUSES)}")
-    if not warehouse.warehouse_path(warehouse_file).exists():
-        return pd.DataFrame(columns=["version_id", "kind", "force", "status", "integrity"])
-    with warehouse.connect(warehouse_file, read_only=True) as con:
-        if not warehouse.schema_is_current(con):
-            return pd.DataFrame(columns=["version_id", "kind", "force", "status", "integrity"])
+    with warehouse.reading(warehouse_file) as con:
         listed = con.execute(
             "SELECT v.version_id, p.kind, p.force, v.version, v.status, v.marking, v.period_end, v.author, v.created_at,"
             " v.decided_by, v.decided_at, v.store_path FROM product_version v JOIN product p USING (product_id)"
@@ -409,7 +405,7 @@ def list_versions(warehouse_file, *, status: str | None = None, force: str | Non
 
 def show(warehouse_file, version_id: str) -> dict:
     """The version, its product, its chained review events (with OS users) and every problem found with it."""
-    with warehouse.connect(warehouse_file, read_only=True) as con:
+    with warehouse.reading(warehouse_file) as con:
         row = _version_row(con, version_id)
         product = con.execute("SELECT * FROM product WHERE product_id = ?", [row["product_id"]]).df().iloc[0].to_dict()
         chained = _chained_by_version(con)
