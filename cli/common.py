@@ -11,10 +11,51 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Tasking and coordination products from police data.")
 console = Console()
+# Messages about waiting go to stderr so that a command's own output stays clean for pipes.
+err_console = Console(stderr=True)
+
+
+def safe(value) -> str:
+    """Stored or user-supplied text made safe to print: Rich reads `[...]` in a string as markup, so a reviewer
+    named `[/x]` would crash every later listing. Print every stored value through this (or as a rich Text)."""
+    return escape("" if value is None else str(value))
+
+
+def fail(message) -> typer.Exit:
+    """Print one error line (the message escaped) and return the exit to raise."""
+    console.print(f"[red]error[/red] {safe(message)}")
+    return typer.Exit(code=1)
+
+
+class TaskingApp(typer.Typer):
+    """The root app; its entry point turns the errors every command can meet into one clear line and exit 1.
+
+    A command that waited for the warehouse and gave up ends with the `WarehouseBusy` sentence (which file,
+    which process holds it, how to wait longer); no raw DuckDB lock traceback reaches the user.
+    """
+
+    def __call__(self, *args, **kwargs):
+        from tasking import warehouse
+
+        warehouse.on_wait = lambda message: err_console.print(f"[yellow]note[/yellow] {safe(message)}")
+        try:
+            return super().__call__(*args, **kwargs)
+        except warehouse.WarehouseBusy as error:
+            err_console.print(f"[red]error[/red] {safe(error)}")
+            raise SystemExit(3)
+        except Exception as error:
+            if not warehouse.is_lock_conflict(error):
+                raise
+            err_console.print(f"[red]error[/red] {safe(warehouse.lock_holder(error))} holds the warehouse; "
+                              f"run the command again when it has finished")
+            raise SystemExit(3)
+
+
+app = TaskingApp(add_completion=False, no_args_is_help=True, help="Tasking and coordination products from police data.")
 
 WarehouseOption = typer.Option(None, "--warehouse", help="DuckDB file (default $TASKING_WAREHOUSE or var/warehouse.duckdb)")
 
@@ -30,8 +71,8 @@ def batch_table(report, title: str) -> Table:
             if b.outcomes_changed is not None:
                 changed += f", {b.outcomes_changed} outcomes"
         style = {"failed": "red", "quarantined": "yellow", "unchanged": "dim"}.get(b.status)
-        table.add_row(Path(b.name).name if "!" not in b.name else b.name.split("!")[-1], b.status, b.kind or "",
-                      b.force or "", b.month or "", str(b.rows), changed, b.error or "", style=style)
+        table.add_row(safe(Path(b.name).name if "!" not in b.name else b.name.split("!")[-1]), b.status, safe(b.kind),
+                      safe(b.force), safe(b.month), str(b.rows), changed, safe(b.error), style=style)
     return table
 
 
@@ -40,7 +81,7 @@ def finish(report) -> None:
                        if report.count(status))
     console.print(f"[bold]{len(report.batches)} files:[/bold] {counts or 'nothing found'}")
     for failure in report.failed:
-        console.print(f"[red]error[/red] {failure.error}")
+        console.print(f"[red]error[/red] {safe(failure.error)}")
     if not report.ok:
         raise typer.Exit(code=1)
 
@@ -57,13 +98,13 @@ def print_quality(warehouse) -> None:
         for column in ("suite", "batches", "passed", "pass rate", "warnings"):
             table.add_column(column)
         for r in quality.pass_rates.itertuples(index=False):
-            table.add_row(r.suite, str(r.batches), str(r.passed), f"{r.pass_rate_percent}%", str(r.warnings),
+            table.add_row(safe(r.suite), str(r.batches), str(r.passed), f"{r.pass_rate_percent}%", str(r.warnings),
                           style="yellow" if r.passed < r.batches else None)
         console.print(table)
     for r in quality.quarantined.itertuples(index=False):
-        console.print(f"[yellow]quarantined[/yellow] batch {r.batch_id}: {r.error}")
+        console.print(f"[yellow]quarantined[/yellow] batch {r.batch_id}: {safe(r.error)}")
     if quality.incomplete.empty:
         console.print("Completeness: every loaded force-month is complete.")
     for r in quality.incomplete.itertuples(index=False):
-        console.print(f"[yellow]{r.status}[/yellow] {r.kind} {r.force} {str(r.month)[:7]}: {r.reason}")
+        console.print(f"[yellow]{safe(r.status)}[/yellow] {safe(r.kind)} {safe(r.force)} {str(r.month)[:7]}: {safe(r.reason)}")
 

@@ -16,10 +16,12 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
-from tasking import warehouse
+from tasking import faults, warehouse
 from tasks import render, review
+from tasks.csv_safe import write_csv
+from tasks.reviewers import PIPELINE_AUTHOR
 
-DEFAULT_AUTHOR = "tasking pipeline (machine draft)"
+DEFAULT_AUTHOR = PIPELINE_AUTHOR
 KIND_LABEL = {"tactical": "Tactical assessment", "strategic": "Strategic assessment", "problem_profile": "Problem profile"}
 
 
@@ -135,8 +137,8 @@ class Draft:
             if frame[column].dtype == object:
                 frame[column] = frame[column].map(lambda v: v.isoformat() if isinstance(v, (date, datetime)) else v)
         csv_path, parquet_path = target / f"{name}.csv", target / f"{name}.parquet"
-        frame.to_csv(csv_path, index=False)
         frame.to_parquet(parquet_path, index=False)
+        write_csv(frame, csv_path)
         self.data_pack += [csv_path, parquet_path]
 
     def _lineage(self, ref, caption, indicator, params, data, data_name) -> None:
@@ -217,6 +219,10 @@ def held_months(warehouse_file, force: str) -> pd.DataFrame:
 
 
 def latest_street_month(warehouse_file, force: str) -> date:
+    from tasks.indicators.scope import require_force_held
+
+    with warehouse.connect(warehouse_file, read_only=True) as con:
+        require_force_held(con, force)  # an unknown force: one error naming the forces held
     held = held_months(warehouse_file, force)
     last = held.loc[held["kind"] == "street crime", "last_month"].iloc[0]
     if pd.isna(last):
@@ -226,8 +232,11 @@ def latest_street_month(warehouse_file, force: str) -> date:
 
 def require_street_month(warehouse_file, force: str, month: date) -> None:
     """Refuse to assess a month the warehouse holds no street crime for, naming the months it does hold."""
+    from tasks.indicators.scope import require_force_held
+
     held = held_months(warehouse_file, force).set_index("kind").loc["street crime"]
     with warehouse.connect(warehouse_file, read_only=True) as con:
+        require_force_held(con, force)
         found = con.execute("SELECT count(*) FROM street_crime WHERE force = ? AND month = ?", [force, month]).fetchone()[0]
     if not found:
         span = ("none" if pd.isna(held["first_month"]) else
@@ -430,6 +439,7 @@ def publish(
     with review.writing(slot) as folder:
         draft = Draft(folder)
         context = build(draft, slot)
+        faults.point("publish:mid-render")
         key_figures = context.pop("key_figures")
         context["product"] = {
             "product_id": slot.product_id, "version": slot.version, "version_id": slot.version_id, "title": title,

@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from tasks import indicators, review
+from tasks import indicators, review, reviewers
 from tasks.ingest import ingest_paths, ingest_reference_paths
 from tasks.products import build_problem_profile, build_strategic_assessment, build_tactical_assessment
 from tasks.render import check_marking, number
@@ -167,6 +167,7 @@ def test_tactical_data_pack_and_registry(tactical, warehouse):
 def test_approving_then_regenerating_makes_version_2_compared_with_version_1(tactical, warehouse, store):
     first, _ = tactical
     manifest_before = json.loads((first.folder / "manifest.json").read_text())
+    reviewers.add(warehouse, "DI Smith", "intelligence-manager", added_by="head of intelligence")
     review.approve(warehouse, first.version_id, "DI Smith", "approved for the TT&CG")
     second = build_tactical_assessment(warehouse, "northumbria", store_dir=store)
     assert (second.product_id, second.version) == (first.product_id, 2)
@@ -270,7 +271,7 @@ def test_bad_marking_and_unknown_force_fail_clearly_and_register_nothing(warehou
     assert wrong.exit_code == 1 and "not a government security classification" in flat(wrong.output)
     unknown = runner.invoke(app, ["assess", "strategic", "--force", "atlantis", "--warehouse", str(warehouse),
                                   "--store", str(store)])
-    assert unknown.exit_code == 1 and "no street crime for force 'atlantis'" in flat(unknown.output)
+    assert unknown.exit_code == 1 and "force 'atlantis': not a force slug this warehouse knows" in flat(unknown.output)
     no_tor = runner.invoke(app, ["profile", "problem", "--force", "city-of-london", "--crime-types", "Robbery",
                                  "--from", "2024-01", "--to", "2024-03", "--requested-by", "DI Example", "--tor", " ",
                                  "--warehouse", str(warehouse), "--store", str(store)])
