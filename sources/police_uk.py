@@ -250,8 +250,8 @@ def refuse_other_kind(path: Path, source: PoliceFile) -> None:
     header = read_header(path, source.name)
     for kind, spec in COLUMNS.items():
         if kind != source.kind and header == [published for published, _, _ in spec]:
-            raise SourceError(source.name, f"the header is that of a {kind} file but the name says {source.kind}; "
-                                           "rename it")
+            raise SourceError(source.name, f"the header is the published {kind} header but the name says "
+                                           f"{source.kind}; rename it")
 
 
 def check_header(path: Path, source: PoliceFile) -> None:
