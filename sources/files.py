@@ -260,6 +260,7 @@ def _line_endings(found: Scan, where: str) -> str:
 def _normalise(path: Path, where: str, encoding: str, target: Path) -> int:
     """Decode `path` strictly, drop control characters, write UTF-8 to `target`; returns how many were dropped."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    shown = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16"}.get(encoding, encoding)
     stripped = 0
     offset = 0
     with open_regular(path, where) as source, open(target, "w", encoding="utf-8", newline="") as out:
@@ -267,7 +268,7 @@ def _normalise(path: Path, where: str, encoding: str, target: Path) -> int:
             try:
                 text = decoder.decode(block)
             except UnicodeDecodeError as error:
-                raise SourceError(where, f"is not valid {encoding} ({error.reason} at byte {offset + error.start})") from error
+                raise SourceError(where, f"is not valid {shown} ({error.reason} at byte {offset + error.start})") from error
             offset += len(block)
             clean = text.translate(_STRIP_CONTROLS)
             stripped += len(text) - len(clean)
@@ -275,7 +276,7 @@ def _normalise(path: Path, where: str, encoding: str, target: Path) -> int:
         try:
             out.write(decoder.decode(b"", final=True))
         except UnicodeDecodeError as error:
-            raise SourceError(where, f"is not valid {encoding}: it ends inside a character") from error
+            raise SourceError(where, f"is not valid {shown}: it ends inside a character") from error
     return stripped
 
 
