@@ -9,6 +9,7 @@ import io
 import os
 import random
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -257,3 +258,38 @@ def test_stale_scratch_folders_of_dead_processes_are_removed(tmp_path, monkeypat
     mine.mkdir()
     assert clean_stale_scratch(root) == [dead]
     assert not dead.exists() and mine.exists()
+
+
+# --- force extracts read the same way ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def extract(tmp_path_factory):
+    from sources.synthetic_internal import generate_internal
+
+    return generate_internal(tmp_path_factory.mktemp("internal"), "demo-shire", date(2024, 3, 1), date(2024, 3, 10),
+                             seed=5, records_per_day=20, nominal_count=3)
+
+
+def test_force_extracts_are_read_through_the_same_safe_reader(extract, tmp_path):
+    from sources.internal import load_mapping, read_extract
+    from sources.files import SourceError
+
+    mapping = load_mapping(extract.mapping)
+    original = read_extract(extract.extract, mapping).rows.drop(columns="line")
+    text = extract.extract.read_text(encoding="utf-8")
+    variants = {
+        "cr-only.csv": text.replace("\r\n", "\r").encode(),
+        "nul.csv": text.replace(",", ",\x00", 3).encode(),
+    }
+    for name, data in variants.items():
+        path = write(tmp_path, data, name)
+        assert read_extract(path, mapping).rows.drop(columns="line").equals(original), name
+    utf16 = write(tmp_path, text.encode("utf-16"), "utf16.csv")
+    assert read_extract(utf16, mapping.model_copy(update={"encoding": "utf-16"})).rows.drop(columns="line").equals(original)
+    link = tmp_path / "link.csv"
+    link.symlink_to("/etc/passwd")
+    with pytest.raises(SourceError, match="link.csv: is a symbolic link; refused"):
+        read_extract(link, mapping)
+    no_bom = write(tmp_path, text.encode("utf-16-le"), "utf16-no-bom.csv")
+    with pytest.raises(SourceError, match="without a byte-order mark"):
+        read_extract(no_bom, mapping)
