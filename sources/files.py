@@ -40,7 +40,8 @@ BLOCK = 1 << 20
 MIB = 1 << 20
 # C0 control characters other than tab, LF and CR, plus DEL: never meaningful in a published CSV.
 CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
-_NOT_CONTROL = bytes(b for b in range(256) if b not in CONTROL_BYTES)
+# Deleting every other byte leaves only line breaks and control bytes: one fast pass, then tiny counts.
+_NOT_LINE_BREAK_OR_CONTROL = bytes(b for b in range(256) if b not in CONTROL_BYTES + b"\r\n")
 _STRIP_CONTROLS = {b: None for b in CONTROL_BYTES}
 # More control bytes than this share of the file means it is not text at all.
 BINARY_SHARE = 0.01
@@ -213,11 +214,12 @@ def scan(path: Path, where: str, limits: Limits) -> Scan:
             if size > limits.max_bytes:
                 raise SourceError(where, f"is larger than the cap of {limits.max_bytes // MIB} MiB (TASKING_MAX_FILE_MB)")
             digest.update(block)
-            lf += block.count(b"\n")
-            cr += block.count(b"\r")
-            found = block.translate(None, _NOT_CONTROL)
-            if found:
-                controls += len(found)
+            found = block.translate(None, _NOT_LINE_BREAK_OR_CONTROL)
+            block_lf, block_cr = found.count(b"\n"), found.count(b"\r")
+            lf += block_lf
+            cr += block_cr
+            if len(found) > block_lf + block_cr:
+                controls += len(found) - block_lf - block_cr
                 nuls += found.count(0)
             last = block[-1:]
     return Scan(digest.hexdigest(), size, lf, cr, controls, nuls, head, last)
