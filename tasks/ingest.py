@@ -21,6 +21,7 @@ import duckdb
 
 from sources.police_uk import (COLUMNS, PoliceFile, SourceError, check_header, discover, open_source, read_csv_sql,
                                read_header, sha256_of)
+from sources.files import open_regular
 from tasking import warehouse
 from tasking.faults import fault_point
 
@@ -318,8 +319,7 @@ def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> Batc
     result = BatchResult(name=str(path), status="failed")
     sha = None
     with batch_attempt(con, result, str(path), batch_id):
-        if not path.is_file():
-            raise SourceError(str(path), "no such file")
+        open_regular(path, str(path)).close()  # refuses a missing file, a symbolic link, a FIFO (sources/files.py)
         sha = sha256_of(path)
         kind = identify(path)
         result.kind = kind.kind

@@ -293,3 +293,12 @@ def test_force_extracts_are_read_through_the_same_safe_reader(extract, tmp_path)
     no_bom = write(tmp_path, text.encode("utf-16-le"), "utf16-no-bom.csv")
     with pytest.raises(SourceError, match="without a byte-order mark"):
         read_extract(no_bom, mapping)
+
+
+def test_a_reference_file_that_is_a_symbolic_link_is_refused(tmp_path, warehouse_file):
+    from tasks.ingest import ingest_reference_paths
+
+    link = tmp_path / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"
+    link.symlink_to("/etc/passwd")
+    [batch] = ingest_reference_paths([link], warehouse_file, gate=None).batches
+    assert batch.status == "failed" and batch.error == f"{link}: is a symbolic link; refused (give the file itself)"
