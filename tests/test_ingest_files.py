@@ -302,3 +302,13 @@ def test_a_reference_file_that_is_a_symbolic_link_is_refused(tmp_path, warehouse
     link.symlink_to("/etc/passwd")
     [batch] = ingest_reference_paths([link], warehouse_file, gate=None).batches
     assert batch.status == "failed" and batch.error == f"{link}: is a symbolic link; refused (give the file itself)"
+
+
+def test_a_force_extract_that_is_a_symbolic_link_is_refused_before_it_is_hashed(extract, tmp_path, warehouse_file):
+    from tasks.ingest_internal import ingest_internal_paths
+
+    link = tmp_path / "extract.csv"
+    link.symlink_to(extract.extract)
+    [batch] = ingest_internal_paths([link], extract.mapping, warehouse_file, gate=None).batches
+    assert batch.status == "failed" and batch.error == f"{link}: is a symbolic link; refused (give the file itself)"
+    assert query(warehouse_file, "SELECT sha256 FROM ingest_log WHERE path = ?", [str(link)]) == [(None,)]
