@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import codecs
+import functools
 import hashlib
 import os
 import shutil
@@ -76,18 +77,31 @@ ENV_LIMITS = {"TASKING_MAX_FILE_MB": "max_bytes", "TASKING_MAX_RATIO": "max_rati
 def current_limits() -> Limits:
     """The limits in force: `ingest.limits` of the config file when there is one, each overridden by its
     environment variable (TASKING_MAX_FILE_MB, TASKING_MAX_RATIO, TASKING_MAX_ROWS)."""
-    values = {}
-    from tasking.config import ConfigError, config_path, load_config
+    from tasking.config import config_path
 
-    if config_path().is_file():
+    path = config_path()
+    try:
+        stamp = path.resolve().stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    return _limits(str(path), stamp, tuple(os.environ.get(variable) for variable in ENV_LIMITS))
+
+
+@functools.lru_cache(maxsize=8)
+def _limits(path: str, stamp: int | None, overrides: tuple[str | None, ...]) -> Limits:
+    """Cached per config file version and environment: reading the config costs ~5 ms, a national run has
+    thousands of files."""
+    values = {}
+    from tasking.config import ConfigError, load_config
+
+    if stamp is not None:
         try:
-            configured = load_config().ingest.limits
+            configured = load_config(path).ingest.limits
             values = {"max_bytes": configured.max_file_mb * MIB, "max_ratio": configured.max_ratio,
                       "max_rows": configured.max_rows}
         except ConfigError:
             pass  # a broken config file is reported by the commands that need it; the defaults still protect
-    for variable, name in ENV_LIMITS.items():
-        raw = os.environ.get(variable)
+    for (variable, name), raw in zip(ENV_LIMITS.items(), overrides):
         if raw:
             try:
                 number = float(raw)

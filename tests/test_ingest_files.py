@@ -312,3 +312,20 @@ def test_a_force_extract_that_is_a_symbolic_link_is_refused_before_it_is_hashed(
     [batch] = ingest_internal_paths([link], extract.mapping, warehouse_file, gate=None).batches
     assert batch.status == "failed" and batch.error == f"{link}: is a symbolic link; refused (give the file itself)"
     assert query(warehouse_file, "SELECT sha256 FROM ingest_log WHERE path = ?", [str(link)]) == [(None,)]
+
+
+def test_limits_come_from_the_config_file_and_the_environment_overrides_them(tmp_path, monkeypatch):
+    from sources.files import MIB, current_limits
+
+    config = tmp_path / "tasking.yaml"
+    config.write_text("forces: [city-of-london]\ningest:\n  limits: {max_file_mb: 7, max_ratio: 20, max_rows: 900}\n")
+    monkeypatch.setenv("TASKING_CONFIG", str(config))
+    for variable in ("TASKING_MAX_FILE_MB", "TASKING_MAX_RATIO", "TASKING_MAX_ROWS"):
+        monkeypatch.delenv(variable, raising=False)
+    limits = current_limits()
+    assert (limits.max_bytes, limits.max_ratio, limits.max_rows) == (7 * MIB, 20, 900)
+    monkeypatch.setenv("TASKING_MAX_ROWS", "50")
+    assert current_limits().max_rows == 50
+    config.write_text("forces: [city-of-london]\ningest:\n  limits: {max_file_mb: 8}\n")
+    os.utime(config, ns=(1, 1))  # a changed file is read again even within the same clock tick
+    assert (current_limits().max_bytes, current_limits().max_ratio) == (8 * MIB, 100)
