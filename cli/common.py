@@ -31,7 +31,7 @@ def batch_table(report, title: str) -> Table:
                 changed += f", {b.outcomes_changed} outcomes"
         style = {"failed": "red", "quarantined": "yellow", "unchanged": "dim"}.get(b.status)
         table.add_row(Path(b.name).name if "!" not in b.name else b.name.split("!")[-1], b.status, b.kind or "",
-                      b.force or "", b.month or "", str(b.rows), changed, b.error or getattr(b, "notes", None) or "", style=style)
+                      b.force or "", b.month or "", str(b.rows), changed, b.error or b.notes or "", style=style)
     return table
 
 
