@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import codecs
+import errno
 import functools
 import hashlib
 import os
@@ -187,19 +188,23 @@ def scratch_file(suffix: str = "") -> Iterator[Path]:
 # --- opening ---------------------------------------------------------------------------------------------------
 
 def open_regular(path: Path, where: str):
-    """Open for reading in binary, refusing symbolic links and anything that is not a regular file."""
+    """Open for reading in binary, refusing symbolic links and anything that is not a regular file.
+
+    The checks are made on the opened descriptor (O_NOFOLLOW, then fstat), so a file swapped for a link or a
+    FIFO between looking and opening is refused too; O_NONBLOCK keeps a FIFO from blocking the open."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        info = os.lstat(path)
+        descriptor = os.open(path, flags)
     except FileNotFoundError as error:
         raise SourceError(where, "no such file") from error
-    if stat.S_ISLNK(info.st_mode):
-        raise SourceError(where, "is a symbolic link; refused (give the file itself)")
-    if not stat.S_ISREG(info.st_mode):
-        raise SourceError(where, "is not a regular file; refused")
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as error:
+        if error.errno == errno.ELOOP or os.path.islink(path):
+            raise SourceError(where, "is a symbolic link; refused (give the file itself)") from error
         raise SourceError(where, f"cannot be opened ({error.strerror})") from error
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise SourceError(where, "is not a regular file; refused")
+    os.set_blocking(descriptor, True)
     return os.fdopen(descriptor, "rb")
 
 
@@ -221,6 +226,8 @@ def scan(path: Path, where: str, limits: Limits) -> Scan:
     size = lf = cr = controls = nuls = 0
     head = last = b""
     with open_regular(path, where) as handle:
+        if os.fstat(handle.fileno()).st_size > limits.max_bytes:
+            raise SourceError(where, f"is larger than the cap of {limits.max_bytes // MIB} MiB (TASKING_MAX_FILE_MB)")
         for block in iter(lambda: handle.read(BLOCK), b""):
             if not head:
                 head = block[:4096]

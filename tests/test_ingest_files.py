@@ -330,3 +330,16 @@ def test_limits_come_from_the_config_file_and_the_environment_overrides_them(tmp
     config.write_text("forces: [city-of-london]\ningest:\n  limits: {max_file_mb: 8}\n")
     os.utime(config, ns=(1, 1))  # a changed file is read again even within the same clock tick
     assert (current_limits().max_bytes, current_limits().max_ratio) == (8 * MIB, 100)
+
+
+def test_a_fifo_named_as_a_month_is_refused_without_blocking(tmp_path, warehouse_file):
+    from sources.files import SourceError, open_regular
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    fifo = folder / NAME
+    os.mkfifo(fifo)
+    report = ingest_paths([folder, BESIDE], warehouse_file, gate=None)
+    assert [b.error for b in report.failed] == [f"{fifo}: is not a regular file; refused"]
+    with pytest.raises(SourceError, match="is not a regular file"):
+        open_regular(fifo, str(fifo))  # opened without a writer on the other end: must not block
