@@ -245,12 +245,27 @@ def read_header(path: Path, where: str) -> list[str]:
     return next(csv.reader(io.StringIO(text)), [])
 
 
+# Columns only one kind has: a header with another kind's and none of its own is a misnamed file.
+SIGNATURE_COLUMNS = {"street": ("Crime type", "Last outcome category"), "outcomes": ("Outcome type",),
+                     "stop-and-search": ("Object of search", "Legislation")}
+
+
 def refuse_other_kind(path: Path, source: PoliceFile) -> None:
-    """One clear error for a file whose header is exactly another kind's published header (misnamed)."""
+    """One clear error for a file that is another kind's (a street file named as outcomes), before any gate sees
+    it: its header is exactly another kind's published header, or has that kind's own columns and none of the
+    named kind's."""
     header = read_header(path, source.name)
+    if any(column in header for column in SIGNATURE_COLUMNS[source.kind]):
+        return
     for kind, spec in COLUMNS.items():
-        if kind != source.kind and header == [published for published, _, _ in spec]:
+        if kind == source.kind:
+            continue
+        if header == [published for published, _, _ in spec]:
             raise SourceError(source.name, f"the header is the published {kind} header but the name says "
+                                           f"{source.kind}; rename it")
+        if all(column in header for column in SIGNATURE_COLUMNS[kind]):
+            raise SourceError(source.name, f"the header is a {kind} header (it has {', '.join(SIGNATURE_COLUMNS[kind])}; "
+                                           f"no {', '.join(SIGNATURE_COLUMNS[source.kind])}) but the name says "
                                            f"{source.kind}; rename it")
 
 

@@ -153,12 +153,22 @@ def test_refused_files_give_one_error_a_log_row_and_nothing_stored(tmp_path, war
     assert query(warehouse_file, "SELECT count(*) FROM stop_search WHERE source_file = ?", [str(BESIDE)])[0][0] > 0
 
 
-def test_street_file_named_as_outcomes_through_the_real_gate_is_one_error(tmp_path, warehouse_file, caplog):
-    """It used to reach the outcomes suite and print ~99 tracebacks; now it never reaches the gate."""
-    path, phrase = _refused(tmp_path, "street named as outcomes")
+def _street_with_an_extra_column() -> bytes:
+    lines = MONTH.read_bytes().split(b"\r\n")
+    return b"\r\n".join([lines[0] + b",Extra", *(line + b",x" for line in lines[1:-1])]) + b"\r\n"
+
+
+@pytest.mark.parametrize("data, phrase", [
+    (MONTH.read_bytes(), "the header is the published street header but the name says outcomes"),
+    (_street_with_an_extra_column(), "the header is a street header (it has Crime type, Last outcome category; "
+                                     "no Outcome type) but the name says outcomes"),
+], ids=["published street header", "street header with an extra column"])
+def test_street_file_named_as_outcomes_through_the_real_gate_is_one_error(tmp_path, warehouse_file, caplog, data, phrase):
+    """It used to reach the outcomes suite and log ~99 tracebacks; now it never reaches the gate."""
+    path = write(tmp_path, data, NAME.replace("street", "outcomes"))
     report = ingest_paths([path], warehouse_file)
     [failed] = report.batches
-    assert failed.status == "failed" and phrase in failed.error
+    assert failed.status == "failed" and failed.error == f"{path}: {phrase}; rename it"
     assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
     assert query(warehouse_file, "SELECT count(*) FROM validation_result")[0][0] == 0
 
