@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import atexit
 import codecs
+import csv
 import errno
 import functools
 import hashlib
+import io
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -42,9 +45,18 @@ BLOCK = 1 << 20
 MIB = 1 << 20
 # C0 control characters other than tab, LF and CR, plus DEL: never meaningful in a published CSV.
 CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
-# Deleting every other byte leaves only line breaks and control bytes: one fast pass, then tiny counts.
-_NOT_LINE_BREAK_OR_CONTROL = bytes(b for b in range(256) if b not in CONTROL_BYTES + b"\r\n")
+QUOTE = ord('"')
+
+
+@functools.lru_cache(maxsize=4)
+def _structure_deletes(delimiter: int) -> bytes:
+    """Every byte that is not a line break, control byte, quote or the delimiter. Deleting them in one fast
+    `bytes.translate` leaves a small string (about 5% of a published file) in which the CSV structure can be
+    counted: line breaks, controls, and delimiters outside quotes."""
+    keep = set(CONTROL_BYTES + b"\r\n") | {QUOTE, delimiter}
+    return bytes(b for b in range(256) if b not in keep)
 _STRIP_CONTROLS = {b: None for b in CONTROL_BYTES}
+_NOT_CONTROL = bytes(b for b in range(256) if b not in CONTROL_BYTES)
 # More control bytes than this share of the file means it is not text at all.
 BINARY_SHARE = 0.01
 # Ratios are only judged once this much is decompressed: tiny members compress badly or absurdly well.
@@ -218,13 +230,45 @@ class Scan:
     nuls: int
     head: bytes
     last: bytes
+    # Outside quoted fields: delimiters, and line breaks (records).
+    delimiters: int = 0
+    lf_outside: int = 0
+    cr_outside: int = 0
 
 
-def scan(path: Path, where: str, limits: Limits) -> Scan:
-    """One pass over the bytes: hash, size, line-ending and control-byte counts (stops at the size cap)."""
+class _StructureCount:
+    """Delimiters and line breaks outside quotes, carried across blocks (a quoted field may span two)."""
+
+    def __init__(self, delimiter: int):
+        self.delimiter = bytes([delimiter])
+        self.inside = False
+        self.delimiters = self.lf = self.cr = 0
+
+    def add(self, found: bytes, lf: int, cr: int) -> None:
+        """Count one block's structure string; `lf` and `cr` are its line breaks, quoted or not."""
+        if QUOTE not in found and not self.inside:  # the published files: no quotes at all
+            self.delimiters += found.count(self.delimiter)
+            self.lf += lf
+            self.cr += cr
+            return
+        segments = found.split(b'"')
+        # Segment i is inside quotes when the block started inside XOR i is odd; "" escapes keep the parity.
+        parts = segments[1 if self.inside else 0::2]
+        if len(segments) % 2 == 0:
+            self.inside = not self.inside
+        for part in parts:
+            self.delimiters += part.count(self.delimiter)
+            self.lf += part.count(b"\n")
+            self.cr += part.count(b"\r")
+
+
+def scan(path: Path, where: str, limits: Limits, delimiter: str = ",") -> Scan:
+    """One pass over the bytes: hash, size, line-ending, control-byte and delimiter counts (stops at the size cap)."""
     digest = hashlib.sha256()
     size = lf = cr = controls = nuls = 0
     head = last = b""
+    deletes = _structure_deletes(ord(delimiter))
+    structure = _StructureCount(ord(delimiter))
     with open_regular(path, where) as handle:
         if os.fstat(handle.fileno()).st_size > limits.max_bytes:
             raise SourceError(where, f"is larger than the cap of {limits.max_bytes // MIB} MiB (TASKING_MAX_FILE_MB)")
@@ -235,15 +279,18 @@ def scan(path: Path, where: str, limits: Limits) -> Scan:
             if size > limits.max_bytes:
                 raise SourceError(where, f"is larger than the cap of {limits.max_bytes // MIB} MiB (TASKING_MAX_FILE_MB)")
             digest.update(block)
-            found = block.translate(None, _NOT_LINE_BREAK_OR_CONTROL)
+            found = block.translate(None, deletes)
             block_lf, block_cr = found.count(b"\n"), found.count(b"\r")
             lf += block_lf
             cr += block_cr
-            if len(found) > block_lf + block_cr:
-                controls += len(found) - block_lf - block_cr
+            block_controls = len(found.translate(None, _NOT_CONTROL))
+            if block_controls:
+                controls += block_controls
                 nuls += found.count(0)
+            structure.add(found, block_lf, block_cr)
             last = block[-1:]
-    return Scan(digest.hexdigest(), size, lf, cr, controls, nuls, head, last)
+    return Scan(digest.hexdigest(), size, lf, cr, controls, nuls, head, last, structure.delimiters, structure.lf,
+                structure.cr)
 
 
 @dataclass
@@ -317,10 +364,11 @@ def _encoding_of(found: Scan, declared: str, where: str) -> str:
 
 
 @contextmanager
-def prepare(path: Path, where: str, limits: Limits | None = None, *, encoding: str = "utf-8") -> Iterator[ReadyFile]:
+def prepare(path: Path, where: str, limits: Limits | None = None, *, encoding: str = "utf-8",
+            delimiter: str = ",") -> Iterator[ReadyFile]:
     """Check one text CSV and yield it ready for DuckDB as UTF-8; raises SourceError naming `where`."""
     limits = limits or current_limits()
-    found = scan(path, where, limits)
+    found = scan(path, where, limits, delimiter)
     if not found.head.strip() or found.head.strip() in (codecs.BOM_UTF8, *UTF16_BOMS):
         raise SourceError(where, "file is empty")
     given = _encoding_of(found, encoding, where)
@@ -330,14 +378,29 @@ def prepare(path: Path, where: str, limits: Limits | None = None, *, encoding: s
     sha = found.sha256
     if plain_utf8 and not found.controls:
         endings = _line_endings(found, where)
+        _refuse_extra_fields(found, delimiter, where)
         yield _ready(path, found, sha, given, endings, 0, where, limits)
         return
     with scratch_file(".csv") as normalised:
         stripped = _normalise(path, where, "utf-8-sig" if plain_utf8 else given, normalised)
         fault_point("prepare:normalised")
-        clean = scan(normalised, where, limits)
+        clean = scan(normalised, where, limits, delimiter)
         endings = _line_endings(clean, where)
+        _refuse_extra_fields(clean, delimiter, where)
         yield _ready(normalised, clean, sha, given, endings, stripped, where, limits)
+
+
+def _refuse_extra_fields(found: Scan, delimiter: str, where: str) -> None:
+    """DuckDB silently drops empty fields past the last column, even in strict mode: a row with an unquoted
+    delimiter inside a field and an empty last field (Context, nearly always empty) would load shifted. So
+    count: no more delimiters outside quotes than the header's fields allow on every line."""
+    first_line = re.split(rb"\r|\n", found.head, maxsplit=1)[0].decode("utf-8-sig", errors="replace")
+    fields = len(next(csv.reader(io.StringIO(first_line), delimiter=delimiter), [""]))
+    records = (found.lf_outside or found.cr_outside) + (0 if found.last in (b"\n", b"\r") else 1)
+    allowed = (fields - 1) * records
+    if found.delimiters > allowed:
+        raise SourceError(where, f"some rows have more fields than the header's {fields} ({found.delimiters:,} "
+                                 f"delimiters outside quotes where {allowed:,} fit): an unquoted {delimiter!r} inside a field?")
 
 
 def _ready(path: Path, found: Scan, sha: str, encoding: str, endings: str, stripped: int, where: str,
