@@ -254,7 +254,7 @@ def read_extract(path: str | Path, mapping: ExtractMapping) -> Extract:
     The file is opened through sources/files.py first (symbolic links, caps, encoding, line endings and control
     characters as for published files, docs/ingest-limits.md), in the mapping's declared encoding."""
     path = Path(path)
-    with prepare(path, str(path), encoding=mapping.encoding) as ready:
+    with prepare(path, str(path), encoding=mapping.encoding, delimiter=mapping.delimiter) as ready:
         return _read_ready(path, ready, mapping)
 
 

@@ -131,13 +131,17 @@ def _refused(tmp_path: Path, case: str) -> tuple[Path, str]:
         "outcomes named as street": (NAME, lambda: (NORTHUMBRIA / "2022-09-northumbria-outcomes.csv").read_bytes()[:20000],
                                      "the header is the published outcomes header but the name says street"),
         "empty": (NAME, lambda: codecs.BOM_UTF8 + b"\r\n", "empty"),
+        # DuckDB would drop the empty last field and load the row shifted one column to the right.
+        "a stray comma in a row": (NAME, lambda: street_bytes.replace(b"On or near ", b"On or near,", 1),
+                                   "some rows have more fields than the header's 12 (7,811 delimiters outside "
+                                   "quotes where 7,810 fit)"),
     }
     name, make, phrase = cases[case]
     return write(tmp_path / "bad", make(), name), phrase
 
 
 REFUSED = ["UTF-16 without a BOM", "binary", "mixed line endings", "mostly NUL", "Latin-1", "street named as outcomes",
-           "outcomes named as street", "empty"]
+           "outcomes named as street", "empty", "a stray comma in a row"]
 
 
 @pytest.mark.parametrize("case", REFUSED)
