@@ -230,36 +230,8 @@ class Scan:
     nuls: int
     head: bytes
     last: bytes
-    # Outside quoted fields: delimiters, and line breaks (records).
     delimiters: int = 0
-    lf_outside: int = 0
-    cr_outside: int = 0
-
-
-class _StructureCount:
-    """Delimiters and line breaks outside quotes, carried across blocks (a quoted field may span two)."""
-
-    def __init__(self, delimiter: int):
-        self.delimiter = bytes([delimiter])
-        self.inside = False
-        self.delimiters = self.lf = self.cr = 0
-
-    def add(self, found: bytes, lf: int, cr: int) -> None:
-        """Count one block's structure string; `lf` and `cr` are its line breaks, quoted or not."""
-        if QUOTE not in found and not self.inside:  # the published files: no quotes at all
-            self.delimiters += found.count(self.delimiter)
-            self.lf += lf
-            self.cr += cr
-            return
-        segments = found.split(b'"')
-        # Segment i is inside quotes when the block started inside XOR i is odd; "" escapes keep the parity.
-        parts = segments[1 if self.inside else 0::2]
-        if len(segments) % 2 == 0:
-            self.inside = not self.inside
-        for part in parts:
-            self.delimiters += part.count(self.delimiter)
-            self.lf += part.count(b"\n")
-            self.cr += part.count(b"\r")
+    quotes: int = 0
 
 
 def scan(path: Path, where: str, limits: Limits, delimiter: str = ",") -> Scan:
@@ -268,7 +240,8 @@ def scan(path: Path, where: str, limits: Limits, delimiter: str = ",") -> Scan:
     size = lf = cr = controls = nuls = 0
     head = last = b""
     deletes = _structure_deletes(ord(delimiter))
-    structure = _StructureCount(ord(delimiter))
+    delimiter_byte = delimiter.encode()
+    delimiters = quotes = 0
     with open_regular(path, where) as handle:
         if os.fstat(handle.fileno()).st_size > limits.max_bytes:
             raise SourceError(where, f"is larger than the cap of {limits.max_bytes // MIB} MiB (TASKING_MAX_FILE_MB)")
@@ -287,10 +260,10 @@ def scan(path: Path, where: str, limits: Limits, delimiter: str = ",") -> Scan:
             if block_controls:
                 controls += block_controls
                 nuls += found.count(0)
-            structure.add(found, block_lf, block_cr)
+            delimiters += found.count(delimiter_byte)
+            quotes += found.count(b'"')
             last = block[-1:]
-    return Scan(digest.hexdigest(), size, lf, cr, controls, nuls, head, last, structure.delimiters, structure.lf,
-                structure.cr)
+    return Scan(digest.hexdigest(), size, lf, cr, controls, nuls, head, last, delimiters, quotes)
 
 
 @dataclass
@@ -378,7 +351,7 @@ def prepare(path: Path, where: str, limits: Limits | None = None, *, encoding: s
     sha = found.sha256
     if plain_utf8 and not found.controls:
         endings = _line_endings(found, where)
-        _refuse_extra_fields(found, delimiter, where)
+        _refuse_extra_fields(path, found, delimiter, where)
         yield _ready(path, found, sha, given, endings, 0, where, limits)
         return
     with scratch_file(".csv") as normalised:
@@ -386,21 +359,33 @@ def prepare(path: Path, where: str, limits: Limits | None = None, *, encoding: s
         fault_point("prepare:normalised")
         clean = scan(normalised, where, limits, delimiter)
         endings = _line_endings(clean, where)
-        _refuse_extra_fields(clean, delimiter, where)
+        _refuse_extra_fields(normalised, clean, delimiter, where)
         yield _ready(normalised, clean, sha, given, endings, stripped, where, limits)
 
 
-def _refuse_extra_fields(found: Scan, delimiter: str, where: str) -> None:
+def _refuse_extra_fields(path: Path, found: Scan, delimiter: str, where: str) -> None:
     """DuckDB silently drops empty fields past the last column, even in strict mode: a row with an unquoted
-    delimiter inside a field and an empty last field (Context, nearly always empty) would load shifted. So
-    count: no more delimiters outside quotes than the header's fields allow on every line."""
+    delimiter inside a field and an empty last field (Context, nearly always empty) would load shifted.
+
+    Without quotes (every published file) each line is a record, so counting delimiters is exact: no more than
+    the header's fields allow on every line. With quotes, the csv module reads the file once to find the row."""
     first_line = re.split(rb"\r|\n", found.head, maxsplit=1)[0].decode("utf-8-sig", errors="replace")
     fields = len(next(csv.reader(io.StringIO(first_line), delimiter=delimiter), [""]))
-    records = (found.lf_outside or found.cr_outside) + (0 if found.last in (b"\n", b"\r") else 1)
-    allowed = (fields - 1) * records
-    if found.delimiters > allowed:
-        raise SourceError(where, f"some rows have more fields than the header's {fields} ({found.delimiters:,} "
-                                 f"delimiters outside quotes where {allowed:,} fit): an unquoted {delimiter!r} inside a field?")
+    if found.quotes == 0:
+        records = (found.lf or found.cr) + (0 if found.last in (b"\n", b"\r") else 1)
+        allowed = (fields - 1) * records
+        if found.delimiters > allowed:
+            raise SourceError(where, f"some rows have more fields than the header's {fields} ({found.delimiters:,} "
+                                     f"delimiters where {allowed:,} fit): an unquoted {delimiter!r} inside a field?")
+        return
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            for row in reader:
+                if len(row) > fields:
+                    raise SourceError(where, f"line {reader.line_num} has {len(row)} fields, more than the header's {fields}")
+        except csv.Error as error:
+            raise SourceError(where, f"cannot be read as CSV at line {reader.line_num} ({error})") from error
 
 
 def _ready(path: Path, found: Scan, sha: str, encoding: str, endings: str, stripped: int, where: str,

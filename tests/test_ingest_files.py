@@ -84,7 +84,14 @@ ACCEPTED = {
     "UTF-8 with a BOM": (lambda t: codecs.BOM_UTF8 + t.encode(), None),
     "UTF-16 LE with a BOM": (lambda t: t.encode("utf-16"), "decoded from UTF-16"),
     "UTF-16 BE with a BOM": (lambda t: codecs.BOM_UTF16_BE + t.encode("utf-16-be"), "decoded from UTF-16"),
+    "every field quoted": (lambda t: _quote_all(t).encode(), None),
 }
+
+
+def _quote_all(text: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(csv.reader(io.StringIO(text, newline="")))
+    return out.getvalue()
 
 
 @pytest.mark.parametrize("case", list(ACCEPTED))
@@ -132,16 +139,19 @@ def _refused(tmp_path: Path, case: str) -> tuple[Path, str]:
                                      "the header is the published outcomes header but the name says street"),
         "empty": (NAME, lambda: codecs.BOM_UTF8 + b"\r\n", "empty"),
         # DuckDB would drop the empty last field and load the row shifted one column to the right.
+        "a stray comma beside a quote": (NAME, lambda: street_bytes.replace(b"Status update", b'Status" update', 1)
+                                         .replace(b"On or near ", b"On or near,", 1),
+                                         "line 2 has 13 fields, more than the header's 12"),
         "a stray comma in a row": (NAME, lambda: street_bytes.replace(b"On or near ", b"On or near,", 1),
-                                   "some rows have more fields than the header's 12 (7,811 delimiters outside "
-                                   "quotes where 7,810 fit)"),
+                                   "some rows have more fields than the header's 12 (7,811 delimiters "
+                                   "where 7,810 fit)"),
     }
     name, make, phrase = cases[case]
     return write(tmp_path / "bad", make(), name), phrase
 
 
 REFUSED = ["UTF-16 without a BOM", "binary", "mixed line endings", "mostly NUL", "Latin-1", "street named as outcomes",
-           "outcomes named as street", "empty", "a stray comma in a row"]
+           "outcomes named as street", "empty", "a stray comma in a row", "a stray comma beside a quote"]
 
 
 @pytest.mark.parametrize("case", REFUSED)
