@@ -72,7 +72,7 @@ def batch_table(report, title: str) -> Table:
                 changed += f", {b.outcomes_changed} outcomes"
         style = {"failed": "red", "quarantined": "yellow", "unchanged": "dim"}.get(b.status)
         table.add_row(safe(Path(b.name).name if "!" not in b.name else b.name.split("!")[-1]), b.status, safe(b.kind),
-                      safe(b.force), safe(b.month), str(b.rows), changed, safe(b.error), style=style)
+                      safe(b.force), safe(b.month), str(b.rows), changed, safe(b.error or b.notes), style=style)
     return table
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -22,7 +23,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sources.police_uk import SourceError, sha256_of
+from sources.files import ReadyFile, SourceError, prepare
 
 # The 14 categories data.police.uk publishes; every internal record maps onto one of them.
 PUBLISHED_CATEGORIES = (
@@ -222,17 +223,14 @@ def _select_sql(mapping: ExtractMapping) -> str:
            f" delim = $delimiter, encoding = $encoding, quote = '\"', escape = '\"', strict_mode = true, null_padding = false, columns = $columns)"
 
 
-def _read_header(path: Path, mapping: ExtractMapping) -> list[str]:
-    """The export's header in the mapping's encoding (a UTF-8 BOM is dropped)."""
-    with open(path, "rb") as handle:
+def _read_header(ready: ReadyFile, where: str, mapping: ExtractMapping) -> list[str]:
+    """The export's header from the file made ready as UTF-8 (any line ending)."""
+    with open(ready.path, "rb") as handle:
         head = handle.read(64 * 1024)
-    if not head.strip():
-        raise SourceError(str(path), "file is empty")
-    encoding = "utf-8-sig" if mapping.encoding == "utf-8" else mapping.encoding
     try:
-        text = head.split(b"\n", 1)[0].decode(encoding).rstrip("\r")
+        text = re.split(r"\r|\n", head.decode("utf-8-sig", errors="strict"), maxsplit=1)[0]
     except UnicodeDecodeError as error:
-        raise SourceError(str(path), f"header is not {mapping.encoding} ({error.reason} at byte {error.start})") from error
+        raise SourceError(where, f"header is not {mapping.encoding} ({error.reason} at byte {error.start})") from error
     return next(csv.reader(io.StringIO(text), delimiter=mapping.delimiter), [])
 
 
@@ -251,19 +249,25 @@ def _first_bad(rows: pd.DataFrame, bad: pd.Series, show: list[str]) -> str:
 
 
 def read_extract(path: str | Path, mapping: ExtractMapping) -> Extract:
-    """Read one export through its mapping into canonical rows; raises SourceError for the whole file."""
+    """Read one export through its mapping into canonical rows; raises SourceError for the whole file.
+
+    The file is opened through sources/files.py first (symbolic links, caps, encoding, line endings and control
+    characters as for published files, docs/ingest-limits.md), in the mapping's declared encoding."""
     path = Path(path)
+    with prepare(path, str(path), encoding=mapping.encoding, delimiter=mapping.delimiter) as ready:
+        return _read_ready(path, ready, mapping)
+
+
+def _read_ready(path: Path, ready: ReadyFile, mapping: ExtractMapping) -> Extract:
     where = str(path)
-    if not path.is_file():
-        raise SourceError(where, "no such file")
-    header = _read_header(path, mapping)
+    header = _read_header(ready, where, mapping)
     missing = [f"{field} -> {column!r}" for field, column in mapping.columns.items() if column not in header]
     if missing:
         raise SourceError(where, f"the mapping names columns the file does not have: {', '.join(missing)}; the file's columns are {header}")
     if len(set(header)) != len(header):
         raise SourceError(where, f"the header repeats a column name: {header}")
     params = {
-        "path": str(path), "delimiter": mapping.delimiter, "encoding": mapping.encoding, "datetime_format": mapping.datetime_format,
+        "path": str(ready.path), "delimiter": mapping.delimiter, "encoding": "utf-8", "datetime_format": mapping.datetime_format,
         "true_values": [v.upper() for v in mapping.true_values], "false_values": [v.upper() for v in mapping.false_values],
         "columns": {name: "VARCHAR" for name in header},
     }
@@ -317,7 +321,7 @@ def read_extract(path: str | Path, mapping: ExtractMapping) -> Extract:
 
     rows["crime_type"] = rows["offence"].map(mapping.offence_categories)
     canonical = rows[["line", *CANONICAL_COLUMNS]].copy()
-    return Extract(path=path, sha256=sha256_of(path), mapping=mapping, rows=canonical)
+    return Extract(path=path, sha256=ready.sha256, mapping=mapping, rows=canonical)
 
 
 def _fill_coordinates(rows: pd.DataFrame, mapping: ExtractMapping) -> None:

@@ -2,8 +2,10 @@
 
 A file is found by its published name, `YYYY-MM-<force>-<kind>.csv`, whether given alone, inside a month
 folder, inside a folder of month folders, or inside an archive zip laid out as `YYYY-MM/YYYY-MM-<force>-<kind>.csv`.
-The reader checks the header exactly, then lets DuckDB parse and type the rows in one pass (CRLF, a UTF-8
-BOM, empty Crime IDs and `On or near ` locations are taken as published).
+Symbolic links are refused, and two inputs for the same (kind, force, month) in one run are both refused as a
+conflict. Each file is opened through sources/files.py (encoding, line endings, control characters, size,
+ratio and row caps; docs/ingest-limits.md); the reader checks the header exactly, then lets DuckDB parse and
+type the rows in one pass (CRLF, a UTF-8 BOM, empty Crime IDs and `On or near ` locations are taken as published).
 """
 from __future__ import annotations
 
@@ -11,15 +13,17 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import re
-import shutil
-import tempfile
 import zipfile
+from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Iterator
+
+from sources.files import Limits, ReadyFile, SourceError, extract_member, is_symlink_member, open_regular, prepare
 
 KINDS = ("street", "outcomes", "stop-and-search")
 
@@ -76,15 +80,6 @@ TABLES = {"street": "street_crime", "outcomes": "outcome", "stop-and-search": "s
 _FILE_NAME = re.compile(r"^(?P<month>\d{4}-(?:0[1-9]|1[0-2]))-(?P<force>[a-z0-9-]+?)-(?P<kind>street|outcomes|stop-and-search)\.csv$")
 
 
-class SourceError(Exception):
-    """A file that cannot be read as published; the message names the file and the problem."""
-
-    def __init__(self, where: str, problem: str):
-        super().__init__(f"{where}: {problem}")
-        self.where = where
-        self.problem = problem
-
-
 @dataclass(frozen=True)
 class PoliceFile:
     """One published CSV: on disk (`member` is None) or a member of an archive zip."""
@@ -122,7 +117,9 @@ def _unsafe_member(member: str) -> bool:
 def discover(paths: list[str | Path]) -> tuple[list[PoliceFile], list[SourceError]]:
     """Every published file under the given paths (files, folders, zips), plus the problems found on the way.
 
-    Problems do not stop discovery: a zip with one unsafe member still yields its other members.
+    Problems do not stop discovery: a zip with one unsafe member still yields its other members. Symbolic links
+    are refused (a folder named on the command line may itself be one); the same file reached twice counts
+    once; two different inputs for the same (kind, force, month) are both refused, each error naming the other.
     """
     found: list[PoliceFile] = []
     problems: list[SourceError] = []
@@ -136,8 +133,11 @@ def discover(paths: list[str | Path]) -> tuple[list[PoliceFile], list[SourceErro
 
     def add_zip(path: Path) -> None:
         try:
-            with zipfile.ZipFile(path) as archive:
+            with open_regular(path, str(path)) as raw, zipfile.ZipFile(raw) as archive:
                 members = archive.infolist()
+        except SourceError as error:
+            problems.append(error)
+            return
         except (zipfile.BadZipFile, OSError) as error:
             problems.append(SourceError(str(path), f"not a readable zip archive ({error})"))
             return
@@ -148,40 +148,79 @@ def discover(paths: list[str | Path]) -> tuple[list[PoliceFile], list[SourceErro
                 problems.append(SourceError(f"{path}!{info.filename}", "zip entry has an absolute path or '..'; refused"))
                 continue
             parsed = parse_file_name(info.filename)
-            if parsed is not None:
+            if parsed is not None and is_symlink_member(info):
+                problems.append(SourceError(f"{path}!{info.filename}", "is a symbolic link inside the archive; refused"))
+            elif parsed is not None:
                 found.append(PoliceFile(*parsed, path=path, member=info.filename))
 
-    for given in paths:
-        path = Path(given)
-        if not path.exists():
-            problems.append(SourceError(str(path), "no such file or folder"))
-        elif path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() == ".zip":
-                    add_zip(child)
-                elif child.is_file() and parse_file_name(child.name):
-                    add_csv(child)
-        elif path.suffix.lower() == ".zip":
+    def add_file(path: Path, named: bool) -> None:
+        """A file met in a folder (`named` False: only published names and zips count) or named by the user."""
+        is_zip = path.suffix.lower() == ".zip"
+        if not (named or is_zip or parse_file_name(path.name)):
+            return
+        if path.is_symlink():
+            problems.append(SourceError(str(path), "is a symbolic link; refused (give the file itself)"))
+        elif not path.is_file():
+            problems.append(SourceError(str(path), "is not a regular file; refused"))
+        elif is_zip:
             add_zip(path)
         else:
             add_csv(path)
-    return sorted(found, key=lambda f: (f.kind, f.force, f.month, f.name)), problems
+
+    for given in paths:
+        path = Path(given)
+        if not path.exists() and not path.is_symlink():
+            problems.append(SourceError(str(path), "no such file or folder"))
+        elif path.is_dir():
+            for folder, subfolders, files in os.walk(path, followlinks=False):
+                for name in sorted(subfolders):
+                    if (Path(folder) / name).is_symlink():
+                        problems.append(SourceError(str(Path(folder) / name), "is a symbolic link to a folder; refused"))
+                subfolders.sort()
+                for name in sorted(files):
+                    add_file(Path(folder) / name, named=False)
+        else:
+            add_file(path, named=True)
+    unique, conflicts = _refuse_conflicts(found)
+    return sorted(unique, key=lambda f: (f.kind, f.force, f.month, f.name)), problems + conflicts
+
+
+def _identity(source: PoliceFile) -> tuple[str, str | None]:
+    return str(source.path.resolve()), source.member
+
+
+def _refuse_conflicts(found: list[PoliceFile]) -> tuple[list[PoliceFile], list[SourceError]]:
+    """Drop repeats of the same input; refuse every input of a (kind, force, month) given by two or more."""
+    by_key: dict[tuple[str, str, date], dict[tuple[str, str | None], PoliceFile]] = defaultdict(dict)
+    for source in found:
+        by_key[(source.kind, source.force, source.month)].setdefault(_identity(source), source)
+    unique: list[PoliceFile] = []
+    conflicts: list[SourceError] = []
+    for (kind, force, month), inputs in by_key.items():
+        if len(inputs) == 1:
+            unique += inputs.values()
+            continue
+        names = sorted(source.name for source in inputs.values())
+        for name in names:
+            others = ", ".join(other for other in names if other != name)
+            conflicts.append(SourceError(name, f"conflict: {kind} {force} {month:%Y-%m} is also given by {others}; "
+                                               "neither was loaded (give one of them)"))
+    return unique, conflicts
 
 
 @contextmanager
-def local_copy(source: PoliceFile) -> Iterator[Path]:
-    """A path DuckDB can read: the file itself, or a zip member extracted to a temporary file."""
+def open_source(source: PoliceFile, limits: Limits | None = None) -> Iterator[ReadyFile]:
+    """The file ready for DuckDB (sources/files.py): a zip member extracted under the caps, the text checked and
+    normalised where needed; refuses a file whose header is another kind's (a street file named as outcomes)."""
     if source.member is None:
-        yield source.path
+        with prepare(source.path, source.name, limits) as ready:
+            refuse_other_kind(ready.path, source)
+            yield ready
         return
-    with tempfile.TemporaryDirectory(prefix="tasking-zip-") as tmp:
-        target = Path(tmp) / PurePosixPath(source.member).name
-        try:
-            with zipfile.ZipFile(source.path) as archive, archive.open(source.member) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
-            raise SourceError(source.name, f"cannot extract from the archive ({error})") from error
-        yield target
+    with extract_member(source.path, source.member, source.name, limits) as extracted:
+        with prepare(extracted, source.name, limits) as ready:
+            refuse_other_kind(ready.path, source)
+            yield ready
 
 
 def sha256_of(path: Path) -> str:
@@ -198,12 +237,36 @@ def read_header(path: Path, where: str) -> list[str]:
         head = handle.read(64 * 1024)
     if not head.strip():
         raise SourceError(where, "file is empty")
-    first_line = head.split(b"\n", 1)[0]
+    first_line = re.split(rb"\r|\n", head, maxsplit=1)[0]  # CR-only line endings are valid CSV too
     try:
         text = codecs.decode(first_line, "utf-8-sig")
     except UnicodeDecodeError as error:
         raise SourceError(where, f"header is not UTF-8 ({error.reason} at byte {error.start})") from error
-    return next(csv.reader(io.StringIO(text.rstrip("\r"))), [])
+    return next(csv.reader(io.StringIO(text)), [])
+
+
+# Columns only one kind has: a header with another kind's and none of its own is a misnamed file.
+SIGNATURE_COLUMNS = {"street": ("Crime type", "Last outcome category"), "outcomes": ("Outcome type",),
+                     "stop-and-search": ("Object of search", "Legislation")}
+
+
+def refuse_other_kind(path: Path, source: PoliceFile) -> None:
+    """One clear error for a file that is another kind's (a street file named as outcomes), before any gate sees
+    it: its header is exactly another kind's published header, or has that kind's own columns and none of the
+    named kind's."""
+    header = read_header(path, source.name)
+    if any(column in header for column in SIGNATURE_COLUMNS[source.kind]):
+        return
+    for kind, spec in COLUMNS.items():
+        if kind == source.kind:
+            continue
+        if header == [published for published, _, _ in spec]:
+            raise SourceError(source.name, f"the header is the published {kind} header but the name says "
+                                           f"{source.kind}; rename it")
+        if all(column in header for column in SIGNATURE_COLUMNS[kind]):
+            raise SourceError(source.name, f"the header is a {kind} header (it has {', '.join(SIGNATURE_COLUMNS[kind])}; "
+                                           f"no {', '.join(SIGNATURE_COLUMNS[source.kind])}) but the name says "
+                                           f"{source.kind}; rename it")
 
 
 def check_header(path: Path, source: PoliceFile) -> None:

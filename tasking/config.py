@@ -96,12 +96,21 @@ class PoliceApiSettings(_Section):
         return value.rstrip("/")
 
 
+class FileLimits(_Section):
+    """Caps on one input file (docs/ingest-limits.md); the environment variables named there override them."""
+
+    max_file_mb: int = Field(512, ge=1, description="bytes of one CSV after decompression, in MiB")
+    max_ratio: float = Field(100.0, gt=1, description="decompressed / compressed size of one archive member")
+    max_rows: int = Field(2_000_000, ge=1, description="lines of one CSV")
+
+
 class IngestSettings(_Section):
     kinds: list[Literal["street", "outcomes", "stop-and-search"]] = Field(default_factory=lambda: list(POLICE_KINDS), min_length=1)
     refresh_months: int = Field(
         3, ge=1, le=36,
         description="newest months read from each archive: earlier months are re-published with updated outcomes",
     )
+    limits: FileLimits = Field(default_factory=FileLimits)
 
 
 class TacticalSettings(_Section):

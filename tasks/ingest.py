@@ -19,9 +19,11 @@ from typing import Callable, Iterator, Protocol
 
 import duckdb
 
-from sources.police_uk import (COLUMNS, PoliceFile, SourceError, check_header, discover, local_copy, read_csv_sql,
+from sources.police_uk import (COLUMNS, PoliceFile, SourceError, check_header, discover, open_source, read_csv_sql,
                                read_header, sha256_of)
+from sources.files import open_regular
 from tasking import warehouse
+from tasking import faults
 
 LOADED_STATUSES = ("loaded", "replaced", "unchanged")
 # Batches are staged in an in-memory database attached to the warehouse connection: the gate (and its own
@@ -76,6 +78,7 @@ class BatchResult:
     outcomes_changed: int | None = None  # street: crimes whose last outcome category changed
     error: str | None = None
     seconds: float = 0.0
+    notes: str | None = None  # what reading changed, e.g. "3 control characters stripped" (sources/files.py)
 
 
 @dataclass
@@ -184,7 +187,9 @@ def _gate_and_write(con, source: PoliceFile, staged: str, gate: Gate | None, bat
                 verdict = gate(con, staged, source, batch_id) if gate else GateVerdict(True)
             finally:
                 stats = writing.result()  # wait for the writer before deciding, even when the gate raised
+        faults.point("ingest:before-commit")
         writer.execute("COMMIT" if verdict.passed else "ROLLBACK")
+        faults.point("ingest:after-commit")
     except Exception:
         writer.execute("ROLLBACK")
         raise
@@ -196,12 +201,12 @@ def _gate_and_write(con, source: PoliceFile, staged: str, gate: Gate | None, bat
 def _log(con, batch_id: int, result: BatchResult, sha: str | None, source: PoliceFile | None, started: datetime) -> None:
     con.execute(
         "INSERT INTO ingest_log (batch_id, path, sha256, kind, force, month, rows, status, error, rows_added,"
-        " rows_removed, outcomes_changed, started_at, finished_at, seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " rows_removed, outcomes_changed, started_at, finished_at, seconds, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             batch_id, result.name, sha,
             source.kind if source else None, source.force if source else None, source.month if source else None,
             result.rows, result.status, result.error, result.rows_added, result.rows_removed, result.outcomes_changed,
-            started, datetime.now(timezone.utc), result.seconds,
+            started, datetime.now(timezone.utc), result.seconds, result.notes,
         ],
     )
 
@@ -222,8 +227,8 @@ def ingest_one(con, source: PoliceFile, gate: Gate | None = None) -> BatchResult
                          month=source.month.strftime("%Y-%m"))
     sha = None
     with batch_attempt(con, result, source.name, batch_id):
-        with local_copy(source) as local:
-            sha = sha256_of(local)
+        with open_source(source) as ready:
+            local, sha, result.notes = ready.path, ready.sha256, "; ".join(ready.notes) or None
             if _last_loaded_sha(con, source) == sha:
                 result.status = "unchanged"
                 result.rows = con.execute(
@@ -314,8 +319,7 @@ def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> Batc
     result = BatchResult(name=str(path), status="failed")
     sha = None
     with batch_attempt(con, result, str(path), batch_id):
-        if not path.is_file():
-            raise SourceError(str(path), "no such file")
+        open_regular(path, str(path)).close()  # refuses a missing file, a symbolic link, a FIFO (sources/files.py)
         sha = sha256_of(path)
         kind = identify(path)
         result.kind = kind.kind

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sources.internal import CANONICAL_COLUMNS, Extract, load_mapping, read_extract
+from sources.files import open_regular
 from sources.police_uk import SourceError, sha256_of
 from tasking import warehouse
 from tasks.ingest import (LOADED_STATUSES, BatchResult, Gate, GateVerdict, IngestReport, _log, _quarantine, batch_attempt,
@@ -94,8 +95,7 @@ def ingest_extract(con, path: Path, mapping, gate: Gate | None = None, mapping_f
     logged_as = _Unread(path, mapping.force)
     sha = None
     with batch_attempt(con, result, str(path), batch_id):
-        if not Path(path).is_file():
-            raise SourceError(str(path), "no such file")
+        open_regular(Path(path), str(path)).close()  # refuses a missing file, a symbolic link, a FIFO
         sha = sha256_of(Path(path))
         earlier_rows = _already_loaded(con, sha, mapping.sha256)
         if earlier_rows is not None:
