@@ -291,7 +291,7 @@ def test_bad_marking_and_unknown_force_fail_clearly_and_register_nothing(warehou
 def test_a_quarantined_month_becomes_one_intelligence_gap(warehouse_file, tmp_path):
     from tasks.draft import collect_sources
     from tasks.ingest import GateVerdict
-    from tasks.products import _common_gaps
+    from tasks.products.sections.gaps import common_gaps
 
     street = sorted(NORTHUMBRIA.glob("*-street.csv"))
     assert ingest_paths(street, warehouse_file, gate=None).ok
@@ -302,12 +302,12 @@ def test_a_quarantined_month_becomes_one_intelligence_gap(warehouse_file, tmp_pa
     assert [b.status for b in report.batches] == ["quarantined"]
     first, last = pd.Timestamp("2022-07-01").date(), pd.Timestamp("2022-10-01").date()
     sources = collect_sources(warehouse_file, "northumbria", first, last)
-    gaps, check = _common_gaps(warehouse_file, "northumbria", first, last, sources, None)
+    gaps, check = common_gaps(warehouse_file, "northumbria", first, last, sources, None)
     assert check == "tasks.validate.completeness"
-    about_october = [g for g in gaps if "2022-10" in g[0]]
+    about_october = [g for g in gaps if "2022-10" in g.gap]
     assert len(about_october) == 1, gaps
-    assert about_october[0][0] == "Incomplete data: street 2022-10" and "quarantined" in about_october[0][1]
-    assert "No outcomes data" in [g[0] for g in gaps] and "No stop and search data" in [g[0] for g in gaps]
+    assert about_october[0].gap == "Incomplete data: street 2022-10" and "quarantined" in about_october[0].missing
+    assert "No outcomes data" in [g.gap for g in gaps] and "No stop and search data" in [g.gap for g in gaps]
 
 
 def test_local_scan_finds_the_planted_synthetic_robbery_problem(tmp_path):
