@@ -23,8 +23,9 @@ class FakeSession:
     several periods), and answers the place-name queries from small frames."""
 
     def __init__(self, frames: dict, places: pd.DataFrame | None = None, names: pd.DataFrame | None = None,
-                 memo: dict | None = None):
+                 memo: dict | None = None, queries: dict | None = None):
         self.frames, self.places, self.names, self._memo = frames, places, names, memo or {}
+        self.queries = queries or {}
         self.warehouse_file = None
         self.asked: list[str] = []
 
@@ -33,6 +34,8 @@ class FakeSession:
         return self.frames.get((name, scope.period_from), self.frames.get(name))
 
     def df(self, sql, params=None):
+        if sql in self.queries:
+            return self.queries[sql]
         if sql == common.FINDABLE_PLACE_SQL:
             return self.places if self.places is not None else pd.DataFrame({"location": [], "crimes": []})
         if sql == common.LSOA_NAME_SQL:
@@ -136,6 +139,17 @@ def test_outcomes_gives_the_denominator_and_one_recommendation_when_most_go_unso
 
 # --------------------------------------------------------------------------------------------------- stop and search
 
+def test_stop_search_find_rate_is_a_positive_outcome_linked_to_the_object():
+    search = pd.DataFrame({"dimension": ["all", "object_of_search"], "value": ["all searches", "Controlled drugs"],
+                           "searches": [100, 100], "share": [1.0, 1.0], "arrests": [10, 10], "arrest_rate": [0.1, 0.1],
+                           "any_action": [25, 25], "any_action_rate": [0.25, 0.25], "linked_to_object": [60, 60],
+                           "linked_to_object_rate": [0.6, 0.6], "finds": [20, 20], "find_rate": [0.2, 0.2]})
+    search = pd.concat([search, search.iloc[[1]].assign(dimension="officer_defined_ethnicity", value="White")])
+    result = stop_search.section(FakeSession({"stop_search": search}), SCOPE, ctx())
+    assert "The find rate (a positive outcome linked to the object of the search) was 20.0% (20 of 100)" in result.paragraphs[0]
+    assert result.tables[0].columns[-1] == ("Find rate", "num") and result.tables[0].rows[0][-1] == "20.0%"
+
+
 def test_stop_search_with_no_records_says_so():
     search = pd.DataFrame({"dimension": ["all"], "value": ["all"], "searches": [0]})
     result = stop_search.section(FakeSession({"stop_search": search}), SCOPE, ctx())
@@ -157,6 +171,17 @@ def test_what_changed_names_new_exceptional_types_and_local_issues():
 
 # ------------------------------------------------------------------------------------------------------------ gaps
 
+def test_outcome_gap_tells_no_files_from_files_that_end_early():
+    coverage = pd.DataFrame({"kind": ["outcomes"], "first_month": [None], "last_month": [None]})
+    [gap] = gaps.outcome_gaps(coverage, date(2024, 1, 1), LATEST)
+    assert gap.gap == "No outcomes files" and "available only from the street files" in gap.missing
+    coverage = pd.DataFrame({"kind": ["outcomes"], "first_month": [date(2024, 1, 1)], "last_month": [date(2024, 6, 1)]})
+    [gap] = gaps.outcome_gaps(coverage, date(2024, 1, 1), LATEST)
+    assert gap.gap == "Outcomes files end early" and "June 2024" in gap.missing
+    coverage = pd.DataFrame({"kind": ["outcomes"], "first_month": [date(2024, 1, 1)], "last_month": [LATEST]})
+    assert gaps.outcome_gaps(coverage, date(2024, 1, 1), LATEST) == []
+
+
 def test_gaps_section_lists_earlier_sections_gaps_first():
     earlier = SectionResult("x", gaps=[Gap("Baseline months not held", "2 of 12", "no test")])
     context = ctx()
@@ -168,17 +193,22 @@ def test_gaps_section_lists_earlier_sections_gaps_first():
         no_location = {"crimes": 100, "no_location": 5, "period": "August 2024"}
         reference = pd.DataFrame({"kind": ["iod-population", "iod-imd", "iod-domains", "lsoa-lookup"]})
         coverage = pd.DataFrame({"kind": ["street crime", "outcomes", "stop and search"],
-                                 "first_month": [LATEST, LATEST, None]})
+                                 "first_month": [LATEST, LATEST, None], "last_month": [LATEST, LATEST, None]})
 
     context.sources = Sources()
     lsoas = pd.DataFrame({"lsoa_code": ["A", "B"], "crimes": [90, 5], "in_area_population": [True, False]})
     from unittest import mock
 
+    session = FakeSession({"lsoa_counts": lsoas},
+                          queries={gaps.NO_LOCATION_SQL: pd.DataFrame({"crimes": [100], "no_location": [7]})})
     with mock.patch.object(gaps, "completeness_gaps", return_value=([], "check", set())):
-        result = gaps.section(FakeSession({"lsoa_counts": lsoas}), SCOPE, context)
+        result = gaps.section(session, SCOPE, context)
     names = [g.gap for g in result.gaps]
     assert names[0] == "Baseline months not held" and "No stop and search data" in names
-    assert "No outcomes data" not in names and not result.body
+    by_name = {g.gap: g for g in result.gaps}
+    assert by_name["Crimes with no location"].missing.startswith("7 of the force's 100 street crimes in August 2024")
+    assert by_name["Crimes snapped outside the force area"].missing.startswith("5 of 95 located crimes")
+    assert "No outcomes files" not in names and not result.body
 
 
 # --------------------------------------------------------------------------------------------------- recommendations

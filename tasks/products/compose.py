@@ -131,7 +131,7 @@ def compose(draft: Draft, plan: ProductPlan, gathered: Gathered) -> dict:
         "gaps": gaps_placed,
         "sources": sources_section(draft, plan.force, ctx.sources, [resolve(m) for m in dict.fromkeys(methods)],
                                    frame.pop("approximations"), plan.window[0], plan.window[1]),
-        "key_figures": frame.pop("key_figures"),
+        "key_figures": {**frame.pop("key_figures"), "inputs_fingerprint": gathered.fingerprint},
         "data_period": frame.pop("data_period"),
         "handling": frame.pop("handling"),
     }

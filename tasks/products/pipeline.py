@@ -9,11 +9,15 @@ registers it; nothing is registered when any stage fails.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Callable
 
-from tasks.draft import ProductResult, collect_sources, publish
+from tasking import warehouse
+from tasks.draft import ProductResult, SourcesAndMethods, collect_sources, publish
 from tasks.indicators import Scope
 from tasks.products.engine import IndicatorSession, ProductContext, Section
 
@@ -46,23 +50,84 @@ class ProductPlan:
 
 @dataclass
 class Gathered:
-    """The sections' results, in gathering order, and the context they were computed in."""
+    """The sections' results, in gathering order, the context they were computed in, and the fingerprint of the
+    inputs they were computed from (stored with the version's key figures)."""
 
     ctx: ProductContext
+    fingerprint: str = ""
 
 
-def gather(plan: ProductPlan, created_at: datetime | None = None) -> Gathered:
+@dataclass
+class UnchangedResult(ProductResult):
+    """No new version was drafted: the latest version of this product was built from the same inputs."""
+
+    reason: str = ""
+
+
+# Force-internal extracts used by a product (their sha256 changes when a new extract is loaded).
+INTERNAL_FILES_SQL = """
+SELECT DISTINCT source_sha256 FROM internal_incident WHERE force = $force ORDER BY 1
+"""
+
+
+def inputs_fingerprint(plan: ProductPlan, sources: SourcesAndMethods) -> str:
+    """sha256 of what a build reads and asks: every file used (kind, sha256, rows used), the reference files, the
+    force's internal extracts, the scope and the request. Equal fingerprints draft identical products."""
+    from tasks.review import scope_key
+
+    files = sorted((str(r.kind), str(r.source_sha256), int(r.rows_used)) for r in sources.files.itertuples(index=False))
+    reference = sorted((str(r.kind), str(r.source_sha256)) for r in sources.reference.itertuples(index=False))
+    with warehouse.connect(plan.warehouse_file, read_only=True) as con:
+        held = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'internal_incident'").fetchone()[0]
+        internal = [r[0] for r in con.execute(INTERNAL_FILES_SQL, {"force": plan.force}).fetchall()] if held else []
+    payload = {"scope": scope_key(plan.kind, plan.force, plan.registry_scope), "files": files, "reference": reference,
+               "internal": internal, "marking": plan.marking, "author": plan.author,
+               "requested_by": plan.requested_by, "terms_of_reference": plan.terms_of_reference}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+LATEST_VERSION_SQL = """
+SELECT v.version_id, v.product_id, v.version, v.status, v.store_path, v.content_sha256, v.key_figures_json
+FROM product_version v JOIN product p USING (product_id)
+WHERE p.scope_key = $scope_key AND v.status <> 'REJECTED'
+ORDER BY v.created_at DESC LIMIT 1
+"""
+
+
+def unchanged_version(plan: ProductPlan, fingerprint: str) -> UnchangedResult | None:
+    """The latest (not rejected) version of this product when it was built from the same inputs, else None."""
+    from tasks.review import scope_key
+
+    with warehouse.connect(plan.warehouse_file, read_only=True) as con:
+        found = con.execute(LATEST_VERSION_SQL, {"scope_key": scope_key(plan.kind, plan.force, plan.registry_scope)}).df()
+    if found.empty or not found["key_figures_json"].iloc[0]:
+        return None
+    row = found.iloc[0]
+    figures = json.loads(row["key_figures_json"])
+    if figures.get("inputs_fingerprint") != fingerprint:
+        return None
+    folder = Path(row["store_path"])
+    data = sorted((folder / "data").glob("*")) if (folder / "data").is_dir() else []
+    return UnchangedResult(
+        row["product_id"], int(row["version"]), row["version_id"], plan.kind, row["status"], folder,
+        folder / "product.html", folder / "product.pdf", data, row["content_sha256"], figures,
+        reason=f"no new data since {row['version_id']} ({row['status']}): the same files, reference data and request; "
+               "not drafted again (use --force-new to draft a new version on purpose)")
+
+
+def gather(plan: ProductPlan, created_at: datetime | None = None, sources: SourcesAndMethods | None = None) -> Gathered:
     """Run every section of the plan over one read-only indicator session."""
     ctx = ProductContext(kind=plan.kind, force=plan.force, latest=plan.latest, first=plan.window[0],
                          created_at=created_at or datetime.now(timezone.utc), requested_by=plan.requested_by,
                          terms_of_reference=plan.terms_of_reference, options=dict(plan.options))
-    ctx.sources = collect_sources(plan.warehouse_file, plan.force, plan.window[0], plan.window[1], focus=plan.focus)
+    ctx.sources = sources or collect_sources(plan.warehouse_file, plan.force, plan.window[0], plan.window[1],
+                                             focus=plan.focus)
     with IndicatorSession(plan.warehouse_file) as session:
         for name, section in plan.sections:
             if name in ctx.results:
                 raise ValueError(f"{plan.kind}: section {name!r} is listed twice")
             ctx.results[name] = section(session, plan.scope, ctx)
-    return Gathered(ctx)
+    return Gathered(ctx, inputs_fingerprint(plan, ctx.sources))
 
 
 def publish_product(plan: ProductPlan, gathered: Gathered) -> ProductResult:
@@ -78,6 +143,12 @@ def publish_product(plan: ProductPlan, gathered: Gathered) -> ProductResult:
     )
 
 
-def build(plan: ProductPlan) -> ProductResult:
-    """All stages in one call (what build_tactical_assessment and the others do)."""
-    return publish_product(plan, gather(plan))
+def build(plan: ProductPlan, force_new: bool = False) -> ProductResult:
+    """All stages in one call (what build_tactical_assessment and the others do). Unless `force_new`, a product
+    whose latest version was built from the same inputs is not drafted again: its UnchangedResult says why."""
+    sources = collect_sources(plan.warehouse_file, plan.force, plan.window[0], plan.window[1], focus=plan.focus)
+    if not force_new:
+        existing = unchanged_version(plan, inputs_fingerprint(plan, sources))
+        if existing is not None:
+            return existing
+    return publish_product(plan, gather(plan, sources=sources))

@@ -104,10 +104,12 @@ def build_problem_profile(
     marking: str = "OFFICIAL-SENSITIVE",
     store_dir=None,
     author: str | None = None,
+    force_new: bool = False,
 ) -> ProductResult:
     """A problem profile of `crime_types` in `area` (the indicators' area syntax: lsoa:, la:, bbox:, wkt:, or none
     for the whole force) over `period_from`..`period_to`, with the requester's terms of reference first and a data
-    pack (CSV and Parquet of the rows and indicators used) beside the PDF."""
+    pack (CSV and Parquet of the rows and indicators used) beside the PDF. With no new inputs since the latest
+    version, returns it as an UnchangedResult unless `force_new`."""
     return pipeline.build(plan(warehouse_file, force, area=area, crime_types=crime_types, period_from=period_from,
                                period_to=period_to, requested_by=requested_by, terms_of_reference=terms_of_reference,
-                               marking=marking, store_dir=store_dir, author=author))
+                               marking=marking, store_dir=store_dir, author=author), force_new=force_new)

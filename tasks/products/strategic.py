@@ -94,6 +94,8 @@ def build_strategic_assessment(
     store_dir=None,
     author: str | None = None,
     requested_by: str = "Chair, Strategic Tasking and Coordination Group",
+    force_new: bool = False,
 ) -> ProductResult:
-    """The strategic assessment for the ST&CG over `months` months to `period_end` (default the latest held)."""
-    return pipeline.build(plan(warehouse_file, force, months, period_end, marking, store_dir, author, requested_by))
+    """The strategic assessment for the ST&CG over `months` months to `period_end` (default the latest held).
+    With no new inputs since the latest version, returns it as an UnchangedResult unless `force_new`."""
+    return pipeline.build(plan(warehouse_file, force, months, period_end, marking, store_dir, author, requested_by), force_new=force_new)

@@ -102,9 +102,12 @@ def build_tactical_assessment(
     store_dir=None,
     author: str | None = None,
     requested_by: str = "Chair, Tactical Tasking and Coordination Group",
+    force_new: bool = False,
 ) -> ProductResult:
     """The fortnightly tactical assessment for the TT&CG: the latest complete month against its baseline.
 
     period_end: the month assessed ('YYYY-MM'); default the latest month of street crime held for the force.
+    When the latest version was built from the same inputs, nothing is drafted and that version comes back as an
+    UnchangedResult (its `reason` says so); `force_new` drafts a new version anyway.
     """
-    return pipeline.build(plan(warehouse_file, force, period_end, marking, store_dir, author, requested_by))
+    return pipeline.build(plan(warehouse_file, force, period_end, marking, store_dir, author, requested_by), force_new=force_new)

@@ -15,9 +15,11 @@ def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Sec
     if everything.empty or not int(everything["searches"].iloc[0]):
         return SectionResult("Stop and search", [f"The warehouse holds no stop and search records for {label}."])
     a = everything.iloc[0]
-    paragraph = (f"{number(a['searches'])} stop and searches in {label}: {percent(a['arrest_rate'])} led to arrest, "
-                 f"{percent(a['any_action_rate'])} to any further action, and {percent(a['linked_to_object_rate'])} had "
-                 "an outcome linked to the object of the search.")
+    paragraph = (f"{number(a['searches'])} stop and searches in {label}: {percent(a['arrest_rate'])} led to arrest and "
+                 f"{percent(a['any_action_rate'])} to any further action. The find rate (a positive outcome linked to "
+                 f"the object of the search) was {percent(a['find_rate'])} ({number(a['finds'])} of "
+                 f"{number(a['searches'])}); {percent(a['linked_to_object_rate'])} were recorded as linked to the "
+                 "object, but most of those ended in no further action, so that share is not a find rate.")
     items = []
     for dimension, caption in (("object_of_search", "object of search"),
                                ("officer_defined_ethnicity", "officer-defined ethnicity")):
@@ -25,17 +27,19 @@ def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Sec
         items.append(Table(
             f"stop_search_{dimension}", f"Stop and search by {caption}, {label}",
             [(caption.capitalize(), "text"), ("Searches", "num"), ("Share", "num"), ("Arrest rate", "num"),
-             ("Any action", "num"), ("Linked to object", "num")],
+             ("Any action", "num"), ("Find rate", "num")],
             [[r.value, number(r.searches), percent(r.share), percent(r.arrest_rate), percent(r.any_action_rate),
-              percent(r.linked_to_object_rate)] for r in part.itertuples(index=False)],
+              percent(r.find_rate)] for r in part.itertuples(index=False)],
             Lineage("tasks.indicators.stop_search", {**params, "dimension": dimension},
                     search if dimension == "object_of_search" else None, "stop_search"),
-            note="Every rate is a share of the searches in its row."))
+            note="Every rate is a share of the searches in its row (the denominator: Searches). Find rate: an outcome "
+                 "other than no further action AND linked to the object of the search."))
     recommendation = Recommendation(
         issue="Stop and search scrutiny", purpose="reassurance",
-        action="Share the stop and search figures with the community scrutiny panel, with the arrest rates by object "
-               "of search and by officer-defined ethnicity.",
-        evidence=f"{number(a['searches'])} searches, arrest rate {percent(a['arrest_rate'])} ({label}, "
+        action="Share the stop and search figures with the community scrutiny panel, with the find and arrest rates by "
+               "object of search and by officer-defined ethnicity.",
+        evidence=f"{number(a['searches'])} searches, find rate {percent(a['find_rate'])}, arrest rate "
+                 f"{percent(a['arrest_rate'])} ({label}, "
                  f"{ref('stop_search_object_of_search')}).", harm=0.0)
     return SectionResult("Stop and search", [
         paragraph,
