@@ -201,3 +201,54 @@ def harm_weight(crime_type: str) -> float:
 
 
 _WEIGHTS: dict | None = None
+
+
+def ratio_text(row) -> str:
+    """'rate ratio 1.25 (95% CI 1.05 to 1.49)' from a period_change row (against the year earlier)."""
+    from tasks.render import number
+
+    ratio, low, high = (row["rate_ratio_vs_year_earlier"], row["rate_ratio_ci_low"], row["rate_ratio_ci_high"])
+    if pd.isna(ratio) or np.isinf(ratio):
+        return "no rate ratio (none a year earlier)"
+    return f"rate ratio {number(ratio, 2)}, 95% CI {number(low, 2)} to {number(high, 2)}"
+
+
+def year_verdict(row, adjusted: bool = True) -> str:
+    """The judgement on a count against the same period a year earlier: a significant rise or fall only when the
+    (adjusted) one-sided exact test says so and no break lies between the two periods."""
+    from tasks.render import p_text
+    from tasks.stats import thresholds as T
+
+    if pd.isna(row["year_earlier_crimes"]) or pd.isna(row["crimes"]):
+        return "no year-earlier figures to compare"
+    if not row.get("comparable", True):
+        return f"not comparable with a year earlier: {row['break_note']}"
+    suffix = "_adjusted_vs_year_earlier" if adjusted and "p_rise_adjusted_vs_year_earlier" in row else "_vs_year_earlier"
+    rise, fall = row[f"p_rise{suffix}"], row[f"p_fall{suffix}"]
+    if rise < T.EXCEPTIONAL_P:
+        verdict = "a significant rise"
+    elif fall < T.EXCEPTIONAL_P:
+        verdict = "a significant fall"
+    else:
+        verdict = "no significant change"
+    return f"{verdict} ({ratio_text(row)}, {p_text(row['p_vs_year_earlier'])})"
+
+
+def resident_caveat(lsoas: pd.DataFrame, months: int) -> str | None:
+    """A caveat for resident-based rates when the data show a large non-resident population: LSOAs whose crimes a
+    year per 1,000 residents exceed NON_RESIDENT_RATE_PER_1000_YEAR (tasks.stats.thresholds). None otherwise."""
+    from tasks.render import number
+    from tasks.stats import thresholds as T
+
+    if lsoas is None or lsoas.empty or "population" not in lsoas or months < 1:
+        return None
+    frame = lsoas[(lsoas["population"] > 0) & (lsoas["crimes"] > 0)]
+    yearly = frame["crimes"] * 1000.0 / frame["population"] * 12.0 / months
+    beyond = yearly[yearly > T.NON_RESIDENT_RATE_PER_1000_YEAR]
+    if beyond.empty:
+        return None
+    return (f"Rates per 1,000 residents mislead here: {number(len(beyond))} of the {number(len(frame))} LSOAs with "
+            f"residents record more than {number(T.NON_RESIDENT_RATE_PER_1000_YEAR)} crimes a year per 1,000 residents "
+            f"(up to {number(beyond.max())}), far more than residents alone could account for. Most people there are "
+            "workers, shoppers, visitors or travellers, who are not in the denominator: read the rates as crimes per "
+            "resident, not as anyone's risk, and compare places by counts.")

@@ -12,7 +12,7 @@ from tasks.indicators.scope import add_months
 from tasks.products import pipeline
 from tasks.products.common import capitalised, tor_rows, types_phrase
 from tasks.products.engine import IndicatorSession, ProductContext
-from tasks.products.sections import (analyst_input, current_picture, force_records, gaps, hotspots, outcomes,
+from tasks.products.sections import (analyst_input, breaks, current_picture, force_records, gaps, hotspots, outcomes,
                                      recommendations, seasonality, stop_search)
 
 
@@ -28,6 +28,7 @@ def sections_for(scope: Scope) -> list[tuple[str, object]]:
         ("outcomes", outcomes.section),
         ("victims_offenders", analyst_input.victims_offenders),
         ("stop_search", stop_search.section),
+        ("breaks", breaks.section),
         ("gaps", gaps.section),
         ("recommendations", recommendations.section),
     ]

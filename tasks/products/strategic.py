@@ -12,7 +12,7 @@ from tasks.indicators.scope import add_months, parse_month
 from tasks.products import pipeline
 from tasks.products.common import as_int, tor_rows
 from tasks.products.engine import ProductContext
-from tasks.products.sections import (analyst_input, current_picture, deprivation, gaps, outcomes, priorities,
+from tasks.products.sections import (analyst_input, breaks, current_picture, deprivation, gaps, outcomes, priorities,
                                      recommendations, seasonality, stop_search)
 
 SECTIONS = [
@@ -22,6 +22,7 @@ SECTIONS = [
     ("deprivation", deprivation.section),
     ("outcomes", outcomes.section),
     ("stop_search", stop_search.section),
+    ("breaks", breaks.section),
     ("gaps", gaps.section),  # before the requirement, which lists the data gaps
     ("requirement", analyst_input.requirement),
     ("horizon", analyst_input.horizon),

@@ -12,7 +12,7 @@ from tasks.indicators.scope import add_months, parse_month
 from tasks.products import pipeline
 from tasks.products.common import tor_rows
 from tasks.products.engine import ProductContext, Recommendation
-from tasks.products.sections import (current_picture, exceedance, force_records, gaps, hotspots, local_emerging,
+from tasks.products.sections import (breaks, current_picture, exceedance, force_records, gaps, hotspots, local_emerging,
                                      outcomes, recommendations, repeat_locations, stop_search, what_changed)
 
 SECTIONS = [
@@ -25,6 +25,7 @@ SECTIONS = [
     ("stop_search", stop_search.section),
     ("force_records", force_records.recent),
     ("what_changed", what_changed.tactical),
+    ("breaks", breaks.section),
     ("gaps", gaps.section),
     ("recommendations", recommendations.section),
 ]

@@ -13,7 +13,7 @@ from tasks.draft import month_label, period_text, scope_params
 from tasks.indicators import Scope
 from tasks.indicators.scope import add_months
 from tasks.products.common import (HOTSPOT_MIN_CRIMES, TOP_N, findable_place, first_value, harm_weight, hotspot_peaks,
-                                   is_generic_point, kde_surface, place_name)
+                                   is_generic_point, kde_surface, place_name, resident_caveat)
 from tasks.products.engine import Figure, IndicatorSession, Lineage, ProductContext, Recommendation, SectionResult, Table, ref
 from tasks.render import number, percent, signed
 
@@ -90,6 +90,9 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
         paragraphs.append(f"Crime is concentrated: the busiest {number(c['top_10pct_units'])} of {number(c['units'])} "
                           f"LSOAs (10%) held {percent(c['top_10pct_share'])} of located crimes (Gini {number(c['gini'], 2)}).")
         findings.append(paragraphs[-1])
+    caveat = resident_caveat(lsoas, scope.months)
+    if caveat:
+        paragraphs.append(caveat)
     if not top_lsoas.empty:
         riser = top_lsoas.sort_values("change", ascending=False).iloc[0]
         paragraphs.append(f"The busiest LSOA was {top_lsoas.iloc[0]['lsoa_name']} ({number(top_lsoas.iloc[0]['crimes'])} "
@@ -186,6 +189,9 @@ def profile_location(session: IndicatorSession, scope: Scope, ctx: ProductContex
             evidence=f"{number(r['crimes'])} crimes in {number(r['months_with_crime'])} different months "
                      f"({r['first_month']} to {r['last_month']}) ({ref('profile_repeats')}).",
             harm=float(r["crimes"])))
+    caveat = resident_caveat(lsoas, scope.months)
+    if caveat:
+        lines.append(caveat)
     lines.append("Locations are anonymised map points (\"On or near\"): they locate a problem to a street or "
                  "place, not an address.")
     return SectionResult("Location (VOLT: L)", lines, items, findings=findings, recommendations=recommendations,

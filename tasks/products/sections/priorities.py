@@ -28,17 +28,21 @@ def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Sec
     table = Table(
         "priorities",
         f"Priority matrix, {period_text(scope.period_from, scope.period_to)}: candidate control strategy priorities",
-        [("Rank", "num"), ("Crime type", "text"), ("Crimes", "num"), ("Harm share", "num"), ("Harm", "num"),
-         ("Volume", "num"), ("Trend", "num"), ("Exceedance", "num"), ("Score", "num"), ("Organisational position", "text")],
-        [[r.rank, r.crime_type, number(r.crimes), percent(r.harm_share), r.harm_score, r.volume_score, r.trend_score,
-          r.exceedance_score, r.priority_score, "for the analyst"] for r in ranked.itertuples(index=False)],
+        [("Rank", "num"), ("Crime type", "text"), ("Crimes", "num"), ("Harm share", "num"), ("Harm (x2)", "num"),
+         ("Volume", "num"), ("12-month trend", "num"), ("Score", "num"), ("Organisational position", "text")],
+        [[r.rank, r.crime_type, number(r.crimes), percent(r.harm_share), r.harm_score, r.volume_score,
+          f"{r.trend_score}" + ("*" if not r.comparable else ""), r.priority_score, "for the analyst"]
+         for r in ranked.itertuples(index=False)],
         Lineage("tasks.indicators.priority_matrix", params, priorities, "priority_matrix"),
         flags=(ranked["rank"] <= TOP_PRIORITIES).tolist(),
-        note="Each component is scored 1-5 (docs/indicators.md): harm and volume by share bands, trend by a Poisson test "
-             "against the previous 12 months, exceedance by the latest month against its 12-month baseline. The score "
-             "is their sum (4-20). Organisational position (capacity, capability, confidence) is for people to add.")
+        note="Each component is scored 1-5 (docs/indicators.md): harm and volume by their share bands, the trend by the "
+             "exact two-sample test of the 12 months against the 12 before (one-sided, adjusted across crime types). "
+             "Score = 2 x harm + volume + trend (4-20): harm counts twice, and one month's figures play no part. "
+             "* a level shift or recording break between the two periods: the trend is not scored (3). "
+             "Organisational position (capacity, capability, confidence) is for people to add.")
     top = ranked.head(TOP_PRIORITIES)
-    lines = ["The candidate priorities for the control strategy, ranked on harm, volume, trend and exceedance, are "
+    lines = ["The candidate priorities for the control strategy, ranked on harm (counted twice), volume and the "
+             "12-month trend, are "
              + "; ".join(f"{r.rank}. {r.crime_type} (score {r.priority_score}, {percent(r.harm_share)} of harm, "
                          f"{percent(r.crime_share)} of crimes)" for r in top.itertuples(index=False)) + "."]
     findings = [lines[0]]
@@ -52,7 +56,11 @@ def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Sec
                "prevention plan and an intelligence requirement (offenders, repeat victims, locations, methods).",
         evidence=f"Rank {r.rank}, score {r.priority_score}: {number(r.crimes)} crimes, {percent(r.harm_share)} of harm, "
                  f"trend score {r.trend_score} ({ref('priorities')}).",
-        harm=float(r.harm_share) * 1e6 if r.harm_share == r.harm_share else 0.0) for r in top.itertuples(index=False)]
+        harm=float(r.harm_days) if r.harm_days == r.harm_days else 0.0) for r in top.itertuples(index=False)]
+    broken = ranked[~ranked["comparable"].astype(bool)]
+    if not broken.empty:
+        lines.append("Not scored for trend because the series changed level between the two years (see Intelligence "
+                     "gaps): " + "; ".join(f"{r.crime_type} ({r.break_note})" for r in broken.itertuples(index=False)) + ".")
     return SectionResult(
         "Harm-ranked priorities: the candidate control strategy", lines, [figure, table], findings=findings,
         recommendations=recommendations,
