@@ -92,7 +92,7 @@ def test_current_picture_states_the_total_and_its_changes():
                            "crimes": [10, 30, 22, 20]})
     result = current_picture.tactical(FakeSession({"period_change": CHANGE, "monthly_volumes": months}), SCOPE, ctx())
     assert result.paragraphs[0] == ("50 crimes and ASB incidents were recorded in August 2024, +18 (+56%) on July 2024 "
-                                    "and +17 on August 2023: a significant rise (rate ratio 1.52, 95% CI 1.21 to 1.89, "
+                                    "and +17 on August 2023: a significant rise (rate ratio 1.52, 95% CI 1.21 to 1.89, two-sided "
                                     "p = 0.002).")
     table = result.tables[0]
     assert [row[0] for row in table.rows] == ["Robbery", "Burglary", "All crime"]

@@ -48,7 +48,7 @@ def test_the_tactical_assessment_states_the_break_as_a_gap_and_in_methods(plante
     result = build_tactical_assessment(planted, "demo-shire", "2024-08", store_dir=tmp_path)
     assert TYPE not in result.key_figures["exceptional"]
     html = result.html_path.read_text(encoding="utf-8")
-    assert f"Recording change: {TYPE}" in html
+    assert f"Likely recording break: {TYPE}" in html
     assert "A likely recording break from October 2023" in html
     assert "Breaks: every monthly series was searched for level shifts and recording breaks" in html
     assert f"{TYPE}: " in html and "not tested against its baseline because the series changed level" in html

@@ -65,7 +65,8 @@ def plan(warehouse_file, force: str, *, area: str | None, crime_types, period_fr
             "recommendation_params": scope_params(scope),
             "methods": [
                 "Scope: the street crimes of the force in the area and crime types asked for, over the period; the "
-                "previous period and a year earlier for comparison (Poisson tests, p < 0.01).",
+                "previous period and a year earlier for comparison (exact conditional binomial test of the two counts, "
+                "with a 95% interval for the rate ratio; significant below 0.01; not compared across a break).",
                 "Location: kernel density (quartic), Getis-Ord Gi* hot spots with the busiest cells at least two cells "
                 "apart, repeat locations (crime in two or more months), LSOA counts and rates.",
                 "Time: monthly counts and a month-of-year index over every month held.",

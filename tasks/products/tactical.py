@@ -71,8 +71,6 @@ def plan(warehouse_file, force: str, period_end: str | date | None = None, marki
             ]),
             "recommendation_params": scope_params(scope),
             "methods": [
-                "Exceedance: the latest month's count per crime type tested against a Poisson distribution whose mean "
-                "is the monthly average of the previous 12 months (exceptional p < 0.01, elevated p < 0.05).",
                 "Hotspots: counts per published location and per LSOA for the month; concentration as the share of "
                 "located crime in the busiest 10% of LSOAs and the Gini coefficient.",
                 "Repeat locations: published locations with at least one crime in each of the last three months.",

@@ -7,19 +7,19 @@ from __future__ import annotations
 from tasks.indicators import Scope
 from tasks.indicators.volume import monthly_series
 from tasks.products.engine import Gap, IndicatorSession, ProductContext, SectionResult
-from tasks.stats.breaks import METHOD, RECORDING_BREAK, detect_breaks
+from tasks.indicators.scope import add_months
+from tasks.stats.breaks import METHOD, RECORDING_BREAK, breaks_between
 
 
 def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> SectionResult:
-    window = scope.shifted(ctx.first, scope.period_to)
-    series = monthly_series(session.scoped(window), scope.period_to)
+    # Searched on every month held (as the indicators do), reported when the new level starts inside the window.
+    series = monthly_series(session.scoped(scope), scope.period_to)
     gaps, found = [], {}
     for crime_type, counts in sorted(series.items()):
-        counts = counts[counts.index >= str(ctx.first)]
-        for b in detect_breaks(counts):
+        for b in breaks_between(counts, add_months(ctx.first, 1), scope.period_to):
             found.setdefault(crime_type, []).append(b)
             gaps.append(Gap(
-                f"Recording change: {crime_type}",
+                f"{'Likely recording break' if b.kind == RECORDING_BREAK else 'Change in level'}: {crime_type}",
                 b.describe()[:1].upper() + b.describe()[1:],
                 ("Probably a change in recording or data supply, not in crime: " if b.kind == RECORDING_BREAK else
                  "The series changed level: ")

@@ -7,7 +7,7 @@ import pandas as pd
 from tasks import charts
 from tasks.draft import period_text, scope_params
 from tasks.indicators import Scope
-from tasks.products.common import TOP_N, resident_caveat
+from tasks.products.common import TOP_N, concentration_text, resident_caveat
 from tasks.products.engine import Figure, Gap, IndicatorSession, Lineage, ProductContext, SectionResult, Table
 from tasks.stats import thresholds as T
 from tasks.render import number, p_text, percent
@@ -23,8 +23,7 @@ def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Sec
     conc = concentration.set_index("unit")
     if "lsoa" in conc.index and pd.notna(conc.loc["lsoa", "top_10pct_share"]):
         c = conc.loc["lsoa"]
-        lines.append(f"Over the last 12 months the busiest {number(c['top_10pct_units'])} of {number(c['units'])} LSOAs "
-                     f"(10%) held {percent(c['top_10pct_share'])} of located crime (Gini {number(c['gini'], 2)}).")
+        lines.append(f"Over the last 12 months {concentration_text(c)}.")
     if "location" in conc.index and pd.notna(conc.loc["location", "top_5pct_share"]):
         c = conc.loc["location"]
         lines.append(f"The busiest 5% of published locations ({number(c['top_5pct_units'])}) held "

@@ -96,20 +96,24 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
                 title="Recorded and expected crimes by type"),
             Lineage("tasks.indicators.exceedance", {**params, "latest_months": 1, "baseline_months": 12},
                     None, "exceedance")))
-    ordered = exceed.sort_values(["p_value", "crime_type"], na_position="last")
+    by_type_p = exceed[exceed["crime_type"] != ALL_CRIME].sort_values(["p_value", "crime_type"], na_position="last")
+    ordered = pd.concat([by_type_p, exceed[exceed["crime_type"] == ALL_CRIME]])
+    tested = ordered["flag"].isin(["exceptional", "elevated", "within expected range"])
     items.append(Table(
         "exceedance",
         f"Exceedance test, {month_label(latest)} against the monthly mean of the previous 12 months",
         [("Crime type", "text"), ("Recorded", "num"), ("Expected", "num"), ("Upper 95%", "num"), ("Model", "text"),
-         ("p, adjusted", "num"), ("Assessment", "text"), (f"p (rise) against {year_before}", "num")],
+         ("p, adjusted", "num"), ("Assessment", "text"), (f"vs {add_months(latest, -12):%b %Y}: p (rise)", "num")],
         [[r.crime_type, number(r.observed), number(r.expected, 1), number(r.upper_95), _model(r),
-          p_value(r.p_adjusted), r.flag, p_value(year_p.get(r.crime_type))] for r in ordered.itertuples(index=False)],
+          p_value(r.p_adjusted) if ok else "–", r.flag.replace("within expected range", "within range"),
+          p_value(year_p.get(r.crime_type))] for r, ok in zip(ordered.itertuples(index=False), tested)],
         Lineage("tasks.indicators.exceedance; tasks.indicators.period_change",
                 {**params, "latest_months": 1, "baseline_months": 12}, exceed, "exceedance"),
         flags=(ordered["flag"] == "exceptional").tolist(),
         note=f"Expected: the monthly mean of the previous 12 months. Model: Poisson, or negative binomial (NB) when the "
              f"12 baseline months vary more than Poisson allows (index-of-dispersion test). p: one-sided, adjusted "
-             f"across the crime types ({adjustment_label()}; 'All crime' unadjusted). Exceptional: adjusted "
+             f"across the crime types ({adjustment_label()}; 'All crime' unadjusted; the adjustment often gives several "
+             f"rows the same value). Exceptional: adjusted "
              f"p < {T.EXCEPTIONAL_P:g}; elevated: < {T.ELEVATED_P:g}; counts under {T.MIN_COUNT_TO_FLAG} are never "
              "flagged. 'break in baseline': the series changed level inside the baseline (see Intelligence gaps), so "
              "it is not tested. The last column compares the month with the same month a year earlier (exact "

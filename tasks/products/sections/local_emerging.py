@@ -13,7 +13,7 @@ import pandas as pd
 from tasks.draft import month_label, scope_params
 from tasks.indicators import Scope
 from tasks.indicators.scope import add_months
-from tasks.indicators.volume import breaks_note
+from tasks.indicators.volume import breaks_note, monthly_series
 from tasks.products.common import TOP_N, findable_place, harm_weight, place_name
 from tasks.products.engine import IndicatorSession, Lineage, ProductContext, Recommendation, SectionResult, Table, ref
 from tasks.render import number, p_text, p_value
@@ -89,8 +89,12 @@ def scan(session: IndicatorSession, force: str, latest: date) -> pd.DataFrame:
     frame["p_adjusted"] = adjust(p_values)[1]
     frame["p_vs_year_earlier"] = year_p
     frame = frame[(frame["p_adjusted"] < T.EXCEPTIONAL_P) & (frame["p_vs_year_earlier"] < T.ALPHA)].copy()
-    # A pair whose own series changed level is a recording change, not an emerging issue.
+    # A pair whose own series, or its crime type's series force-wide, changed level inside the baseline is a
+    # recording change, not an emerging issue (small local counts rarely show a force-wide recording break).
+    force_series = monthly_series(s, latest)
+    type_note = {t: breaks_note(force_series.get(t), base_from, latest) for t in frame["crime_type"].unique()}
     frame["break_note"] = [breaks_note(by_pair[(r.lsoa_code, r.crime_type)], base_from, latest)
+                           or (f"{r.crime_type} force-wide: {type_note[r.crime_type]}" if type_note[r.crime_type] else "")
                            for r in frame.itertuples(index=False)]
     flagged = frame[frame["break_note"] == ""].sort_values(["p_adjusted", "observed"], ascending=[True, False])
     return flagged.reset_index(drop=True)[COLUMNS]
@@ -126,7 +130,8 @@ def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Sec
              "its own previous 12 months (Poisson, or negative binomial when those months are over-dispersed); listed "
              f"when the p-value adjusted across all pairs tested ({adjustment_label()}) is below {T.EXCEPTIONAL_P:g}, "
              f"the count is also above {year_before} (exact two-sample test, p < {T.ALPHA:g}) and the pair's own "
-             "series has no level shift or recording break in those 13 months. Expected: the pair's baseline mean.",
+             "series, and its crime type's series force-wide, have no level shift or recording break in those 13 months. "
+             "Expected: the pair's baseline mean.",
         empty="No LSOA and crime type pair is exceptional once the number of pairs tested is allowed for.")
     paragraphs, findings, recommendations = [], [], []
     for r in local.head(5).itertuples(index=False):
@@ -137,7 +142,7 @@ def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Sec
         paragraphs.append(text)
         findings.append(text)
     for r in local.head(3).itertuples(index=False):
-        place = findable_place(session, scope.force, r.lsoa_code, [r.crime_type], latest, latest)
+        place = findable_place(session, scope.force, r.lsoa_code, [r.crime_type], latest, latest, prefer=r.top_location)
         recommendations.append(Recommendation(
             issue=f"Local rise in {r.crime_type.lower()}", place=place, purpose="enforcement",
             action=f"Direct visible patrols and proactive operations against {r.crime_type.lower()} to {place} for the "
