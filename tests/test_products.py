@@ -224,6 +224,20 @@ def test_strategic_on_36_months_of_city_of_london(strategic, warehouse):
     assert sha in squashed(text)
 
 
+def test_the_cli_says_when_nothing_changed_and_force_new_drafts_anyway(tactical, warehouse, store):
+    from cli.main import app
+
+    runner = CliRunner()
+    args = ["assess", "tactical", "--force", "northumbria", "--warehouse", str(warehouse), "--store", str(store)]
+    before = len(review.list_versions(warehouse))
+    same = runner.invoke(app, args)
+    assert same.exit_code == 0 and "unchanged: no new data since TA-northumbria-2022-09-" in flat(same.output)
+    assert len(review.list_versions(warehouse)) == before
+    forced = runner.invoke(app, args + ["--force-new"])
+    assert forced.exit_code == 0 and "DRAFT written" in forced.output
+    assert len(review.list_versions(warehouse)) == before + 1
+
+
 # ---------------------------------------------------------------------------------------------------- problem profile
 
 def test_profile_states_its_terms_of_reference_first(profile):
