@@ -11,8 +11,9 @@ from tasks.indicators import Scope
 from tasks.products import common
 from tasks.products.compose import Resolver
 from tasks.products.engine import (Figure, Gap, Lineage, ProductContext, Recommendation, SectionResult, Table, ref)
-from tasks.products.sections import (breaks, current_picture, exceedance, gaps, local_emerging, outcomes, priorities,
-                                     recommendations, repeat_locations, stop_search, what_changed)
+from tasks.products.sections import (analyst_input, breaks, current_picture, exceedance, gaps, local_emerging, outcomes,
+                                     priorities, recommendations, repeat_locations, seasonality, stop_search,
+                                     what_changed)
 from tasks.products.sections.deprivation import section as deprivation_section
 
 LATEST = date(2024, 8, 1)
@@ -361,3 +362,39 @@ def test_breaks_section_states_the_recording_break_as_a_gap(tiny_warehouse):
     assert result.gaps[0].missing.startswith("A likely recording break from November 2023: about 4 a month before")
     assert "Probably a change in recording" in result.gaps[0].effect
     assert not result.body and result.methods[0].startswith("Breaks: every monthly series was searched")
+
+
+# ------------------------------------------------------------------------------- hot spots, seasonality, requirement
+
+def test_a_hot_spot_is_named_after_its_street_not_the_snap_point_label():
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True).transform(-0.08, 51.515)
+    cell_x, cell_y = (x // 250) * 250 + 125, (y // 250) * 250 + 125
+    hot = pd.DataFrame({"cell_x": [cell_x], "cell_y": [cell_y], "crimes": [40], "gi_z": [7.7],
+                        "gi_class": ["hot spot 99%"], "cell_size_m": [250.0], "longitude": [-0.08], "latitude": [51.515]})
+    locations = pd.DataFrame({"location": ["On or near Shopping Area", "On or near Pancras Lane"],
+                              "lsoa_code": ["E01032739", "E01032739"], "crimes": [30, 10],
+                              "longitude": [-0.08, -0.0801], "latitude": [51.515, 51.5151]})
+    peaks = common.hotspot_peaks(hot, locations, 10)
+    assert peaks["around"].tolist() == ["On or near Pancras Lane"]
+
+
+def test_seasonality_is_not_assessed_on_under_two_years():
+    context = ctx()
+    context.results["current_picture"] = SectionResult("x", facts={"held": ["2024-01"] * 13, "top_types": ["Robbery"]})
+    result = seasonality.strategic(FakeSession({}), SCOPE, context)
+    assert result.paragraphs == ["Seasonality needs at least two years of months; 13 are held, so it is not assessed "
+                                 "here."] and not result.items
+
+
+def test_the_requirement_asks_once_about_every_change_in_recording():
+    context = ctx()
+    context.results["gaps"] = SectionResult("g", gaps=[
+        Gap("Likely recording break: Anti-social behaviour", "from August 2023", "e"),
+        Gap("Change in level: Anti-social behaviour", "from March 2024", "e"),
+        Gap("Change in level: Shoplifting", "from August 2023", "e"), Gap("No outcomes files", "none", "e")])
+    result = analyst_input.requirement(FakeSession({}), SCOPE, context)
+    subjects = [row[0] for row in result.tables[0].rows]
+    assert subjects == ["Changes in recording", "No outcomes files"]
+    assert "anti-social behaviour, shoplifting" in result.tables[0].rows[0][1]
