@@ -46,7 +46,8 @@ class Break:
                 f"{self.level_after:.0f} a month after")
 
 
-def _as_month(value) -> date:
+def month_start(value) -> date:
+    """The first day of the month of a date, timestamp or 'YYYY-MM-DD' string."""
     stamp = pd.Timestamp(value)
     return date(stamp.year, stamp.month, 1)
 
@@ -169,7 +170,7 @@ def detect_breaks(counts: pd.Series) -> list[Break]:
     points = _without_excursions(values, _change_points(values, month_of_year))
     levels = _levels(values, points)
     kinds = _kinds(levels, points)
-    months = [_as_month(m) for m in series.index]
+    months = [month_start(m) for m in series.index]
     breaks = []
     for i, point in enumerate(points):
         before, after = levels[i], levels[i + 1]
@@ -181,7 +182,7 @@ def detect_breaks(counts: pd.Series) -> list[Break]:
 def breaks_between(counts: pd.Series, start, end) -> list[Break]:
     """Breaks whose first month of the new level falls in [start, end] (month dates, inclusive), found on the
     whole series (so a break near the window's edge is judged with the months around it)."""
-    first, last = _as_month(start), _as_month(end)
+    first, last = month_start(start), month_start(end)
     return [b for b in detect_breaks(counts) if first <= b.month <= last]
 
 

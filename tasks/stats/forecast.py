@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from tasks.stats import thresholds as T
-from tasks.stats.breaks import detect_breaks
+from tasks.stats.breaks import detect_breaks, month_start
 
 LO_HI = {level: (f"lo{round(level * 100)}", f"hi{round(level * 100)}") for level in T.FORECAST_LEVELS}
 COLUMNS = ["month", "mean", *[c for pair in LO_HI.values() for c in pair]]
@@ -58,12 +58,7 @@ class Forecast:
     fitted_from: date | None     # first month used in the fit when a break cut the series (None: whole series)
 
 
-def _month(value) -> date:
-    stamp = pd.Timestamp(value)
-    return date(stamp.year, stamp.month, 1)
-
-
-def _future_months(last: date, horizon: int) -> list[date]:
+def future_months(last: date, horizon: int) -> list[date]:
     start = pd.Timestamp(last) + pd.offsets.MonthBegin(1)
     return [d.date() for d in pd.date_range(start, periods=horizon, freq="MS")]
 
@@ -195,8 +190,8 @@ def forecast(counts: pd.Series, horizon: int) -> Forecast:
     series = counts.sort_index()
     if series.empty:
         raise ValueError("forecast needs at least one month of counts")
-    months_all = [_month(m) for m in series.index]
-    future = _future_months(months_all[-1], horizon)
+    months_all = [month_start(m) for m in series.index]
+    future = future_months(months_all[-1], horizon)
     breaks = detect_breaks(series)
     notes, fitted_from = [], None
     if breaks:
@@ -205,7 +200,7 @@ def forecast(counts: pd.Series, horizon: int) -> Forecast:
         series = series[[m >= last.month for m in months_all]]
         notes.append(f"Fitted from {last.month:%B %Y} only: {last.describe()}; earlier months are not used.")
     values = series.to_numpy(float)
-    first = _month(series.index[0])
+    first = month_start(series.index[0])
     if values.size < T.MIN_MONTHS_FOR_SEASONAL_NAIVE or values.mean() < T.MIN_MEAN_FOR_MODEL:
         why = (f"{values.size} months" if values.size < T.MIN_MONTHS_FOR_SEASONAL_NAIVE
                else f"under {T.MIN_MEAN_FOR_MODEL:g} crimes a month on average")
