@@ -70,3 +70,14 @@ def test_short_or_empty_series_and_bad_input():
     assert detect_breaks(_series(np.zeros(36))) == []
     with pytest.raises(ValueError, match="count for every month"):
         detect_breaks(_series(np.r_[np.ones(35), np.nan]))
+
+
+def test_a_steady_trend_is_not_cut_into_level_shifts():
+    """A series doubling over three years (3% a month) rarely shows a break; a dip on top of it is still found."""
+    t = np.arange(36)
+    trend = 40 * SEASON * (1 + 0.03 * t)
+    false_alarms = sum(bool(detect_breaks(_series(np.random.default_rng(seed).poisson(trend)))) for seed in range(100))
+    assert false_alarms / 100 <= 0.10
+    dip = np.where((t >= 14) & (t < 17), 0.1, 1.0)
+    found = detect_breaks(_series(np.random.default_rng(1).poisson(trend * dip)))
+    assert [(b.month, b.kind) for b in found] == [(date(2023, 3, 1), RECORDING_BREAK), (date(2023, 6, 1), RECORDING_BREAK)]

@@ -7,7 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.stats.emerging import PATTERNS, classify_cell, classify_emerging, gi_by_month, is_emerging, pattern_counts
+from tasks.indicators.grid import getis_ord_gi_star
+from tasks.stats.emerging import (
+    PATTERNS, cells_by_month, classify_cell, classify_emerging, gi_by_month, gi_star_on_cells, is_emerging, pattern_counts,
+)
 
 HOT, NOT, COLD = 3.0, 0.2, -2.5
 
@@ -81,14 +84,42 @@ def test_gi_star_from_crimes_finds_a_new_and_an_intensifying_cluster():
     assert classified["crimes"].sum() == _crimes(clusters, months)["crimes"].sum()
 
 
-def test_gi_by_month_fills_the_lattice_and_bad_input():
-    frame = pd.DataFrame({"cell_x": [50.0, 250.0], "cell_y": [50.0, 50.0], "month": [date(2024, 1, 1)] * 2,
-                          "crimes": [3, 1]})
+def test_gi_star_on_all_cells_is_the_hotspot_indicators_gi_star():
+    grid = np.random.default_rng(4).poisson(3, (9, 12)).astype(float)
+    grid[3:5, 6:9] += 9
+    assert np.allclose(gi_star_on_cells(grid, np.ones(grid.shape, bool)), getis_ord_gi_star(grid), equal_nan=True)
+
+
+def test_cells_never_with_crime_are_outside_the_study_area():
+    """A busy block beside a wide empty margin: the margin is not part of the test, so the block is compared
+    with the cells that do hold crime, not made hot by the emptiness around it."""
+    grid = np.zeros((10, 10))
+    grid[:3, :3] = [[5, 6, 5], [6, 5, 6], [5, 6, 5]]
+    study = grid > 0
+    z = gi_star_on_cells(grid, study)
+    assert np.isnan(z[~study]).all()
+    assert np.nanmax(np.abs(z)) < 1.96                     # a uniform block has no hot spot within it
+    assert np.nanmax(getis_ord_gi_star(grid)) > 1.96       # on the full lattice it would
+
+
+def test_gi_by_month_over_the_study_cells_and_bad_input():
+    frame = pd.DataFrame({"cell_x": [50.0, 250.0, 50.0], "cell_y": [50.0, 50.0, 50.0],
+                          "month": [date(2024, 1, 1), date(2024, 1, 1), date(2024, 2, 1)], "crimes": [3, 1, 2]})
     gi = gi_by_month(frame, 100.0)
-    assert len(gi) == 3 and gi["crimes"].tolist() == [3, 0, 1]   # the empty middle cell is on the lattice
+    # Two study cells (the empty middle cell never held a crime) in each of two months; zero where none that month.
+    assert len(gi) == 4 and sorted(gi["crimes"].tolist()) == [0, 1, 2, 3]
     with pytest.raises(ValueError, match="missing"):
         gi_by_month(frame.drop(columns="crimes"), 100.0)
     with pytest.raises(ValueError, match="cell_size_m"):
         classify_emerging(frame)
     with pytest.raises(ValueError, match="at least 6 months"):
         classify_cell([HOT] * 3)
+
+
+def test_cells_by_month_bins_points_on_the_national_grid():
+    points = pd.DataFrame({"month": ["2024-01", "2024-01", "2024-01", "2024-02"],
+                           "longitude": [-0.09, -0.09001, -0.08, None], "latitude": [51.515, 51.51501, 51.515, 51.5],
+                           "crimes": [2, 3, 1, 7]})
+    cells = cells_by_month(points, 250.0)
+    assert sorted(cells["crimes"].tolist()) == [1, 5]          # the first two points share a cell; no location: left out
+    assert ((cells["cell_x"] % 250) == 125).all() and ((cells["cell_y"] % 250) == 125).all()

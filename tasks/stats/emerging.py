@@ -16,8 +16,9 @@ z undefined, counts as 0). Classes, checked in this order:
 - sporadic: hot in the last month, hot before on and off, never a cold spot;
 - no pattern detected: anything else (including cells hot on and off but not in the last month).
 
-Unlike ArcGIS, the Gi* neighbourhood is spatial only (queen contiguity on one month's lattice, as the project's
-hotspot indicator), not space-time; ArcGIS also classes cold spots, which crime grids of mostly zeros rarely
+Gi* is computed over the cells with any crime in the window (the study area), with queen-contiguity
+neighbours including the cell itself, as the project's hotspot indicator (tasks.indicators.grid). Unlike ArcGIS,
+the neighbourhood is spatial only, not space-time; ArcGIS also classes cold spots, which crime grids of mostly zeros rarely
 have, so only hot spot classes are given.
 """
 from __future__ import annotations
@@ -26,8 +27,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from pyproj import Transformer
+from scipy import ndimage
 
-from tasks.indicators.grid import getis_ord_gi_star
 from tasks.stats import thresholds as T
 
 PATTERNS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating",
@@ -37,10 +39,64 @@ METHOD = (f"emerging hot spot classes (ArcGIS definitions) from monthly Getis-Or
           f"'90% of months' = {T.PERSISTENT_SHARE:.0%}")
 
 
+_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+_TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
+
+
+def cell_centres(longitude, latitude, cell_size_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """British National Grid centres (metres) of the cells holding these WGS84 points."""
+    x, y = _TO_BNG.transform(np.asarray(longitude, float), np.asarray(latitude, float))
+    return (np.floor(x / cell_size_m) + 0.5) * cell_size_m, (np.floor(y / cell_size_m) + 0.5) * cell_size_m
+
+
+def cells_by_month(points: pd.DataFrame, cell_size_m: float) -> pd.DataFrame:
+    """Crimes per grid cell and month from published map points (columns month, longitude, latitude, crimes),
+    on the British National Grid with cells aligned to whole multiples of `cell_size_m` (as the hotspot
+    indicator's lattice). Returns cell_x, cell_y (cell centres, metres), month, crimes."""
+    located = points.dropna(subset=["longitude", "latitude"])
+    if located.empty:
+        return pd.DataFrame({"cell_x": [], "cell_y": [], "month": [], "crimes": []})
+    cell_x, cell_y = cell_centres(located["longitude"], located["latitude"], cell_size_m)
+    cells = pd.DataFrame({
+        "cell_x": cell_x, "cell_y": cell_y,
+        "month": located["month"].to_numpy(), "crimes": located["crimes"].to_numpy(),
+    })
+    return cells.groupby(["cell_x", "cell_y", "month"], as_index=False)["crimes"].sum()
+
+
+def with_lonlat(classified: pd.DataFrame) -> pd.DataFrame:
+    """The cells' centres as longitude and latitude too (for maps and tables a reader can place)."""
+    lon, lat = _TO_WGS84.transform(classified["cell_x"].to_numpy(float), classified["cell_y"].to_numpy(float))
+    return classified.assign(longitude=lon, latitude=lat)
+
+
+def gi_star_on_cells(counts: np.ndarray, study: np.ndarray) -> np.ndarray:
+    """Gi* z-scores (queen contiguity including the cell itself, as tasks.indicators.grid.getis_ord_gi_star) over
+    the study cells only: cells outside `study` (a boolean lattice) are neither counted in the mean and spread
+    nor anyone's neighbours, and get NaN. Without this, the empty lattice around a force's points (and far-off
+    mis-snapped points stretching the bounding box) makes every busy cell look hot."""
+    x = np.where(study, np.asarray(counts, dtype=float), 0.0)
+    n = int(study.sum())
+    if n < 2:
+        return np.full(x.shape, np.nan)
+    xbar = x[study].mean()
+    s = x[study].std()
+    window = np.ones((3, 3))
+    local_sum = ndimage.convolve(x, window, mode="constant", cval=0.0)
+    w_i = ndimage.convolve(study.astype(float), window, mode="constant", cval=0.0)
+    if s == 0:
+        return np.full(x.shape, np.nan)
+    denominator = s * np.sqrt(np.clip(n * w_i - w_i * w_i, 0, None) / (n - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(denominator > 0, (local_sum - xbar * w_i) / denominator, np.nan)
+    return np.where(study, z, np.nan)
+
+
 def gi_by_month(crimes_by_month: pd.DataFrame, cell_size_m: float) -> pd.DataFrame:
     """Gi* per cell and month from crimes per cell and month (columns cell_x, cell_y, month, crimes; cell
-    centres in metres). Each month is a full lattice over the bounding box of all cells (zeros where none), so
-    every month is tested over the same cells. Returns cell_x, cell_y, month, crimes, gi_z."""
+    centres in metres). The study area is every cell with a crime in any month of the window (as a space-time
+    cube holds only locations with data); each month is tested over those same cells, zeros where none that month.
+    Returns cell_x, cell_y, month, crimes, gi_z for the study cells."""
     needed = {"cell_x", "cell_y", "month", "crimes"}
     if missing := needed - set(crimes_by_month.columns):
         raise ValueError(f"gi_by_month needs columns {sorted(needed)}; missing {sorted(missing)}")
@@ -53,13 +109,14 @@ def gi_by_month(crimes_by_month: pd.DataFrame, cell_size_m: float) -> pd.DataFra
     month_index = {m: i for i, m in enumerate(months)}
     cube = np.zeros((len(months), *shape))
     np.add.at(cube, (frame["month"].map(month_index).to_numpy(), row - row0, col - col0), frame["crimes"].to_numpy(float))
-    rows, cols = np.indices(shape)
+    study = cube.sum(axis=0) > 0
+    rows, cols = np.nonzero(study)
     out = []
     for i, month in enumerate(months):
-        z = getis_ord_gi_star(cube[i])
+        z = gi_star_on_cells(cube[i], study)
         out.append(pd.DataFrame({
-            "cell_x": ((cols.ravel() + col0) + 0.5) * cell_size_m, "cell_y": ((rows.ravel() + row0) + 0.5) * cell_size_m,
-            "month": month, "crimes": cube[i].ravel().astype("int64"), "gi_z": z.ravel(),
+            "cell_x": ((cols + col0) + 0.5) * cell_size_m, "cell_y": ((rows + row0) + 0.5) * cell_size_m,
+            "month": month, "crimes": cube[i][rows, cols].astype("int64"), "gi_z": z[rows, cols],
         }))
     return pd.concat(out, ignore_index=True)
 
