@@ -79,7 +79,7 @@ def run(name: str, counts: pd.DataFrame, horizon: int, step: int, cache: Path | 
     print(f"{name}: {len(counts)} months, {counts.shape[1]} types, {scored['origin'].nunique()} origins, "
           f"{seconds:.0f} s\n  {head.sentence()}")
     coverage = scored.groupby("method")[["in80", "in95"]].mean()
-    section = (f"### {name}\n\n{len(counts)} months ({counts.index.min():%Y-%m} to {counts.index.max():%Y-%m}), "
+    section = (f"### {name[:1].upper() + name[1:]}\n\n{len(counts)} months ({counts.index.min():%Y-%m} to {counts.index.max():%Y-%m}), "
                f"origins every {step} month(s) from month 24, {horizon} months ahead: "
                f"{scored['origin'].nunique()} origins, {head.held_out_months} held-out type-months per method. "
                f"Pooled coverage, 80% / 95%: forecast {coverage.loc[FORECAST, 'in80']:.0%} / "
@@ -100,7 +100,7 @@ def main() -> None:
     args = parser.parse_args()
 
     heads, sections = [], []
-    head, section = run("City of London (real, data.police.uk)", monthly_counts(CITY_OF_LONDON), args.horizon, args.step,
+    head, section = run("the real City of London data (data.police.uk)", monthly_counts(CITY_OF_LONDON), args.horizon, args.step,
                          args.cache)
     heads.append(head)
     sections.append(section)
@@ -114,7 +114,7 @@ def main() -> None:
             synthetic.append(counts)
         combined = pd.concat(synthetic, axis=1).fillna(0)
     names = ", ".join(f for f, _ in SYNTHETIC_FORCES)
-    head, section = run(f"SYNTHETIC forces ({names})", combined, args.horizon, args.synthetic_step, args.cache)
+    head, section = run(f"SYNTHETIC data for {len(SYNTHETIC_FORCES)} forces ({names})", combined, args.horizon, args.synthetic_step, args.cache)
     heads.append(head)
     sections.append(section)
     if args.no_write:

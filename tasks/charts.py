@@ -328,7 +328,7 @@ def forecast_panels(path: Path, panels: Sequence[dict], *, title: str) -> Path:
         ax.grid(axis="y", color="#e4e7eb", linewidth=0.6)
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=7, labelbottom=True)  # a panel with none below it keeps its month labels
     handles, labels = [], []
     for ax in axes.ravel()[:len(panels)]:
         for handle, label in zip(*ax.get_legend_handles_labels()):
@@ -349,9 +349,10 @@ EMERGING_COLOURS = {
 
 def emerging_map(path: Path, cell_x: Sequence[float], cell_y: Sequence[float], patterns: Sequence[str],
                  cell_size_m: float, *, title: str, context_x: Sequence[float] = (), context_y: Sequence[float] = (),
-                 context_crimes: Sequence[float] = ()) -> Path:
+                 context_crimes: Sequence[float] = (), labels: Sequence[str] = ()) -> Path:
     """Grid cells coloured by emerging hot spot class (British National Grid metres) over the cells with located
-    crime (grey dots sized by crimes) for orientation; cells with no pattern are not drawn. The map is framed on
+    crime (grey dots sized by crimes) for orientation; cells with no pattern are not drawn; `labels` (one per
+    cell, "" for none) number the cells a table lists. The map is framed on
     the classed cells (or, with none, on where the bulk of the crime is), so a few far-off points do not shrink it."""
     fig, ax = plt.subplots(figsize=(6.2, 5.0))
     cx, cy = np.asarray(context_x, float), np.asarray(context_y, float)
@@ -381,6 +382,9 @@ def emerging_map(path: Path, cell_x: Sequence[float], cell_y: Sequence[float], p
                                        facecolor=colour, edgecolor="white", linewidth=0.4, alpha=0.85, zorder=4))
         if chosen.any():
             ax.scatter([], [], marker="s", s=40, color=colour, label=f"{pattern} ({int(chosen.sum())})")
+    for px, py, label in zip(x, y, labels):
+        if label:
+            _marker(ax, px, py, label, size=110)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5, title="class (cells)", title_fontsize=7.5)
     ax.annotate("N", xy=(0.93, 0.95), xytext=(0.93, 0.84), xycoords="axes fraction", ha="center", fontsize=8,

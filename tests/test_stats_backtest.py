@@ -58,7 +58,8 @@ def test_summary_and_headline(scored):
     assert head.coverage95 == pytest.approx(ours["in95"].mean())
     expected_beats = int((mase.xs(FORECAST, level="method") < mase.xs(SEASONAL_NAIVE, level="method")).sum())
     assert head.beats_seasonal_naive == expected_beats
-    assert f"beat seasonal naive on {expected_beats} of 2 crime types" in head.sentence()
+    assert f"beat seasonal naive on {expected_beats} of 2 crime types (the 12-month mean on {head.beats_mean})" \
+        in head.sentence()
 
 
 def test_methods_sentence_reads_the_stored_summary(tmp_path):
@@ -67,7 +68,12 @@ def test_methods_sentence_reads_the_stored_summary(tmp_path):
     write_summary([BacktestHeadline("the real City of London months", 14, 9, 12, 0.81, 0.93, 420, 3)], path)
     assert read_summary(path)[0].beats_seasonal_naive == 9
     sentence = methods_sentence(path)
-    assert "forecasts beat seasonal naive on 9 of 14 crime types; 95% intervals covered 93% of 420 held-out months" in sentence
+    assert sentence == ("Backtested 3 months ahead on the real City of London months, the forecasts beat seasonal "
+                        "naive on 9 of 14 crime types (the 12-month mean on 12); their 95% intervals covered 93% of 420 "
+                        "held-out months (80% intervals: 81%).")
+    write_summary([BacktestHeadline("the real months", 14, 9, 12, 0.81, 0.93, 420, 3),
+                   BacktestHeadline("SYNTHETIC data", 42, 30, 20, 0.8, 0.9, 504, 3)], path)
+    assert "SYNTHETIC" in methods_sentence(path) and "SYNTHETIC" not in methods_sentence(path, first_only=True)
     path.write_text('{"not": "a list"}', encoding="utf-8")
     with pytest.raises(ValueError, match="not a backtest summary"):
         read_summary(path)

@@ -127,16 +127,16 @@ def test_emerging_hot_spots_table_map_and_findings(tmp_path):
     table = next(i for i in result.items if isinstance(i, Table))
     by_class = {}
     for row in table.rows:
-        by_class.setdefault(row[0], set()).add(row[1])
+        by_class.setdefault(row[1], set()).add(row[2])
     assert by_class["new"] == {"High Street"}
     assert "Mill Lane" in by_class["intensifying"] and "Supermarket" not in str(table.rows)
-    assert table.flags[0] is True  # new cells lead the table and are flagged
+    assert table.flags[0] is True and table.rows[0][0] == "1"  # new cells lead the table, flagged and numbered
     [finding] = result.findings
     assert "new" in finding and "intensifying" in finding and "High Street" in finding
     counts = result.facts["counts"]
     assert list(counts["pattern"]) == list(PATTERNS) and counts.set_index("pattern")["cells"]["new"] == 4
     svg = next(i for i in result.items if isinstance(i, Figure)).draw(tmp_path / "map.svg").read_text(encoding="utf-8")
-    assert "new (4)" in svg and "intensifying" in svg
+    assert "new (4)" in svg and "intensifying" in svg and ">1<" in svg  # the table's row 1 is numbered on the map
 
 
 def test_emerging_hot_spots_need_six_months():

@@ -113,10 +113,10 @@ class BacktestHeadline:
     horizon: int
 
     def sentence(self) -> str:
-        return (f"In a rolling-origin backtest on {self.data} ({self.horizon} months ahead), forecasts beat "
-                f"seasonal naive on {self.beats_seasonal_naive} of {self.types} crime types; 95% intervals covered "
-                f"{self.coverage95:.0%} of {self.held_out_months} held-out months (80% intervals: "
-                f"{self.coverage80:.0%}).")
+        return (f"Backtested {self.horizon} months ahead on {self.data}, the forecasts beat seasonal naive on "
+                f"{self.beats_seasonal_naive} of {self.types} crime types (the 12-month mean on {self.beats_mean}); "
+                f"their 95% intervals covered {self.coverage95:.0%} of {self.held_out_months} held-out months (80% "
+                f"intervals: {self.coverage80:.0%}).")
 
 
 def headline(scored: pd.DataFrame, data: str, horizon: int) -> BacktestHeadline:
@@ -144,10 +144,10 @@ def read_summary(path: Path = SUMMARY_FILE) -> list[BacktestHeadline]:
         raise ValueError(f"{path}: not a backtest summary written by benchmarks/backtest.py ({error})") from error
 
 
-def methods_sentence(path: Path = SUMMARY_FILE) -> str:
+def methods_sentence(path: Path = SUMMARY_FILE, first_only: bool = False) -> str:
     """The sentence a product's sources-and-methods section carries about forecast accuracy, from the last
-    backtest run (benchmarks/backtest.py). Real data first."""
+    backtest run (benchmarks/backtest.py): real data first, then SYNTHETIC (`first_only`: the real data's only)."""
     headlines = read_summary(path)
     if not headlines:
         return "The forecasts have not been backtested on this installation (run benchmarks/backtest.py)."
-    return " ".join(h.sentence() for h in headlines)
+    return " ".join(h.sentence() for h in headlines[:1 if first_only else None])

@@ -82,21 +82,24 @@ def _from_sqrt_scale(months, z_mean: np.ndarray, z_sd: np.ndarray) -> pd.DataFra
 
 
 def mean_forecast(values: np.ndarray, months: list[date]) -> tuple[pd.DataFrame, str]:
-    """The mean of the last 12 months (or fewer), with Poisson or negative binomial (method of moments) intervals."""
+    """The mean of the last 12 months (or fewer), with count intervals: Poisson, or negative binomial (method of
+    moments) when the months are over-dispersed; either way widened for the uncertainty of a mean estimated from
+    n months (predictive variance = variance * (1 + 1/n), as a negative binomial)."""
     from tasks.stats.tests import dispersion_test
 
     recent = np.asarray(values, float)[-12:]
-    mean = max(float(recent.mean()), T.ZERO_BASELINE_COUNT / recent.size)
+    n = recent.size
+    mean = max(float(recent.mean()), T.ZERO_BASELINE_COUNT / n)
     dispersion, p = dispersion_test(recent)
-    if recent.size >= T.MIN_BASELINE_FOR_DISPERSION and not math.isnan(p) and p < T.DISPERSION_ALPHA and dispersion > 1:
-        variance = float(recent.var(ddof=1))
-        size = mean * mean / (variance - mean)
-        distribution, name = stats.nbinom(size, size / (size + mean)), "negative binomial"
-    else:
-        distribution, name = stats.poisson(mean), "Poisson"
+    overdispersed = n >= T.MIN_BASELINE_FOR_DISPERSION and not math.isnan(p) and p < T.DISPERSION_ALPHA and dispersion > 1
+    variance = (float(recent.var(ddof=1)) if overdispersed else mean) * (1.0 + 1.0 / n)
+    size = mean * mean / (variance - mean)
+    distribution = stats.nbinom(size, size / (size + mean))
+    name = "negative binomial" if overdispersed else "Poisson"
     bounds = {level: (np.full(len(months), distribution.ppf(0.5 - level / 2)),
                       np.full(len(months), distribution.ppf(0.5 + level / 2))) for level in T.FORECAST_LEVELS}
-    return _frame(months, np.full(len(months), mean), bounds), f"{MEAN if recent.size == 12 else f'{recent.size}-month mean'} ({name} intervals)"
+    label = MEAN if n == 12 else f"{n}-month mean"
+    return _frame(months, np.full(len(months), mean), bounds), f"{label} ({name} intervals, allowing for the estimated mean)"
 
 
 def seasonal_naive_forecast(values: np.ndarray, months: list[date]) -> tuple[pd.DataFrame, str]:

@@ -12,7 +12,7 @@ from tasks.indicators.grid import GI_CELL_M
 from tasks.indicators.scope import add_months
 from tasks.products.common import is_generic_point, street_name
 from tasks.products.engine import Figure, IndicatorSession, Lineage, ProductContext, SectionResult, Table, ref
-from tasks.render import number
+from tasks.render import number, p_text
 from tasks.stats import thresholds as T
 from tasks.stats.emerging import (METHOD, cell_centres, cells_by_month, classify_emerging, is_emerging, pattern_counts,
                                   with_lonlat)
@@ -76,26 +76,30 @@ def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Sec
     span = period_text(first, ctx.latest)
     held = len(months)
     lineage = Lineage("tasks.stats.emerging", params, classified, "emerging_hotspots")
+    ordered = shown.sort_values(["pattern", "hot_months", "crimes"], ascending=[True, False, False]).head(TABLE_ROWS)
+    # The table's rows are numbered on the map, so a reader can find each cell.
+    number_of = {(r.cell_x, r.cell_y): str(i) for i, r in enumerate(ordered.itertuples(index=False), start=1)}
+    map_labels = [number_of.get((x, y), "") for x, y in zip(shown["cell_x"], shown["cell_y"])]
     figure = Figure(
         "emerging_map", f"Emerging hot spot classes of {GI_CELL_M:g} m cells, {span}",
         lambda path: charts.emerging_map(
             path, shown["cell_x"].tolist(), shown["cell_y"].tolist(), shown["pattern"].astype(str).tolist(),
             GI_CELL_M, title="Emerging hot spot classes",
             context_x=context["cell_x"].tolist(), context_y=context["cell_y"].tolist(),
-            context_crimes=context["crimes"].tolist()),
+            context_crimes=context["crimes"].tolist(), labels=map_labels),
         Lineage("tasks.stats.emerging", params, None, "emerging_hotspots"),
-        note="Grey dots: cells with located crime in the window (larger: more crime). Cells with no pattern are not "
-             "coloured.")
-    ordered = shown.sort_values(["pattern", "hot_months", "crimes"], ascending=[True, False, False]).head(TABLE_ROWS)
+        note=f"Numbers: the rows of {ref('emerging_hotspots')}. Grey dots: cells with located crime in the window "
+             "(larger: more crime). Cells with no pattern are not coloured.")
     table = Table(
         "emerging_hotspots", f"Emerging hot spot cells, {span}: the classes a tasking group should hear about first",
-        [("Class", "text"), ("Busiest street in the cell", "text"), ("Months hot", "num"), ("Crimes", "num"),
-         ("Trend in Gi*", "text")],
-        [[str(r.pattern), r.place, f"{r.hot_months} of {r.months}", number(r.crimes),
-          f"{r.trend} (p = {r.trend_p:.2f})"] for r in ordered.itertuples(index=False)],
+        [("#", "num"), ("Class", "text"), ("Busiest street in the cell", "text"), ("Months hot", "num"),
+         ("Crimes", "num"), ("Trend in Gi*", "text")],
+        [[str(i), str(r.pattern), r.place, f"{r.hot_months} of {r.months}", number(r.crimes),
+          f"{r.trend} ({p_text(r.trend_p)})"] for i, r in enumerate(ordered.itertuples(index=False), start=1)],
         lineage, flags=[is_emerging(str(p)) for p in ordered["pattern"]],
         note=f"Cells per class: " + ", ".join(f"{p} {c}" for p, c in zip(counts["pattern"], counts["cells"]) if c)
-             + f". Method: {METHOD}. Streets are the busiest published location in the cell (snap points).",
+             + f". Method: {METHOD}. Street: the busiest street-named published point in the cell over its last "
+             f"{STREET_MONTHS} months with crime (published points are anonymised snap points).",
         empty="No cell was a hot spot in this window.")
     emerging = classified[classified["pattern"].isin(["new", "consecutive", "intensifying"])]
     paragraphs = [

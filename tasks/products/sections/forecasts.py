@@ -148,7 +148,7 @@ def _build(scope: Scope, types: list[str], series: dict[str, pd.Series], horizon
                 f"fewer months and its intervals are wider; check whether recording changed.")
             for t in types if results[t].fitted_from is not None]
     paragraphs = [f"Forecasts for {len(types)} crime types ({ref(f'forecast_chart_{horizon}')}, "
-                  f"{ref(f'forecast_{horizon}')}). {methods_sentence()}"] + statements
+                  f"{ref(f'forecast_{horizon}')}). {methods_sentence(first_only=True)}"] + statements
     findings = [s for t, s in zip(types, statements) if judgements[t] != "no change indicated"]
     return SectionResult(title, paragraphs, [figure, table], findings=findings, gaps=gaps,
                          methods=[METHOD_TEXT, methods_sentence()],
