@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from typing import Literal
 
-from prefect import flow, task
-from prefect.artifacts import create_table_artifact
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from flows.engine import in_prefect_run, step
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
 from sources.internal import PUBLISHED_CATEGORIES
 from tasking.config import GSC_MARKINGS
+from tasking.warehouse import warehouse_path
 from tasks.products import build_problem_profile, build_strategic_assessment, build_tactical_assessment
 
-tactical_task = task(build_tactical_assessment, name="build-tactical-assessment", cache_policy=NO_CACHE)
-strategic_task = task(build_strategic_assessment, name="build-strategic-assessment", cache_policy=NO_CACHE)
-problem_profile_task = task(build_problem_profile, name="build-problem-profile", cache_policy=NO_CACHE)
+tactical_task = step(build_tactical_assessment, name="build-tactical-assessment")
+strategic_task = step(build_strategic_assessment, name="build-strategic-assessment")
+problem_profile_task = step(build_problem_profile, name="build-problem-profile")
+BUILDERS = {"tactical": tactical_task, "strategic": strategic_task, "problem_profile": problem_profile_task}
 
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def _publish(key: str, results, description: str) -> None:
+    if not in_prefect_run():
+        return
+    from prefect.artifacts import create_table_artifact
+
     create_table_artifact(
         key=key,
         table=[{"version": r.version_id, "kind": r.kind, "status": r.status, "pdf": str(r.pdf_path),
@@ -117,3 +122,15 @@ def problem_profile_flow(request: ProblemProfileRequest, config_path: str = "tas
         run.summary = _summary([result])
         _publish("problem-profile", [result], run.summary)
         return result.version_id
+
+
+@flow(name="draft-product", **RECORDING_HOOKS)
+def draft_product_flow(kind: Literal["tactical", "strategic", "problem_profile"], force: str,
+                       warehouse: str | None = None, options: dict | None = None):
+    """One DRAFT product asked for by hand (`tasking assess ...`, `tasking profile problem`): `options` are the
+    builder's keyword arguments (period, marking, store_dir, author, and a profile's area and terms)."""
+    with recorded_run(warehouse_path(warehouse)) as run:
+        result = BUILDERS[kind](warehouse, force, **(options or {}))
+        run.summary = _summary([result])
+        _publish(kind.replace("_", "-"), [result], run.summary)
+        return result
