@@ -32,7 +32,7 @@ def _print_product(result) -> None:
 def _run_product(kind: str, warehouse: Path | None, force: str, **options):
     """Draft one product through the draft-product flow (flows.engine.run_flow: in-process without a Prefect API)."""
     from flows.engine import run_flow
-    from flows.products import draft_product_flow
+    from flows.draft_product import draft_product_flow
     from tasks.indicators import ScopeError
     from tasks.review import ReviewError
 

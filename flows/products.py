@@ -1,5 +1,8 @@
 """Product flows: the fortnightly tactical assessment, the six-monthly strategic assessment, and the ad-hoc
-problem profile. Each builds DRAFT versions (tasks.products) for people to review, and records what it built."""
+problem profile. Each builds DRAFT versions (tasks.products) for people to review, and records what it built.
+
+The scheduled assessments build one product per configured force at once (flows.fanout): on Dask through
+Prefect's task runner in a Prefect run, on local processes without one."""
 from __future__ import annotations
 
 from typing import Literal
@@ -7,69 +10,75 @@ from typing import Literal
 from prefect import flow
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from flows.engine import in_prefect_run, step
+from flows.draft_product import publish_products, summary
+from flows.engine import step
+from flows.fanout import fan_out, fan_out_settings, product_task_runner, wait_for_warehouse
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
 from sources.internal import PUBLISHED_CATEGORIES
 from tasking.config import GSC_MARKINGS
-from tasking.warehouse import warehouse_path
 from tasks.products import build_problem_profile, build_strategic_assessment, build_tactical_assessment
 
-tactical_task = step(build_tactical_assessment, name="build-tactical-assessment")
-strategic_task = step(build_strategic_assessment, name="build-strategic-assessment")
+
+def tactical_for_force(warehouse_file, force: str, **options):
+    """build_tactical_assessment in a worker of a fan-out: waits for other builders' holds on the warehouse."""
+    wait_for_warehouse()
+    return build_tactical_assessment(warehouse_file, force, **options)
+
+
+def strategic_for_force(warehouse_file, force: str, **options):
+    """build_strategic_assessment in a worker of a fan-out (see tactical_for_force)."""
+    wait_for_warehouse()
+    return build_strategic_assessment(warehouse_file, force, **options)
+
+
+tactical_task = step(tactical_for_force, name="build-tactical-assessment")
+strategic_task = step(strategic_for_force, name="build-strategic-assessment")
 problem_profile_task = step(build_problem_profile, name="build-problem-profile")
-BUILDERS = {"tactical": tactical_task, "strategic": strategic_task, "problem_profile": problem_profile_task}
 
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-def _publish(key: str, results, description: str) -> None:
-    if not in_prefect_run():
-        return
-    from prefect.artifacts import create_table_artifact
-
-    create_table_artifact(
-        key=key,
-        table=[{"version": r.version_id, "kind": r.kind, "status": r.status, "pdf": str(r.pdf_path),
-                "html": str(r.html_path), "sha256": r.content_sha256} for r in results],
-        description=description,
-    )
+def _fan_out(config, workers: int | None) -> tuple[int, str | None]:
+    configured_workers, address = fan_out_settings(config)
+    return workers or configured_workers, address
 
 
-def _summary(results) -> str:
-    return "drafted " + ", ".join(r.version_id for r in results)
-
-
-@flow(name="tactical-assessment", **RECORDING_HOOKS)
-def tactical_assessment_flow(config_path: str = "tasking.yaml", period_end: str | None = None) -> list[str]:
-    """A DRAFT tactical assessment for each configured force, for the fortnightly TT&CG.
+@flow(name="tactical-assessment", task_runner=product_task_runner(), **RECORDING_HOOKS)
+def tactical_assessment_flow(config_path: str = "tasking.yaml", period_end: str | None = None,
+                             workers: int | None = None) -> list[str]:
+    """A DRAFT tactical assessment for each configured force, for the fortnightly TT&CG, built at once.
 
     period_end: the month assessed ('YYYY-MM'); default the latest month of street crime held.
+    workers: products built at once outside Prefect (default the config's fan_out.workers, else one per CPU).
     """
     config = load_settings(config_path)
     with recorded_run(config.warehouse_file) as run:
-        results = [
-            tactical_task(config.warehouse_file, force, period_end=period_end, marking=config.default_marking,
-                          store_dir=config.product_dir, requested_by=config.tactical.requested_by)
+        results = fan_out(tactical_task, [
+            dict(warehouse_file=config.warehouse_file, force=force, period_end=period_end,
+                 marking=config.default_marking, store_dir=config.product_dir,
+                 requested_by=config.tactical.requested_by)
             for force in config.all_forces
-        ]
-        run.summary = _summary(results)
-        _publish("tactical-assessment", results, run.summary)
+        ], *_fan_out(config, workers))
+        run.summary = summary(results)
+        publish_products("tactical-assessment", results, run.summary)
         return [r.version_id for r in results]
 
 
-@flow(name="strategic-assessment", **RECORDING_HOOKS)
-def strategic_assessment_flow(config_path: str = "tasking.yaml", period_end: str | None = None) -> list[str]:
-    """A DRAFT strategic assessment for each configured force over `strategic.months` months, for the ST&CG."""
+@flow(name="strategic-assessment", task_runner=product_task_runner(), **RECORDING_HOOKS)
+def strategic_assessment_flow(config_path: str = "tasking.yaml", period_end: str | None = None,
+                              workers: int | None = None) -> list[str]:
+    """A DRAFT strategic assessment for each configured force over `strategic.months` months, for the ST&CG,
+    built at once (workers: as for the tactical assessment)."""
     config = load_settings(config_path)
     with recorded_run(config.warehouse_file) as run:
-        results = [
-            strategic_task(config.warehouse_file, force, months=config.strategic.months, period_end=period_end,
-                           marking=config.default_marking, store_dir=config.product_dir,
-                           requested_by=config.strategic.requested_by)
+        results = fan_out(strategic_task, [
+            dict(warehouse_file=config.warehouse_file, force=force, months=config.strategic.months,
+                 period_end=period_end, marking=config.default_marking, store_dir=config.product_dir,
+                 requested_by=config.strategic.requested_by)
             for force in config.all_forces
-        ]
-        run.summary = _summary(results)
-        _publish("strategic-assessment", results, run.summary)
+        ], *_fan_out(config, workers))
+        run.summary = summary(results)
+        publish_products("strategic-assessment", results, run.summary)
         return [r.version_id for r in results]
 
 
@@ -119,18 +128,7 @@ def problem_profile_flow(request: ProblemProfileRequest, config_path: str = "tas
             terms_of_reference=request.terms_of_reference, marking=request.marking or config.default_marking,
             store_dir=config.product_dir,
         )
-        run.summary = _summary([result])
-        _publish("problem-profile", [result], run.summary)
+        run.summary = summary([result])
+        publish_products("problem-profile", [result], run.summary)
         return result.version_id
 
-
-@flow(name="draft-product", **RECORDING_HOOKS)
-def draft_product_flow(kind: Literal["tactical", "strategic", "problem_profile"], force: str,
-                       warehouse: str | None = None, options: dict | None = None):
-    """One DRAFT product asked for by hand (`tasking assess ...`, `tasking profile problem`): `options` are the
-    builder's keyword arguments (period, marking, store_dir, author, and a profile's area and terms)."""
-    with recorded_run(warehouse_path(warehouse)) as run:
-        result = BUILDERS[kind](warehouse, force, **(options or {}))
-        run.summary = _summary([result])
-        _publish(kind.replace("_", "-"), [result], run.summary)
-        return result
