@@ -86,8 +86,14 @@ def gate_group(con, members: list[GateMember]) -> list[tuple[bool, str]]:
     definition = suite_definition(kind)["expectations"]
     with gx_datasource(con) as datasource:
         runs = _runs(con, members, kind, parameters, definition, datasource)
-    for member, run in zip(members, runs):
-        record(con, member.batch_id, "gate", run)
+    con.execute("BEGIN TRANSACTION")  # one commit for the group's results, not one per file
+    try:
+        for member, run in zip(members, runs):
+            record(con, member.batch_id, "gate", run)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
     return [(run.passed, run.summary()) for run in runs]
 
 
