@@ -20,6 +20,7 @@ Measured, each against a baseline in the same run:
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
 import resource
@@ -161,7 +162,8 @@ def pool_vs_cluster(workers: int) -> tuple[float, float]:
     def cluster():
         from distributed import Client, LocalCluster
 
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as local, \
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=logging.WARNING) as local, \
                 Client(local) as client:
             client.gather(client.map(_nothing_map, range(workers)))
 
