@@ -47,6 +47,7 @@ def ingest(
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """Load data.police.uk street, outcomes and stop-and-search files (idempotent, quality-gated)."""
+    from flows.engine import run_flow
     from flows.ingest import ingest_flow
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -56,7 +57,8 @@ def ingest(
         def advance(result, index, total):
             progress.update(bar, total=total, completed=index, description=f"{result.status:>11} {Path(result.name).name}")
 
-        report = ingest_flow([str(p) for p in paths], str(warehouse) if warehouse else None, on_progress=advance)
+        report = run_flow(ingest_flow, paths=[str(p) for p in paths], warehouse=str(warehouse) if warehouse else None,
+                          on_progress=advance)
     console.print(batch_table(report, "Ingest"))
     finish(report)
 
@@ -67,9 +69,11 @@ def ingest_reference(
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """Load IoD 2019 deprivation and population by LSOA and the LSOA 2011->2021 lookup."""
+    from flows.engine import run_flow
     from flows.ingest import ingest_flow
 
-    report = ingest_flow([], str(warehouse) if warehouse else None, reference_paths=[str(p) for p in paths])
+    report = run_flow(ingest_flow, paths=[], warehouse=str(warehouse) if warehouse else None,
+                      reference_paths=[str(p) for p in paths])
     console.print(batch_table(report, "Reference ingest"))
     finish(report)
 
@@ -134,9 +138,11 @@ def ingest_internal(
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """Load a force's own crime extracts through a column mapping (idempotent, quality-gated)."""
-    from tasks.ingest_internal import ingest_internal_paths
+    from flows.engine import run_flow
+    from flows.internal import internal_ingest_flow
 
-    report = ingest_internal_paths([str(p) for p in paths], mapping, warehouse)
+    report = run_flow(internal_ingest_flow, paths=[str(p) for p in paths], mapping=str(mapping),
+                      warehouse=str(warehouse) if warehouse else None)
     console.print(batch_table(report, "Internal extracts"))
     finish(report)
 

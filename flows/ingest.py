@@ -3,20 +3,23 @@ from __future__ import annotations
 
 from typing import Callable
 
-from prefect import flow, task
-from prefect.artifacts import create_table_artifact
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 
-from flows.validate import publish_quality, summarise_quality
+from flows.engine import in_prefect_run, step
 from flows.recording import RECORDING_HOOKS, recorded_run
+from tasking.warehouse import warehouse_path
 from tasks.ingest import BatchResult, IngestReport, ingest_paths, ingest_reference_paths
 
-# Progress callbacks and reports are not inputs worth caching on.
-ingest_police_files = task(ingest_paths, name="ingest-police-files", cache_policy=NO_CACHE)
-ingest_reference_files = task(ingest_reference_paths, name="ingest-reference-files", cache_policy=NO_CACHE)
+ingest_police_files = step(ingest_paths, name="ingest-police-files")
+ingest_reference_files = step(ingest_reference_paths, name="ingest-reference-files")
 
 
-def _publish(report: IngestReport, key: str) -> None:
+def publish_batches(report: IngestReport, key: str) -> None:
+    """Inside a Prefect run: one row per file as a table artifact (outside one, the CLI prints the report)."""
+    if not in_prefect_run():
+        return
+    from prefect.artifacts import create_table_artifact
+
     create_table_artifact(
         key=key,
         table=[
@@ -29,16 +32,26 @@ def _publish(report: IngestReport, key: str) -> None:
     )
 
 
+def publish_quality_summary(warehouse: str | None) -> None:
+    """Inside a Prefect run: the quality summary as artifacts."""
+    if not in_prefect_run():
+        return
+    from flows.validate import publish_quality
+    from tasks.validate import quality_summary
+
+    publish_quality(quality_summary(warehouse))
+
+
 @flow(name="ingest", **RECORDING_HOOKS)
 def ingest_flow(paths: list[str], warehouse: str | None = None, reference_paths: list[str] | None = None,
                 on_progress: Callable[[BatchResult, int, int], None] | None = None) -> IngestReport:
-    with recorded_run() as run:
+    with recorded_run(warehouse_path(warehouse)) as run:
         report = IngestReport()
         if reference_paths:
             report.batches += ingest_reference_files(reference_paths, warehouse).batches
         if paths:
             report.batches += ingest_police_files(paths, warehouse, on_progress=on_progress).batches
-        _publish(report, "ingest-summary")
-        publish_quality(summarise_quality(warehouse))
+        publish_batches(report, "ingest-summary")
+        publish_quality_summary(warehouse)
         run.summary = f"{len(report.batches)} files, {len(report.failed)} failed or quarantined"
         return report

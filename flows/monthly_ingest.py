@@ -2,24 +2,30 @@
 (every batch through the quality gate), and check each force's months for completeness."""
 from __future__ import annotations
 
-from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 
+from flows.engine import in_prefect_run, step
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
 from tasks.fetch import check_publication, download_archive, extract_force_months
 from tasks.ingest import ingest_paths
 from tasks.validate import completeness
 
-check_publication_task = task(check_publication, name="check-publication", cache_policy=NO_CACHE)
-download_archive_task = task(download_archive, name="download-archive", cache_policy=NO_CACHE)
-extract_task = task(extract_force_months, name="extract-force-months", cache_policy=NO_CACHE)
-ingest_task = task(ingest_paths, name="ingest-police-files", cache_policy=NO_CACHE)
-completeness_task = task(completeness, name="check-completeness", cache_policy=NO_CACHE)
+check_publication_task = step(check_publication, name="check-publication")
+download_archive_task = step(download_archive, name="download-archive")
+extract_task = step(extract_force_months, name="extract-force-months")
+ingest_task = step(ingest_paths, name="ingest-police-files")
+completeness_task = step(completeness, name="check-completeness")
 
 
 class IngestFailed(Exception):
     """Some fetched files failed or were quarantined; the rest were loaded."""
+
+
+def _publish(markdown: str, description: str) -> None:
+    if in_prefect_run():
+        from prefect.artifacts import create_markdown_artifact
+
+        create_markdown_artifact(key="monthly-ingest", markdown=markdown, description=description)
 
 
 def _markdown(title: str, lines: list[str], table: list[dict] | None = None) -> str:
@@ -50,8 +56,7 @@ def monthly_ingest_flow(config_path: str = "tasking.yaml", refresh: bool = False
             notes.append(f"not in data.police.uk's force list: {', '.join(publication.missing_from_api)}")
         if not publication.behind and not refresh:
             run.summary = f"nothing to fetch: every configured force holds what {published} published for it"
-            create_markdown_artifact(key="monthly-ingest", markdown=_markdown("Monthly ingest", notes + [run.summary]),
-                                     description=run.summary)
+            _publish(_markdown("Monthly ingest", notes + [run.summary]), run.summary)
             return {"published": published, "fetched": 0}
 
         archive = download_archive_task(config, publication.latest_month)
@@ -69,8 +74,7 @@ def monthly_ingest_flow(config_path: str = "tasking.yaml", refresh: bool = False
                   f"incomplete force-months after ingest: {gap_count}"]
         table = [{"file": b.name.rsplit("/", 1)[-1], "status": b.status, "kind": b.kind, "force": b.force, "month": b.month,
                   "rows": b.rows, "error": b.error} for b in report.batches]
-        create_markdown_artifact(key="monthly-ingest", markdown=_markdown("Monthly ingest", notes, table),
-                                 description=run.summary)
+        _publish(_markdown("Monthly ingest", notes, table), run.summary)
         if not report.ok:
             raise IngestFailed("; ".join(b.error or b.name for b in report.failed))
         return {"published": published, "fetched": len(files), **counts}

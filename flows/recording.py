@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
+from flows.engine import local_run, step
 from tasking.config import ConfigError, TaskingConfig, load_config
 from tasking.warehouse import warehouse_path
 from tasks.runs import record_end, record_start
@@ -24,7 +22,7 @@ from tasks.runs import record_end, record_start
 logger = logging.getLogger("tasking.recording")
 
 
-@task(name="load-config", cache_policy=NO_CACHE)
+@step(name="load-config")
 def load_settings(config_path: str) -> TaskingConfig:
     return load_config(config_path)
 
@@ -52,10 +50,11 @@ def recorded_run(warehouse_file: Path | None = None) -> Iterator[RunRecord]:
     """Record this flow run's start, then its outcome; set `.summary` to say what it did."""
     from prefect.runtime import deployment, flow_run
 
-    parameters = dict(flow_run.parameters or {})
+    local = None if flow_run.id else local_run()  # run in-process by flows.engine.run_flow: no Prefect runtime
+    parameters = dict(flow_run.parameters or (local.parameters if local else {}))
     warehouse_file = warehouse_file or warehouse_for(parameters)
     run_id = flow_run.id or f"local-{uuid.uuid4()}"
-    flow_name = flow_run.flow_name or "unknown"
+    flow_name = flow_run.flow_name or (local.flow_name if local else "unknown")
     deployment_name = deployment.name
     record_start(warehouse_file, run_id, flow_name, deployment_name, parameters)
     record = RunRecord(run_id, warehouse_file)
