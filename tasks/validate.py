@@ -35,6 +35,13 @@ SHAPE_EXPECTATIONS = ("expect_table_columns_to_match_ordered_list",)
 COLUMN_LIST_EXPECTATIONS = ("expect_compound_columns_to_be_unique",)
 
 
+@dataclass
+class GateVerdict:
+    """What the gate says about one staged batch: may it be merged, and if not, why (tasks.ingest acts on it)."""
+    passed: bool
+    summary: str = ""
+
+
 class SuiteError(Exception):
     """A suite file that cannot be used; the message names the file and the problem."""
 
@@ -272,8 +279,6 @@ def _parameters_for(month: date | None) -> dict:
 
 def gate_batch(con, staged_table: str, source, batch_id: int):
     """Validate one staged data.police.uk batch, store the results, and say whether it may be merged."""
-    from tasks.ingest import GateVerdict
-
     run = run_suite(con, staged_table, source.kind, _parameters_for(source.month))
     record(con, batch_id, "gate", run)
     return GateVerdict(passed=run.passed, summary=run.summary())
@@ -281,8 +286,6 @@ def gate_batch(con, staged_table: str, source, batch_id: int):
 
 def gate_reference(con, staged_table: str, kind: str, batch_id: int):
     """Validate one staged reference file (IoD 2019 File 1, 2 or 6, or the LSOA lookup) the same way."""
-    from tasks.ingest import GateVerdict
-
     run = run_suite(con, staged_table, kind)
     record(con, batch_id, "gate", run)
     return GateVerdict(passed=run.passed, summary=run.summary())
@@ -327,11 +330,11 @@ def revalidate(warehouse_file=None) -> list[StoredCheck]:
     loaded those rows.
     """
     from sources.reference import REFERENCE_KINDS
-    from tasks.ingest import STAGING, _attach_staging
+    from tasks.staging import STAGING, attach_staging
 
     checks: list[StoredCheck] = []
     with warehouse.connect(warehouse_file) as con:
-        _attach_staging(con)
+        attach_staging(con)
         copy = f"{STAGING}.revalidate"
         targets: list[tuple[str, str | None, date | None, str, list]] = [
             (kind, force, month, f"SELECT * FROM {table} WHERE force = ? AND month = ?", [force, month])
