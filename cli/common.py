@@ -19,6 +19,19 @@ console = Console()
 WarehouseOption = typer.Option(None, "--warehouse", help="DuckDB file (default $TASKING_WAREHOUSE or var/warehouse.duckdb)")
 
 
+def existing_warehouse(path) -> Path:
+    """The warehouse a read-only command reads; exits 2 naming the path when no warehouse is there (a read must
+    never create an empty one)."""
+    from tasking.warehouse import warehouse_path
+
+    target = warehouse_path(path)
+    if not target.is_file():
+        console.print(f"[red]error[/red] {target}: no warehouse here (give --warehouse, set TASKING_WAREHOUSE, "
+                      "or load data with `tasking ingest`)", soft_wrap=True)
+        raise typer.Exit(code=2)
+    return target
+
+
 def batch_table(report, title: str) -> Table:
     table = Table(title=title)
     for column in ("file", "status", "kind", "force", "month", "rows", "changed", "problem"):

@@ -15,6 +15,7 @@ what they did either way.
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import logging
 import os
@@ -23,6 +24,14 @@ from typing import Any, Callable
 from tenacity import before_sleep_log, retry, stop_after_attempt, wait_exponential
 
 ORCHESTRATE_ENV = "TASKING_ORCHESTRATE"  # "always" forces Prefect even without an API URL (tests, demos)
+# The flow run_flow is running in-process (its name and parameters), so it can record itself as Prefect's
+# runtime would tell it inside a Prefect run (flows.recording).
+_LOCAL_FLOW: contextvars.ContextVar[tuple[str, dict] | None] = contextvars.ContextVar("local_flow", default=None)
+
+
+def local_flow() -> tuple[str, dict] | None:
+    """(flow name, parameters) of the flow run_flow is running in-process, else None."""
+    return _LOCAL_FLOW.get()
 
 
 def orchestrated() -> bool:
@@ -108,4 +117,8 @@ def run_flow(flow, **params):
     """Run a flow the way its deployment does: through Prefect when an API is configured, else in-process."""
     if orchestrated():
         return flow(**params)
-    return flow.fn(**params)
+    token = _LOCAL_FLOW.set((flow.name, params))
+    try:
+        return flow.fn(**params)
+    finally:
+        _LOCAL_FLOW.reset(token)

@@ -1,22 +1,37 @@
-"""Ingest flow: published data.police.uk files and reference files into the warehouse."""
+"""Ingest flow: published data.police.uk files and reference files into the warehouse.
+
+A run in which any file failed or was quarantined ends Failed (IngestFailed carries the report, so the CLI
+still prints every file); the files that passed stay loaded.
+"""
 from __future__ import annotations
 
 from typing import Callable
 
-from prefect import flow, task
-from prefect.artifacts import create_table_artifact
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 
-from flows.validate import publish_quality, summarise_quality
+from flows.engine import in_prefect_run, log, step
 from flows.recording import RECORDING_HOOKS, recorded_run
+from flows.validate import build_data_docs, publish_quality, summarise_quality
 from tasks.ingest import BatchResult, IngestReport, ingest_paths, ingest_reference_paths
 
-# Progress callbacks and reports are not inputs worth caching on.
-ingest_police_files = task(ingest_paths, name="ingest-police-files", cache_policy=NO_CACHE)
-ingest_reference_files = task(ingest_reference_paths, name="ingest-reference-files", cache_policy=NO_CACHE)
+ingest_police_files = step(ingest_paths, name="ingest-police-files")
+ingest_reference_files = step(ingest_reference_paths, name="ingest-reference-files")
+
+
+class IngestFailed(Exception):
+    """Some files failed or were quarantined; the rest were loaded. Carries the run's report."""
+
+    def __init__(self, report: IngestReport):
+        super().__init__(f"{len(report.failed)} of {len(report.batches)} files failed or were quarantined: "
+                         + "; ".join(b.error or b.name for b in report.failed[:10]))
+        self.report = report
 
 
 def _publish(report: IngestReport, key: str) -> None:
+    if not in_prefect_run():
+        return
+    from prefect.artifacts import create_table_artifact
+
     create_table_artifact(
         key=key,
         table=[
@@ -29,6 +44,13 @@ def _publish(report: IngestReport, key: str) -> None:
     )
 
 
+def log_report(report: IngestReport) -> None:
+    counts = {s: report.count(s) for s in ("loaded", "replaced", "unchanged", "quarantined", "failed")}
+    log().info("%d files: %s", len(report.batches), ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none found")
+    for batch in report.failed:
+        log().warning("%s %s: %s", batch.status, batch.name, batch.error)
+
+
 @flow(name="ingest", **RECORDING_HOOKS)
 def ingest_flow(paths: list[str], warehouse: str | None = None, reference_paths: list[str] | None = None,
                 on_progress: Callable[[BatchResult, int, int], None] | None = None) -> IngestReport:
@@ -38,7 +60,10 @@ def ingest_flow(paths: list[str], warehouse: str | None = None, reference_paths:
             report.batches += ingest_reference_files(reference_paths, warehouse).batches
         if paths:
             report.batches += ingest_police_files(paths, warehouse, on_progress=on_progress).batches
+        log_report(report)
         _publish(report, "ingest-summary")
-        publish_quality(summarise_quality(warehouse))
+        publish_quality(summarise_quality(warehouse), build_data_docs(warehouse))
         run.summary = f"{len(report.batches)} files, {len(report.failed)} failed or quarantined"
+        if not report.ok:
+            raise IngestFailed(report)
         return report

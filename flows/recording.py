@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
+from flows.engine import local_flow, step
 from tasking.config import ConfigError, TaskingConfig, load_config
 from tasking.warehouse import warehouse_path
 from tasks.runs import record_end, record_start
@@ -24,16 +22,20 @@ from tasks.runs import record_end, record_start
 logger = logging.getLogger("tasking.recording")
 
 
-@task(name="load-config", cache_policy=NO_CACHE)
-def load_settings(config_path: str) -> TaskingConfig:
+def read_settings(config_path: str) -> TaskingConfig:
     return load_config(config_path)
+
+
+load_settings = step(read_settings, name="load-config")
 
 
 def warehouse_for(parameters: dict) -> Path:
     """The warehouse a run's parameters point at: its `warehouse` parameter (None: $TASKING_WAREHOUSE or the
     default), else its config's warehouse, else the default one (also when the config cannot be read)."""
-    if "warehouse" in parameters:  # the flow takes a warehouse: None there means the default one, as in its tasks
+    if parameters.get("warehouse"):
         return warehouse_path(parameters["warehouse"])
+    if "warehouse" in parameters and "config_path" not in parameters:  # None: the default one, as in its tasks
+        return warehouse_path(None)
     try:
         return load_config(parameters.get("config_path")).warehouse_file
     except ConfigError:
@@ -52,10 +54,11 @@ def recorded_run(warehouse_file: Path | None = None) -> Iterator[RunRecord]:
     """Record this flow run's start, then its outcome; set `.summary` to say what it did."""
     from prefect.runtime import deployment, flow_run
 
-    parameters = dict(flow_run.parameters or {})
+    local = local_flow() if flow_run.id is None else None
+    parameters = dict(flow_run.parameters or (local[1] if local else {}))
     warehouse_file = warehouse_file or warehouse_for(parameters)
     run_id = flow_run.id or f"local-{uuid.uuid4()}"
-    flow_name = flow_run.flow_name or "unknown"
+    flow_name = flow_run.flow_name or (local[0] if local else "unknown")
     deployment_name = deployment.name
     record_start(warehouse_file, run_id, flow_name, deployment_name, parameters)
     record = RunRecord(run_id, warehouse_file)

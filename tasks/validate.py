@@ -24,6 +24,8 @@ from typing import Any, Iterator
 import pandas as pd
 
 from tasking import warehouse
+from tasks import data_docs
+from tasks.data_docs import data_docs_index  # noqa: F401  (health and flows read it from here)
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
 SEVERITIES = ("critical", "warning")
@@ -71,6 +73,7 @@ class ExpectationOutcome:
 class SuiteRun:
     suite: str
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
+    gx_result: Any = field(default=None, repr=False, compare=False)  # kept for the Data Docs (tasks.data_docs)
 
     @property
     def critical_failures(self) -> list[ExpectationOutcome]:
@@ -221,7 +224,7 @@ def run_suite(con, table: str, suite: str, parameters: dict | None = None) -> Su
             expectation_parameters=parameters or {},
             result_format={"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES_KEPT},
         )
-    run = SuiteRun(suite=suite)
+    run = SuiteRun(suite=suite, gx_result=result)
     for item in result.results:
         config = item.expectation_config
         kwargs = config.kwargs
@@ -269,6 +272,7 @@ def record(con, batch_id: int | None, run_kind: str, run: SuiteRun) -> None:
             for o in run.outcomes
         ],
     )
+    data_docs.keep(con, batch_id, run_kind, run.gx_result, _gx_suite(run.suite) if run.gx_result is not None else None)
 
 
 def _parameters_for(month: date | None) -> dict:
@@ -430,12 +434,17 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
+def quality_page_path(warehouse_file=None, out_file: str | os.PathLike | None = None) -> Path:
+    """Where the results page goes: `out_file`, else quality/index.html beside the warehouse."""
+    return Path(out_file) if out_file else warehouse.warehouse_path(warehouse_file).parent / "quality" / "index.html"
+
+
 def write_quality_page(warehouse_file=None, out_file: str | os.PathLike | None = None) -> Path:
     """An HTML page of the stored results (the Data Docs equivalent): pass rates, quarantine, gaps, failures."""
     import jinja2
 
     summary = quality_summary(warehouse_file)
-    target = Path(out_file) if out_file else warehouse.warehouse_path(warehouse_file).parent / "quality" / "index.html"
+    target = quality_page_path(warehouse_file, out_file)
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).resolve().parents[1] / "report_templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
