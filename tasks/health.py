@@ -173,7 +173,7 @@ def judge_freshness(row, now: datetime, lag_months: dict[str, int]) -> tuple[dat
         return due, "current", False
     status = f"{behind} month{'s' if behind > 1 else ''} behind"
     if published is not None and published < by_date:
-        status += f" (data.police.uk holds up to {published:%Y-%m})"
+        status += f"; data.police.uk holds up to {published:%Y-%m}"
     return due, status, True
 
 
@@ -212,7 +212,7 @@ def _problems(report: HealthReport) -> list[Problem]:
             found.append(Problem("runs", f"{row.deployment}: last run {row.state.lower()}: {row.error or 'no error recorded'}"))
     for row in report.freshness.itertuples(index=False):
         if row.stale:
-            found.append(Problem("data", f"{row.force}: {row.source} {row.status} (due {row.due:%Y-%m})"))
+            found.append(Problem("data", f"{row.force}: {row.source} due {row.due:%Y-%m}, {row.status}"))
     if not report.quarantined.empty:
         found.append(Problem("data", f"{len(report.quarantined)} batch(es) in quarantine"))
     for row in report.awaiting_review.itertuples(index=False):

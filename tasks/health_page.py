@@ -37,7 +37,7 @@ def file_link(text: str, path: str | os.PathLike | None) -> Link | str:
 
 def tone(cell) -> str:
     text = str(cell)
-    if text in BAD or text.endswith("behind") or "behind (" in text or text.startswith("work pool"):
+    if text in BAD or " behind" in text:
         return "bad"
     return "good" if text in GOOD else ""
 
