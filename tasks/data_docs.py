@@ -35,6 +35,19 @@ def data_docs_index(warehouse_file=None) -> Path | None:
     return index if index.is_file() else None
 
 
+def latest_pages(warehouse_file=None) -> dict[str, Path]:
+    """Per suite, the Data Docs page of its newest validation result. The pages are static HTML (readable with
+    no network), unlike the index, whose table GX draws with scripts from CDNs."""
+    found: dict[str, tuple[str, Path]] = {}
+    validations = gx_root(warehouse_file) / SITE / "validations"
+    # validations/<suite>/<run name>/<run time, e.g. 20261202T014449.891762Z>/<batch>.html
+    for page in validations.glob("*/*/*/*.html") if validations.is_dir() else []:
+        suite, run_time = page.parts[-4], page.parts[-2]
+        if suite not in found or run_time > found[suite][0]:
+            found[suite] = (run_time, page)
+    return {suite: page for suite, (_, page) in sorted(found.items())}
+
+
 @functools.lru_cache(maxsize=None)
 def _context(root: str):
     import great_expectations as gx
@@ -78,11 +91,12 @@ def keep(con, batch_id: int | None, run_kind: str, gx_result, gx_suite) -> None:
         root = _database_folder(con)
         _save_suite(root, gx_suite)
         label = f"batch-{batch_id}" if batch_id is not None else "batch-unlogged"
+        run_id = RunIdentifier(run_name=f"{run_kind} {label}", run_time=datetime.now(timezone.utc))
         key = ValidationResultIdentifier(
-            expectation_suite_identifier=ExpectationSuiteIdentifier(name=gx_suite.name),
-            run_id=RunIdentifier(run_name=run_kind, run_time=datetime.now(timezone.utc)),
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=gx_suite.name), run_id=run_id,
             batch_identifier=label,
         )
+        gx_result.meta["run_id"] = run_id  # shown on the page as its run name and time
         _context(root).validation_results_store.set(key, gx_result)
         _pending.setdefault(root, []).append((f"{gx_suite.name} {label} ({run_kind})", key))
     except Exception as error:  # GX raises its own and pydantic errors

@@ -121,6 +121,7 @@ class HealthReport:
     failures: pd.DataFrame
     prefect_api: str | None = None           # the API read, when one is configured
     data_docs: Path | None = None            # the GX Data Docs index, when it has been built
+    data_docs_pages: dict[str, Path] = field(default_factory=dict)  # suite -> page of its newest result
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -227,7 +228,8 @@ def health_report(warehouse_file=None, *, forces: list[str] | None = None, local
                   failure_window_days: int = 30, review_max_age_days: int = 14, now: datetime | None = None,
                   prefect_yaml: str | os.PathLike = PREFECT_YAML) -> HealthReport:
     """Everything `tasking health` shows, read in one read-only warehouse connection (and Prefect's API if set)."""
-    from tasks.validate import PASS_RATES_SQL, QUARANTINED_SQL, data_docs_index
+    from tasks.data_docs import data_docs_index, latest_pages
+    from tasks.validate import PASS_RATES_SQL, QUARANTINED_SQL
 
     now = now or datetime.now(timezone.utc)
     since = now - pd.Timedelta(days=failure_window_days)
@@ -255,7 +257,7 @@ def health_report(warehouse_file=None, *, forces: list[str] | None = None, local
     last_runs, prefect_problems, api = _runs_from_prefect(last_runs, now)
     report = HealthReport(now, str(warehouse.warehouse_path(warehouse_file)), failure_window_days, review_max_age_days,
                           last_runs, freshness, pass_rates, quarantined, awaiting, failures, prefect_api=api,
-                          data_docs=data_docs_index(warehouse_file))
+                          data_docs=data_docs_index(warehouse_file), data_docs_pages=latest_pages(warehouse_file))
     report.problems = prefect_problems + _problems(report)
     return report
 

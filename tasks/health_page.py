@@ -15,7 +15,8 @@ from tasks.health import HealthReport
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "report_templates"
 # Cell values that mean "look at this" / "all is well" (coloured on the page and in the terminal).
-BAD = ("FAILED", "CRASHED", "LATE", "CANCELLED", "TIMEDOUT", "never loaded", "overdue", "quarantined", "failed")
+BAD = ("FAILED", "CRASHED", "LATE", "CANCELLED", "TIMEDOUT", "never loaded", "overdue", "quarantined", "failed",
+       "PDF missing")
 GOOD = ("COMPLETED", "current", "complete", "waiting")
 
 
@@ -82,21 +83,22 @@ def _last_runs(report: HealthReport) -> Section:
         if report.prefect_api else "No Prefect API configured: states from the warehouse's run table."
     return Section("last_runs", "Last run of each deployment",
                    ["deployment", "state", "started (UTC)", "seconds", "last completed", "notes / summary", "error",
-                    "run"], rows, note=note, state_column=1)
+                    "seen in"], rows, note=note, state_column=1)
 
 
 def _quality(report: HealthReport) -> Section:
-    rows = [[r.suite, str(r.batches), str(r.passed), f"{r.pass_rate_percent}", _cell(r.warnings)]
+    rows = [[r.suite, str(r.batches), str(r.passed), f"{r.pass_rate_percent}", _cell(r.warnings),
+             file_link("newest result", report.data_docs_pages.get(r.suite)) if r.suite in report.data_docs_pages else ""]
             for r in report.pass_rates.itertuples(index=False)]
     docs = file_link("Open the Data Docs (every suite and validation result)", report.data_docs) \
         if report.data_docs else "No Data Docs built yet: run `tasking validate` or an ingest."
-    return Section("pass_rates", "Quality gate pass rates", ["suite", "batches", "passed", "pass rate %", "warnings"],
-                   rows, note=docs)
+    return Section("pass_rates", "Quality gate pass rates",
+                   ["suite", "batches", "passed", "pass rate %", "warnings", "Data Docs"], rows, note=docs)
 
 
 def _quarantined(report: HealthReport) -> Section:
-    rows = [[_cell(v) for v in r] for r in report.quarantined[
-        ["batch_id", "path", "kind", "force", "month", "rows", "error"]].itertuples(index=False)]
+    rows = [[_cell(r.batch_id), Path(r.path).name if r.path else "", r.kind, r.force, r.month, _cell(r.rows),
+             _cell(r.error)] for r in report.quarantined.itertuples(index=False)]
     return Section("quarantined", "Quarantined batches", ["batch", "file", "kind", "force", "month", "rows", "why"], rows)
 
 
@@ -105,8 +107,9 @@ def _reviews(report: HealthReport) -> Section:
     for r in report.awaiting_review.itertuples(index=False):
         folder = Path(r.store_path) if r.store_path else None
         status = "overdue" if r.age_days > report.review_max_age_days else "waiting"
+        pdf = folder / "product.pdf" if folder else None
         rows.append([r.version_id, r.kind, r.force, r.title, _cell(r.created_at), str(r.age_days), status,
-                     file_link("PDF", folder / "product.pdf" if folder else None)])
+                     Link("PDF", pdf.resolve().as_uri()) if pdf and pdf.is_file() else "PDF missing"])
     return Section("awaiting_review", "Products awaiting review",
                    ["version", "kind", "force", "title", "drafted (UTC)", "age (days)", "status", "draft"], rows,
                    note=f"Overdue after {report.review_max_age_days} days (health.review_max_age_days).", state_column=6)
