@@ -8,6 +8,8 @@ from pathlib import Path
 # default 20 s start-up limit is too short on a busy two-core machine.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# The project's own loggers (tasking.*: fetch retries, steps) go to the Prefect run's log too.
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "tasking")
 
 import typer
 from rich.console import Console

@@ -19,19 +19,12 @@ import contextvars
 import functools
 import logging
 import os
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tenacity import before_sleep_log, retry, stop_after_attempt, wait_exponential
 
 ORCHESTRATE_ENV = "TASKING_ORCHESTRATE"  # "always" forces Prefect even without an API URL (tests, demos)
-# The flow run_flow is running in-process (its name and parameters), so it can record itself as Prefect's
-# runtime would tell it inside a Prefect run (flows.recording).
-_LOCAL_FLOW: contextvars.ContextVar[tuple[str, dict] | None] = contextvars.ContextVar("local_flow", default=None)
-
-
-def local_flow() -> tuple[str, dict] | None:
-    """(flow name, parameters) of the flow run_flow is running in-process, else None."""
-    return _LOCAL_FLOW.get()
 
 
 def orchestrated() -> bool:
@@ -113,12 +106,28 @@ def step(fn: Callable | None = None, *, name: str | None = None, retries: int = 
     return Step(fn, name or fn.__name__.replace("_", "-"), retries, retry_delay_seconds)
 
 
+@dataclass(frozen=True)
+class LocalRun:
+    """The flow run in progress in this process without Prefect: what Prefect's runtime would otherwise say."""
+
+    flow_name: str
+    parameters: dict = field(default_factory=dict)
+
+
+_local_run: contextvars.ContextVar[LocalRun | None] = contextvars.ContextVar("tasking_local_run", default=None)
+
+
+def local_run() -> LocalRun | None:
+    """The in-process run `run_flow` started (None inside a Prefect run or outside any run)."""
+    return _local_run.get()
+
+
 def run_flow(flow, **params):
     """Run a flow the way its deployment does: through Prefect when an API is configured, else in-process."""
     if orchestrated():
         return flow(**params)
-    token = _LOCAL_FLOW.set((flow.name, params))
+    token = _local_run.set(LocalRun(flow.name, dict(params)))
     try:
         return flow.fn(**params)
     finally:
-        _LOCAL_FLOW.reset(token)
+        _local_run.reset(token)

@@ -1,7 +1,8 @@
 """Ingest flow: published data.police.uk files and reference files into the warehouse.
 
 A run in which any file failed or was quarantined ends Failed (IngestFailed carries the report, so the CLI
-still prints every file); the files that passed stay loaded.
+still prints every file); the files that passed stay loaded. The run's GX results are rendered into the Data
+Docs and linked from an artifact.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from prefect import flow
 
 from flows.engine import in_prefect_run, log, step
 from flows.recording import RECORDING_HOOKS, recorded_run
-from flows.validate import build_data_docs, publish_quality, summarise_quality
+from tasking.warehouse import warehouse_path
 from tasks.ingest import BatchResult, IngestReport, ingest_paths, ingest_reference_paths
 
 ingest_police_files = step(ingest_paths, name="ingest-police-files")
@@ -27,7 +28,15 @@ class IngestFailed(Exception):
         self.report = report
 
 
-def _publish(report: IngestReport, key: str) -> None:
+def log_report(report: IngestReport) -> None:
+    counts = {s: report.count(s) for s in ("loaded", "replaced", "unchanged", "quarantined", "failed")}
+    log().info("%d files: %s", len(report.batches), ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none found")
+    for batch in report.failed:
+        log().warning("%s %s: %s", batch.status, batch.name, batch.error)
+
+
+def publish_batches(report: IngestReport, key: str) -> None:
+    """Inside a Prefect run: one row per file as a table artifact (outside one, the CLI prints the report)."""
     if not in_prefect_run():
         return
     from prefect.artifacts import create_table_artifact
@@ -44,25 +53,31 @@ def _publish(report: IngestReport, key: str) -> None:
     )
 
 
-def log_report(report: IngestReport) -> None:
-    counts = {s: report.count(s) for s in ("loaded", "replaced", "unchanged", "quarantined", "failed")}
-    log().info("%d files: %s", len(report.batches), ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none found")
-    for batch in report.failed:
-        log().warning("%s %s: %s", batch.status, batch.name, batch.error)
+def publish_quality_summary(warehouse: str | None) -> None:
+    """The run's GX results rendered into the Data Docs; inside a Prefect run, the quality summary and the Data
+    Docs links as artifacts."""
+    from flows.validate import build_data_docs, publish_quality
+
+    docs = build_data_docs(warehouse)
+    if not in_prefect_run():
+        return
+    from tasks.validate import quality_summary
+
+    publish_quality(quality_summary(warehouse), docs)
 
 
 @flow(name="ingest", **RECORDING_HOOKS)
 def ingest_flow(paths: list[str], warehouse: str | None = None, reference_paths: list[str] | None = None,
                 on_progress: Callable[[BatchResult, int, int], None] | None = None) -> IngestReport:
-    with recorded_run() as run:
+    with recorded_run(warehouse_path(warehouse)) as run:
         report = IngestReport()
         if reference_paths:
             report.batches += ingest_reference_files(reference_paths, warehouse).batches
         if paths:
             report.batches += ingest_police_files(paths, warehouse, on_progress=on_progress).batches
         log_report(report)
-        _publish(report, "ingest-summary")
-        publish_quality(summarise_quality(warehouse), build_data_docs(warehouse))
+        publish_batches(report, "ingest-summary")
+        publish_quality_summary(warehouse)
         run.summary = f"{len(report.batches)} files, {len(report.failed)} failed or quarantined"
         if not report.ok:
             raise IngestFailed(report)

@@ -2,24 +2,32 @@
 (every batch through the quality gate), and check each force's months for completeness."""
 from __future__ import annotations
 
-from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 
+from flows.engine import in_prefect_run, log, step
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
+from tasks.data_docs import build as build_data_docs, markdown_links
 from tasks.fetch import check_publication, download_archive, extract_force_months
 from tasks.ingest import ingest_paths
 from tasks.validate import completeness
 
-check_publication_task = task(check_publication, name="check-publication", cache_policy=NO_CACHE)
-download_archive_task = task(download_archive, name="download-archive", cache_policy=NO_CACHE)
-extract_task = task(extract_force_months, name="extract-force-months", cache_policy=NO_CACHE)
-ingest_task = task(ingest_paths, name="ingest-police-files", cache_policy=NO_CACHE)
-completeness_task = task(completeness, name="check-completeness", cache_policy=NO_CACHE)
+check_publication_task = step(check_publication, name="check-publication")
+download_archive_task = step(download_archive, name="download-archive")
+extract_task = step(extract_force_months, name="extract-force-months")
+ingest_task = step(ingest_paths, name="ingest-police-files")
+completeness_task = step(completeness, name="check-completeness")
+data_docs_task = step(build_data_docs, name="build-data-docs")
 
 
 class IngestFailed(Exception):
     """Some fetched files failed or were quarantined; the rest were loaded."""
+
+
+def _publish(markdown: str, description: str) -> None:
+    if in_prefect_run():
+        from prefect.artifacts import create_markdown_artifact
+
+        create_markdown_artifact(key="monthly-ingest", markdown=markdown, description=description)
 
 
 def _markdown(title: str, lines: list[str], table: list[dict] | None = None) -> str:
@@ -48,17 +56,27 @@ def monthly_ingest_flow(config_path: str = "tasking.yaml", refresh: bool = False
                   f" published {publication.expected(force):%Y-%m}" for force, m in publication.loaded.items()]
         if publication.missing_from_api:
             notes.append(f"not in data.police.uk's force list: {', '.join(publication.missing_from_api)}")
+        for note in notes:
+            log().info(note)
         if not publication.behind and not refresh:
             run.summary = f"nothing to fetch: every configured force holds what {published} published for it"
-            create_markdown_artifact(key="monthly-ingest", markdown=_markdown("Monthly ingest", notes + [run.summary]),
-                                     description=run.summary)
+            log().info(run.summary)
+            _publish(_markdown("Monthly ingest", notes + [run.summary]), run.summary)
             return {"published": published, "fetched": 0}
 
+        log().info("behind: %s; downloading the %s archive", ", ".join(publication.behind) or "none (refresh)", published)
         archive = download_archive_task(config, publication.latest_month)
+        log().info("archive %s verified: %d files, %s bytes", archive.path.name, archive.members, f"{archive.bytes:,}")
         files = extract_task(config, archive.path)
+        log().info("extracted %d files for %s", len(files), ", ".join(config.forces))
         report = ingest_task([str(f) for f in files], config.warehouse_file)
+        for batch in report.batches:
+            (log().warning if batch.status in ("failed", "quarantined") else log().info)(
+                "%s %s%s", batch.status, batch.name.rsplit("/", 1)[-1], f": {batch.error}" if batch.error else "")
+        docs = data_docs_task(config.warehouse_file)
         gaps = [completeness_task(config.warehouse_file, force) for force in config.forces]
         gap_count = sum(len(g) for g in gaps)
+        log().info("incomplete force-months after ingest: %d", gap_count)
 
         counts = {status: report.count(status) for status in ("loaded", "replaced", "unchanged", "quarantined", "failed")}
         run.summary = (f"{published}: {len(files)} files from {archive.path.name} "
@@ -69,8 +87,7 @@ def monthly_ingest_flow(config_path: str = "tasking.yaml", refresh: bool = False
                   f"incomplete force-months after ingest: {gap_count}"]
         table = [{"file": b.name.rsplit("/", 1)[-1], "status": b.status, "kind": b.kind, "force": b.force, "month": b.month,
                   "rows": b.rows, "error": b.error} for b in report.batches]
-        create_markdown_artifact(key="monthly-ingest", markdown=_markdown("Monthly ingest", notes, table),
-                                 description=run.summary)
+        _publish(_markdown("Monthly ingest", notes, table) + "\n## Quality gate\n\n" + markdown_links(docs), run.summary)
         if not report.ok:
             raise IngestFailed("; ".join(b.error or b.name for b in report.failed))
         return {"published": published, "fetched": len(files), **counts}

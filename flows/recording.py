@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from flows.engine import local_flow, step
+from flows.engine import local_run, step
 from tasking.config import ConfigError, TaskingConfig, load_config
 from tasking.warehouse import warehouse_path
 from tasks.runs import record_end, record_start
@@ -22,11 +22,9 @@ from tasks.runs import record_end, record_start
 logger = logging.getLogger("tasking.recording")
 
 
-def read_settings(config_path: str) -> TaskingConfig:
+@step(name="load-config")
+def load_settings(config_path: str) -> TaskingConfig:
     return load_config(config_path)
-
-
-load_settings = step(read_settings, name="load-config")
 
 
 def warehouse_for(parameters: dict) -> Path:
@@ -54,11 +52,11 @@ def recorded_run(warehouse_file: Path | None = None) -> Iterator[RunRecord]:
     """Record this flow run's start, then its outcome; set `.summary` to say what it did."""
     from prefect.runtime import deployment, flow_run
 
-    local = local_flow() if flow_run.id is None else None
-    parameters = dict(flow_run.parameters or (local[1] if local else {}))
+    local = None if flow_run.id else local_run()  # run in-process by flows.engine.run_flow: no Prefect runtime
+    parameters = dict(flow_run.parameters or (local.parameters if local else {}))
     warehouse_file = warehouse_file or warehouse_for(parameters)
     run_id = flow_run.id or f"local-{uuid.uuid4()}"
-    flow_name = flow_run.flow_name or (local[0] if local else "unknown")
+    flow_name = flow_run.flow_name or (local.flow_name if local else "unknown")
     deployment_name = deployment.name
     record_start(warehouse_file, run_id, flow_name, deployment_name, parameters)
     record = RunRecord(run_id, warehouse_file)
