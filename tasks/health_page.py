@@ -13,7 +13,6 @@ import pandas as pd
 
 from tasks.health import HealthReport
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "report_templates"
 # Cell values that mean "look at this" / "all is well" (coloured on the page and in the terminal).
 BAD = ("FAILED", "CRASHED", "LATE", "CANCELLED", "TIMEDOUT", "never loaded", "overdue", "quarantined", "failed",
        "PDF missing")
@@ -127,10 +126,9 @@ def sections(report: HealthReport) -> list[Section]:
 
 
 def render_health_html(report: HealthReport) -> str:
-    import jinja2
+    from tasks.render import environment as project_environment
 
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                                     autoescape=jinja2.select_autoescape(["html", "j2"]))
+    environment = project_environment()  # the project's one Jinja setup: autoescape, undefined names are errors
     environment.filters["tone"] = tone
     environment.tests["link"] = lambda value: isinstance(value, Link)
     return environment.get_template("health.html.j2").render(
