@@ -153,9 +153,11 @@ def ingest_internal(
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """Load a force's own crime extracts through a column mapping (idempotent, quality-gated)."""
-    from tasks.ingest_internal import ingest_internal_paths
+    from flows.engine import run_flow
+    from flows.internal import internal_ingest_flow
 
-    report = ingest_internal_paths([str(p) for p in paths], mapping, warehouse)
+    report = run_flow(internal_ingest_flow, paths=[str(p) for p in paths], mapping=str(mapping),
+                      warehouse=str(warehouse) if warehouse else None)
     console.print(batch_table(report, "Internal extracts"))
     finish(report)
 

@@ -72,8 +72,9 @@ def demo(
 ) -> None:
     """End to end on SYNTHETIC data: generate, ingest through the quality gate, draft a tactical assessment."""
     from flows.demo import demo_flow
+    from flows.engine import run_flow
 
-    result = demo_flow(out_dir=str(out), warehouse=str(warehouse), store_dir=str(store))
+    result = run_flow(demo_flow, out_dir=str(out), warehouse=str(warehouse), store_dir=str(store))
     # soft_wrap: a path broken across lines cannot be copied.
     console.print(f"\n[bold]SYNTHETIC demo complete.[/bold] Tactical assessment {result.version_id} ({result.status}):",
                   soft_wrap=True)

@@ -37,12 +37,17 @@ def _print_product(result) -> None:
                   f"\n  content sha256 {result.content_sha256}\n  review with: tasking review show {result.version_id}")
 
 
-def _run_product(build, *args, **kwargs):
+def _run_product(kind: str, warehouse: Path | None, force: str, **options):
+    """Draft one product through the draft-product flow (flows.engine.run_flow: in-process without a Prefect API)."""
+    from flows.engine import run_flow
+    from flows.draft_product import draft_product_flow
     from tasks.indicators import ScopeError
     from tasks.review import ReviewError
 
+    options = {key: str(value) if isinstance(value, Path) else value for key, value in options.items()}
     try:
-        return build(*args, **kwargs)
+        return run_flow(draft_product_flow, kind=kind, force=force, warehouse=str(warehouse) if warehouse else None,
+                        options=options)
     except (ValueError, ScopeError, ReviewError, FileNotFoundError) as error:
         console.print(f"[red]error[/red] {error}")
         raise typer.Exit(code=1)
@@ -59,9 +64,7 @@ def assess_tactical(
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """The fortnightly tactical assessment: latest month against its baseline, hotspots, draft recommendations."""
-    from tasks.products import build_tactical_assessment
-
-    _print_product(_run_product(build_tactical_assessment, warehouse, force, period_end=period_end, marking=marking,
+    _print_product(_run_product("tactical", warehouse, force, period_end=period_end, marking=marking,
                                 store_dir=store, author=author, force_new=force_new))
 
 
@@ -77,9 +80,7 @@ def assess_strategic(
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """The strategic assessment: trends, seasonality, harm-ranked priorities, deprivation, intelligence requirement."""
-    from tasks.products import build_strategic_assessment
-
-    _print_product(_run_product(build_strategic_assessment, warehouse, force, months=months, period_end=period_end,
+    _print_product(_run_product("strategic", warehouse, force, months=months, period_end=period_end,
                                 marking=marking, store_dir=store, author=author, force_new=force_new))
 
 
@@ -99,13 +100,10 @@ def profile_problem(
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """A problem profile (VOLT) with its terms of reference first and a data pack (CSV, Parquet) beside the PDF."""
-    from tasks.products import build_problem_profile
-
-    types = tuple(t.strip() for given in crime_types for t in given.split(",") if t.strip())
-    _print_product(_run_product(build_problem_profile, warehouse, force, area=area, crime_types=types,
+    types = [t.strip() for given in crime_types for t in given.split(",") if t.strip()]
+    _print_product(_run_product("problem_profile", warehouse, force, area=area, crime_types=types,
                                 period_from=period_from, period_to=period_to, requested_by=requested_by,
-                                terms_of_reference=tor, marking=marking, store_dir=store, author=author,
-                                force_new=force_new))
+                                terms_of_reference=tor, marking=marking, store_dir=store, author=author, force_new=force_new))
 
 
 @subjects_app.command("load")

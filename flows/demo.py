@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 
+from flows.engine import step
 from flows.recording import RECORDING_HOOKS, recorded_run
 from flows.ingest import ingest_police_files, ingest_reference_files
+from tasking.warehouse import warehouse_path
 from sources.synthetic import generate, parse_month_range
 from sources.synthetic_internal import generate_internal, month_span
 from tasks.ingest_internal import ingest_internal_paths
 from tasks.products import build_tactical_assessment
 
-generate_synthetic = task(generate, name="generate-synthetic-data", cache_policy=NO_CACHE)
-generate_synthetic_extract = task(generate_internal, name="generate-synthetic-force-extract", cache_policy=NO_CACHE)
-ingest_force_extracts = task(ingest_internal_paths, name="ingest-force-extracts", cache_policy=NO_CACHE)
-tactical_assessment = task(build_tactical_assessment, name="build-tactical-assessment", cache_policy=NO_CACHE)
+generate_synthetic = step(generate, name="generate-synthetic-data")
+generate_synthetic_extract = step(generate_internal, name="generate-synthetic-force-extract")
+ingest_force_extracts = step(ingest_internal_paths, name="ingest-force-extracts")
+tactical_assessment = step(build_tactical_assessment, name="build-tactical-assessment")
 
 
 class DemoIngestFailed(RuntimeError):
@@ -36,7 +37,7 @@ def demo_flow(
     rows_per_month: int = 20000,
 ):
     """Generate, ingest and assess; returns the stored draft (paths to its HTML, PDF and data pack)."""
-    with recorded_run() as run:
+    with recorded_run(warehouse_path(warehouse)) as run:
         summary = generate_synthetic(Path(out_dir), force=force, months=parse_month_range(months), seed=seed,
                                      rows_per_month=rows_per_month)
         reference = ingest_reference_files([str(summary.out_dir / "reference")], warehouse)

@@ -1,78 +1,90 @@
 """Product flows: the fortnightly tactical assessment, the six-monthly strategic assessment, and the ad-hoc
-problem profile. Each builds DRAFT versions (tasks.products) for people to review, and records what it built."""
+problem profile. Each builds DRAFT versions (tasks.products) for people to review, and records what it built.
+
+The scheduled assessments build one product per configured force at once (flows.fanout): on Dask through
+Prefect's task runner in a Prefect run, on local processes without one."""
 from __future__ import annotations
 
 from typing import Literal
 
-from prefect import flow, task
-from prefect.artifacts import create_table_artifact
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from flows.draft_product import publish_products, summary
+from flows.engine import step
+from flows.fanout import fan_out, fan_out_settings, product_task_runner, wait_for_warehouse
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
 from sources.internal import PUBLISHED_CATEGORIES
 from tasking.config import GSC_MARKINGS
-from tasks.products import build_problem_profile, build_strategic_assessment, build_tactical_assessment
+from flows.product_steps import build_in_steps
 
-tactical_task = task(build_tactical_assessment, name="build-tactical-assessment", cache_policy=NO_CACHE)
-strategic_task = task(build_strategic_assessment, name="build-strategic-assessment", cache_policy=NO_CACHE)
-problem_profile_task = task(build_problem_profile, name="build-problem-profile", cache_policy=NO_CACHE)
+
+def tactical_for_force(warehouse_file, force: str, **options):
+    """A tactical assessment, built in steps (flows.product_steps), in a worker of a fan-out: waits for other
+    builders' holds on the warehouse."""
+    wait_for_warehouse()
+    return build_in_steps("tactical", warehouse_file, force, **options)
+
+
+def strategic_for_force(warehouse_file, force: str, **options):
+    """A strategic assessment in a worker of a fan-out (see tactical_for_force)."""
+    wait_for_warehouse()
+    return build_in_steps("strategic", warehouse_file, force, **options)
+
+
+def problem_profile(warehouse_file, force: str, **options):
+    return build_in_steps("problem_profile", warehouse_file, force, **options)
+
+
+tactical_task = step(tactical_for_force, name="build-tactical-assessment")
+strategic_task = step(strategic_for_force, name="build-strategic-assessment")
+problem_profile_task = step(problem_profile, name="build-problem-profile")
 
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-def _publish(key: str, results, description: str) -> None:
-    create_table_artifact(
-        key=key,
-        table=[{"version": r.version_id, "kind": r.kind, "status": r.status, "pdf": str(r.pdf_path),
-                "html": str(r.html_path), "sha256": r.content_sha256} for r in results],
-        description=description,
-    )
+def _fan_out(config, workers: int | None) -> tuple[int, str | None]:
+    configured_workers, address = fan_out_settings(config)
+    return workers or configured_workers, address
 
 
-def _summary(results) -> str:
-    """What the run did: versions drafted, and versions left as they were because nothing changed (recorded in
-    the run table, so a scheduled run with no new data says so instead of drafting a copy)."""
-    drafted = [r.version_id for r in results if not getattr(r, "reason", "")]
-    unchanged = [f"{r.version_id} ({r.reason})" for r in results if getattr(r, "reason", "")]
-    parts = (["drafted " + ", ".join(drafted)] if drafted else []) + (["unchanged " + "; ".join(unchanged)] if unchanged else [])
-    return "; ".join(parts) or "nothing to draft"
-
-
-@flow(name="tactical-assessment", **RECORDING_HOOKS)
+@flow(name="tactical-assessment", task_runner=product_task_runner(), **RECORDING_HOOKS)
 def tactical_assessment_flow(config_path: str = "tasking.yaml", period_end: str | None = None,
-                             force_new: bool = False) -> list[str]:
-    """A DRAFT tactical assessment for each configured force, for the fortnightly TT&CG.
+                             workers: int | None = None, force_new: bool = False) -> list[str]:
+    """A DRAFT tactical assessment for each configured force, for the fortnightly TT&CG, built at once.
 
     period_end: the month assessed ('YYYY-MM'); default the latest month of street crime held.
+    workers: products built at once outside Prefect (default the config's fan_out.workers, else one per CPU).
     force_new: draft even when nothing changed since the last version (otherwise that is recorded, not drafted).
     """
     config = load_settings(config_path)
     with recorded_run(config.warehouse_file) as run:
-        results = [
-            tactical_task(config.warehouse_file, force, period_end=period_end, marking=config.default_marking,
-                          store_dir=config.product_dir, requested_by=config.tactical.requested_by, force_new=force_new)
+        results = fan_out(tactical_task, [
+            dict(warehouse_file=config.warehouse_file, force=force, period_end=period_end,
+                 marking=config.default_marking, store_dir=config.product_dir,
+                 requested_by=config.tactical.requested_by, force_new=force_new)
             for force in config.all_forces
-        ]
-        run.summary = _summary(results)
-        _publish("tactical-assessment", results, run.summary)
+        ], *_fan_out(config, workers))
+        run.summary = summary(results)
+        publish_products("tactical-assessment", results, run.summary)
         return [r.version_id for r in results]
 
 
-@flow(name="strategic-assessment", **RECORDING_HOOKS)
+@flow(name="strategic-assessment", task_runner=product_task_runner(), **RECORDING_HOOKS)
 def strategic_assessment_flow(config_path: str = "tasking.yaml", period_end: str | None = None,
-                              force_new: bool = False) -> list[str]:
-    """A DRAFT strategic assessment for each configured force over `strategic.months` months, for the ST&CG."""
+                              workers: int | None = None, force_new: bool = False) -> list[str]:
+    """A DRAFT strategic assessment for each configured force over `strategic.months` months, for the ST&CG,
+    built at once (workers: as for the tactical assessment)."""
     config = load_settings(config_path)
     with recorded_run(config.warehouse_file) as run:
-        results = [
-            strategic_task(config.warehouse_file, force, months=config.strategic.months, period_end=period_end,
-                           marking=config.default_marking, store_dir=config.product_dir,
-                           requested_by=config.strategic.requested_by, force_new=force_new)
+        results = fan_out(strategic_task, [
+            dict(warehouse_file=config.warehouse_file, force=force, months=config.strategic.months,
+                 period_end=period_end, marking=config.default_marking, store_dir=config.product_dir,
+                 requested_by=config.strategic.requested_by, force_new=force_new)
             for force in config.all_forces
-        ]
-        run.summary = _summary(results)
-        _publish("strategic-assessment", results, run.summary)
+        ], *_fan_out(config, workers))
+        run.summary = summary(results)
+        publish_products("strategic-assessment", results, run.summary)
         return [r.version_id for r in results]
 
 
@@ -123,6 +135,7 @@ def problem_profile_flow(request: ProblemProfileRequest, config_path: str = "tas
             terms_of_reference=request.terms_of_reference, marking=request.marking or config.default_marking,
             store_dir=config.product_dir, force_new=force_new,
         )
-        run.summary = _summary([result])
-        _publish("problem-profile", [result], run.summary)
+        run.summary = summary([result])
+        publish_products("problem-profile", [result], run.summary)
         return result.version_id
+

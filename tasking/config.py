@@ -138,6 +138,19 @@ class AlertsSettings(_Section):
         return value
 
 
+class FanOutSettings(_Section):
+    workers: int | None = Field(None, ge=1, le=256, description="products built at once on this machine; default one per CPU")
+    dask_address: str | None = Field(
+        None, description="an existing Dask scheduler (tcp://host:8786) to build products on; default a local cluster")
+
+    @field_validator("dask_address")
+    @classmethod
+    def _scheduler_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$", value):
+            raise ValueError("expected a Dask scheduler address such as tcp://scheduler.example:8786")
+        return value
+
+
 class TaskingConfig(_Section):
     forces: list[str] = Field(min_length=1, description="data.police.uk force slugs to fetch and report on")
     extra_forces: list[str] = Field(
@@ -153,6 +166,7 @@ class TaskingConfig(_Section):
     strategic: StrategicSettings = Field(default_factory=StrategicSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    fan_out: FanOutSettings = Field(default_factory=FanOutSettings)
 
     # Where the file was read from; relative paths are resolved against its folder.
     source: Path | None = Field(default=None, exclude=True)

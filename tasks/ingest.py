@@ -8,10 +8,11 @@ reported "unchanged" and writes no data.
 """
 from __future__ import annotations
 
+import os
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -202,17 +203,20 @@ def _quarantine(con, staged: str, batch_id: int) -> None:
     con.execute(f"DROP TABLE {staged}")
 
 
-def ingest_one(con, source: PoliceFile, gate: Gate | None = None) -> BatchResult:
-    """Load one published file; never raises for bad input, returns a result saying what happened."""
+def ingest_one(con, source: PoliceFile, gate: Gate | None = None, *, batch_id: int | None = None,
+               local: Path | None = None, sha: str | None = None) -> BatchResult:
+    """Load one published file; never raises for bad input, returns a result saying what happened.
+
+    batch_id, local, sha: given when the caller already reserved the batch, has the file on disk and hashed it."""
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
-    batch_id = con.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
+    if batch_id is None:
+        batch_id = con.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
     result = BatchResult(name=source.name, status="failed", kind=source.kind, force=source.force,
                          month=source.month.strftime("%Y-%m"))
-    sha = None
     with batch_attempt(con, result, source.name, batch_id):
-        with local_copy(source) as local:
-            sha = sha256_of(local)
+        with (nullcontext(local) if local is not None else local_copy(source)) as local:
+            sha = sha or sha256_of(local)
             if _last_loaded_sha(con, source) == sha:
                 result.status = "unchanged"
                 result.rows = con.execute(
@@ -248,10 +252,214 @@ def ingest_one(con, source: PoliceFile, gate: Gate | None = None) -> BatchResult
 
 
 def default_gate() -> Gate:
-    """The quality gate every batch passes through (tasks.validate), loaded lazily: GX costs seconds to import."""
+    """The quality gate for one batch (tasks.validate), loaded lazily: GX costs seconds to import."""
     from tasks.validate import gate_batch
 
     return gate_batch
+
+
+def default_group_gate():
+    """The quality gate over a group of files of one kind and month (tasks.gate_groups), loaded lazily."""
+    from tasks.gate_groups import gate_group
+
+    return gate_group
+
+
+# Files validated and merged together: every force's file of one kind and month, at most this many at once
+# (a national month of street files is 43 files of ~12k rows; the cap bounds the staging memory).
+GROUP_MAX_FILES = 64
+# Parsing and hashing run on this many threads: DuckDB's CSV reader and hashlib release the GIL.
+PARSE_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclass
+class _Pending:
+    """A file of a group on its way through: where it is read from, its result, and what it staged."""
+
+    source: PoliceFile
+    batch_id: int
+    result: BatchResult
+    started: datetime
+    local: Path | None = None
+    sha: str | None = None
+    staged: str | None = None
+    published_header: bool = True
+    done: bool = False  # result final (failed while reading, or unchanged)
+
+
+def plan_groups(sources: list[PoliceFile], max_files: int = GROUP_MAX_FILES) -> list[list[PoliceFile]]:
+    """Files in groups of one kind and month, at most one file per force in a group (a second copy of the same
+    (kind, force, month) goes to a later group, so it is loaded after the first, as file by file would)."""
+    groups: list[list[PoliceFile]] = []
+    open_groups: dict[tuple, list[list[PoliceFile]]] = {}
+    for source in sources:
+        candidates = open_groups.setdefault((source.kind, source.month), [])
+        for group in candidates:
+            if len(group) < max_files and all(other.force != source.force for other in group):
+                group.append(source)
+                break
+        else:
+            group = [source]
+            candidates.append(group)
+            groups.append(group)
+    return groups
+
+
+def _read(pending: _Pending) -> None:
+    """Hash the file and read its header (on a worker thread); a bad file is failed here, alone."""
+    try:
+        pending.sha = sha256_of(pending.local)
+        pending.published_header = read_header(pending.local, pending.source.name) == [
+            published for published, _, _ in COLUMNS[pending.source.kind]]
+    except SourceError as error:
+        pending.result.error, pending.done = str(error), True
+    except (OSError, UnicodeError) as error:
+        pending.result.error, pending.done = f"{pending.source.name}: {short_error(error)}", True
+
+
+def _stage_pending(con, pending: _Pending) -> None:
+    """Parse one file into its staging table on its own cursor (on a worker thread); failures stay with the file."""
+    cursor = con.cursor()
+    try:
+        check_header(pending.local, pending.source)
+        pending.staged = _stage(cursor, pending.source, pending.local, pending.sha, pending.batch_id, pending.started)
+        pending.result.rows = cursor.execute(f"SELECT count(*) FROM {pending.staged}").fetchone()[0]
+    except SourceError as error:
+        pending.result.error, pending.done = str(error), True
+    except (duckdb.Error, OSError, UnicodeError) as error:
+        pending.result.error, pending.done = f"{pending.source.name}: {short_error(error)}", True
+    finally:
+        cursor.close()
+
+
+def _verdicts(con, members: list[_Pending], gate) -> list[tuple[bool, str] | BaseException]:
+    """(passed, what failed) per member, or the exception the gate raised on that member."""
+    if gate is None:
+        return [(True, "")] * len(members)
+    if getattr(gate, "groups_files", False):
+        from tasks.gate_groups import GateMember
+
+        group = [GateMember(m.staged, m.source, m.batch_id) for m in members]
+        try:
+            return gate(con, group)
+        except Exception:  # judge each file alone, so that a failure is the file's and no other's
+            pass
+        outcomes = []
+        for member in group:
+            try:
+                outcomes.append(gate(con, [member])[0])
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
+    outcomes = []
+    for m in members:
+        try:
+            verdict = gate(con, m.staged, m.source, m.batch_id)
+            outcomes.append((verdict.passed, verdict.summary))
+        except Exception as error:
+            outcomes.append(error)
+    return outcomes
+
+
+def _write_members(con, members: list[_Pending]) -> dict[int, tuple]:
+    """Replace each member's (kind, force, month) with its staged rows, all in one transaction; stats per batch."""
+    writer = con.cursor()
+    writer.execute("BEGIN TRANSACTION")
+    try:
+        stats = {m.batch_id: _write_month(writer, m.source, m.staged) for m in members}
+        writer.execute("COMMIT")
+        return stats
+    except Exception:
+        writer.execute("ROLLBACK")
+        raise
+    finally:
+        writer.close()
+
+
+def _merge(con, members: list[_Pending], gate) -> None:
+    """Gate the staged members and merge those that pass; the write of all of them overlaps the gate, and is
+    committed only if every member passed (else it is redone for the passing ones alone)."""
+    if not members:
+        return
+    had_before = {m.batch_id: _last_loaded_sha(con, m.source) is not None for m in members}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        writer = con.cursor()
+        writer.execute("BEGIN TRANSACTION")
+        writing = pool.submit(lambda: {m.batch_id: _write_month(writer, m.source, m.staged) for m in members})
+        try:
+            outcomes = _verdicts(con, members, gate)
+        finally:
+            try:
+                stats = writing.result()
+                write_error = None
+            except Exception as error:  # a write that fails is retried file by file below
+                stats, write_error = {}, error
+        passed = [m for m, o in zip(members, outcomes) if isinstance(o, tuple) and o[0]]
+        all_written = write_error is None and len(passed) == len(members)
+        writer.execute("COMMIT" if all_written else "ROLLBACK")
+        writer.close()
+    if not all_written:
+        stats = {}
+        for member in passed:  # each in its own transaction, so a write error is the file's alone
+            try:
+                stats.update(_write_members(con, [member]))
+            except (duckdb.Error, OSError) as error:
+                member.result.error = f"{member.source.name}: {short_error(error)}"
+    for member, outcome in zip(members, outcomes):
+        result = member.result
+        if isinstance(outcome, BaseException):
+            result.error = f"{member.source.name}: {short_error(outcome)}"
+        elif not outcome[0]:
+            _quarantine(con, member.staged, member.batch_id)
+            member.staged = None
+            result.status = "quarantined"
+            result.error = f"{member.source.name}: quarantined by the quality gate: {outcome[1]}"
+        elif member.batch_id in stats:
+            result.rows, result.rows_added, result.rows_removed, result.outcomes_changed = stats[member.batch_id]
+            result.status = "replaced" if had_before[member.batch_id] else "loaded"
+
+
+def ingest_group(con, sources: list[PoliceFile], gate, per_file_gate: Gate | None) -> list[BatchResult]:
+    """Load files of one kind and month (one per force): hash and parse them in parallel, gate them together,
+    merge the passing ones in one transaction. Every file gets its own result and ingest_log row."""
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
+    ids = [row[0] for row in con.execute("SELECT nextval('ingest_log_id') FROM range(?)", [len(sources)]).fetchall()]
+    pending = [_Pending(source, batch_id, BatchResult(name=source.name, status="failed", kind=source.kind,
+                                                      force=source.force, month=source.month.strftime("%Y-%m")), started)
+               for source, batch_id in zip(sources, ids)]
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
+        for p in pending:
+            try:
+                p.local = stack.enter_context(local_copy(p.source))
+            except SourceError as error:
+                p.result.error, p.done = str(error), True
+        list(pool.map(_read, [p for p in pending if not p.done]))
+        for p in pending:
+            if not p.done and _last_loaded_sha(con, p.source) == p.sha:
+                p.result.status, p.done = "unchanged", True
+                p.result.rows = con.execute(f"SELECT count(*) FROM {p.source.table} WHERE force = ? AND month = ?",
+                                            [p.source.force, p.source.month]).fetchone()[0]
+        # A header that is not the published one is staged as text for the gate to describe: the old path, alone.
+        odd = [p for p in pending if not p.done and not p.published_header and gate is not None]
+        for p in odd:
+            p.result = ingest_one(con, p.source, per_file_gate, batch_id=p.batch_id, local=p.local, sha=p.sha)
+            p.done = True
+        to_stage = [p for p in pending if not p.done]
+        _attach_staging(con)
+        list(pool.map(lambda p: _stage_pending(con, p), to_stage))
+        try:
+            _merge(con, [p for p in to_stage if not p.done], gate)
+        finally:
+            for p in to_stage:
+                if p.staged:
+                    con.execute(f"DROP TABLE IF EXISTS {p.staged}")
+    seconds = (time.perf_counter() - clock) / max(1, len(pending))  # the group's time, shared out
+    logged = [p for p in pending if p not in odd]
+    for p in logged:
+        p.result.seconds = seconds
+        _log(con, p.batch_id, p.result, p.sha, p.source, started)
+    return [p.result for p in pending]
 
 
 def ingest_paths(
@@ -260,11 +468,18 @@ def ingest_paths(
     *,
     gate: Gate | None | str = "default",
     on_progress: Callable[[BatchResult, int, int], None] | None = None,
+    group_files: int = GROUP_MAX_FILES,
 ) -> IngestReport:
-    """Ingest every published file found under `paths`. Bad files are reported, good ones still load."""
+    """Ingest every published file found under `paths`. Bad files are reported, good ones still load.
+
+    Files are loaded in groups of one kind and month across forces (`group_files` at most; 1 loads them one
+    by one): each file is still judged, merged, logged and, if bad, quarantined on its own."""
     sources, problems = discover(list(paths))
     report = IngestReport()
-    chosen_gate = default_gate() if gate == "default" else gate
+    if gate == "default":
+        chosen_gate, per_file_gate = default_group_gate(), default_gate()
+    else:
+        chosen_gate = per_file_gate = gate
     with warehouse.connect(warehouse_file) as con:
         for problem in problems:
             batch_id = con.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
@@ -272,11 +487,16 @@ def ingest_paths(
             _log(con, batch_id, result, None, None, datetime.now(timezone.utc))
             report.batches.append(result)
         total = len(sources)
-        for index, source in enumerate(sources, start=1):
-            result = ingest_one(con, source, chosen_gate)
-            report.batches.append(result)
-            if on_progress:
-                on_progress(result, index, total)
+        position = {id(source): index for index, source in enumerate(sources)}
+        results: list[BatchResult | None] = [None] * total
+        done = 0
+        for group in plan_groups(sources, max(1, group_files)):
+            for source, result in zip(group, ingest_group(con, group, chosen_gate, per_file_gate)):
+                results[position[id(source)]] = result
+                done += 1
+                if on_progress:
+                    on_progress(result, done, total)
+        report.batches += results  # in discovery order, as file by file
     return report
 
 

@@ -1,0 +1,129 @@
+"""Building one product per force at once: on Dask through Prefect, or on local processes without Prefect.
+
+Inside a Prefect run the scheduled product flows use `product_task_runner()`, prefect-dask's DaskTaskRunner:
+a local Dask cluster of `fan_out.workers` single-threaded worker processes, or the existing Dask scheduler
+named by `fan_out.dask_address` in tasking.yaml (or $TASKING_DASK_ADDRESS), so the same flow runs on a
+cluster of machines unchanged. Outside Prefect (`flows.engine.run_flow` with no API), `fan_out` runs the
+builds on a pool of local processes (or on that Dask scheduler, when one is named): starting a process pool
+costs well under a second, a LocalCluster a few seconds (benchmarks/national.py measures both).
+
+Workers are processes, never threads: a DuckDB file is opened by one process for writing or by many for
+reading, and a process cannot hold it both ways at once. Builders read the warehouse and write only to
+register a version (two short transactions); each waits for the others' short holds on the file rather
+than failing (`wait_for_warehouse`).
+"""
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing import get_context
+
+from flows.engine import Step, in_prefect_run
+
+DASK_ADDRESS_ENV = "TASKING_DASK_ADDRESS"
+# How long a builder waits for another process's hold on the warehouse before giving up.
+WAREHOUSE_WAIT_SECONDS = 600.0
+
+
+def fan_out_settings(config=None) -> tuple[int, str | None]:
+    """(workers, Dask scheduler address or None) from $TASKING_DASK_ADDRESS and the config's `fan_out`."""
+    workers, address = None, None
+    if config is None:
+        from tasking.config import ConfigError, load_config
+
+        try:
+            config = load_config(None)
+        except ConfigError:
+            config = None
+    if config is not None:
+        workers, address = config.fan_out.workers, config.fan_out.dask_address
+    address = os.environ.get(DASK_ADDRESS_ENV) or address
+    return max(1, workers or os.cpu_count() or 1), address
+
+
+def product_task_runner():
+    """The task runner of the scheduled product flows: Dask, local cluster by default, or the named scheduler.
+
+    The scheduler address is read when the flow first submits a build (the flow's config is loaded by then;
+    $TASKING_DASK_ADDRESS or the tasking.yaml found from the working directory or $TASKING_CONFIG)."""
+    from prefect_dask import DaskTaskRunner
+
+    class ConfiguredDaskTaskRunner(DaskTaskRunner):
+        @property
+        def client(self):
+            if self._client is None and self.address is None and self._cluster is None:
+                workers, address = fan_out_settings()
+                if address:
+                    self.address, self.cluster_kwargs = address, {}
+                else:
+                    self.cluster_kwargs = {"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                           **self.cluster_kwargs}
+            return super().client
+
+    return ConfiguredDaskTaskRunner()
+
+
+def wait_for_warehouse() -> None:
+    """Make this process's warehouse opens wait while another process holds the file (DuckDB refuses at once).
+
+    Until tasking.warehouse.connect waits for the lock itself (helper reliab), wrap it here, in the worker
+    processes of a fan-out only. Nothing is wrapped once connect does its own waiting."""
+    from tasking import warehouse
+
+    if hasattr(warehouse, "WarehouseBusy") or getattr(warehouse.connect, "waits_for_lock", False):
+        return
+    original = warehouse.connect
+
+    @contextmanager
+    def connect(path=None, *, read_only: bool = False):
+        import duckdb
+
+        deadline, delay = time.monotonic() + WAREHOUSE_WAIT_SECONDS, 0.05
+        while True:
+            opened = original(path, read_only=read_only)
+            try:
+                con = opened.__enter__()
+                break
+            except duckdb.IOException as error:
+                if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+        try:
+            yield con
+        except BaseException as error:
+            if not opened.__exit__(type(error), error, error.__traceback__):
+                raise
+        else:
+            opened.__exit__(None, None, None)
+
+    connect.waits_for_lock = True
+    warehouse.connect = connect
+
+
+def fan_out(step: Step, calls: list[dict], workers: int | None = None, address: str | None = None) -> list:
+    """Run `step` once per keyword set in `calls`, concurrently; results in the order of `calls`.
+
+    In a Prefect run: submitted to the flow's task runner (Dask), each a task run of its own. Outside one: on
+    a pool of `workers` local processes, or on the Dask scheduler at `address`; one call, or one worker, runs
+    here in this process. `step.fn` must be a module-level function (workers import it by name) that calls
+    `wait_for_warehouse()` first when it opens the warehouse."""
+    if in_prefect_run():
+        futures = [step.submit(**kwargs) for kwargs in calls]
+        return [future.result() for future in futures]
+    if workers is None and address is None:
+        workers, address = fan_out_settings()
+    if address:
+        from distributed import Client
+
+        with Client(address) as client:
+            futures = [client.submit(step.fn, pure=False, **kwargs) for kwargs in calls]
+            return client.gather(futures)
+    if len(calls) <= 1 or (workers or 1) <= 1:
+        return [step.plain(**kwargs) for kwargs in calls]
+    # forkserver: workers start from a clean process, not a copy of this one's DuckDB handles and threads.
+    with ProcessPoolExecutor(max_workers=min(workers, len(calls)), mp_context=get_context("forkserver")) as pool:
+        futures = [pool.submit(step.fn, **kwargs) for kwargs in calls]
+        return [future.result() for future in futures]

@@ -1,0 +1,106 @@
+"""Ingest in groups (one kind and month across forces, gated together): the same rows and the same per-file
+gate results as loading file by file, and a bad file among many quarantined alone."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from sources.synthetic import generate
+from tasks.ingest import ingest_paths, plan_groups
+from sources.police_uk import discover
+
+FORCES = ("force-1", "force-2", "force-3")
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory) -> Path:
+    """Three SYNTHETIC forces, two months, all three kinds: 18 files."""
+    folder = tmp_path_factory.mktemp("national")
+    for seed, force in enumerate(FORCES, start=1):
+        generate(folder, force=force, months=("2024-01", "2024-02"), seed=seed, rows_per_month=1500, reference=False)
+    return folder
+
+
+def query(warehouse_file: Path, sql: str, params=None) -> list[tuple]:
+    with duckdb.connect(str(warehouse_file), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def stored_rows(warehouse_file: Path) -> dict[str, list[tuple]]:
+    """Every stored row of each table, without the load time (lineage columns kept: file name and hash)."""
+    tables = {}
+    for table in ("street_crime", "outcome", "stop_search"):
+        columns = [row[0] for row in query(warehouse_file, f"DESCRIBE {table}") if row[0] != "ingested_at"]
+        tables[table] = query(warehouse_file, f"SELECT {', '.join(columns)} FROM {table} ORDER BY ALL")
+    return tables
+
+
+def gate_results(warehouse_file: Path) -> list[tuple]:
+    """What the gate stored per file and expectation."""
+    return query(warehouse_file, """
+        SELECT l.path, v.suite, v.expectation, v.column_name, v.description, v.severity, v.success, v.observed_value,
+               v.unexpected_count, v.unexpected_percent, v.unexpected_examples, v.error
+        FROM validation_result v JOIN ingest_log l USING (batch_id) WHERE v.run = 'gate' ORDER BY ALL""")
+
+
+def test_groups_hold_one_kind_and_month_and_each_force_once(national, tmp_path):
+    sources, _ = discover([national])
+    groups = plan_groups(sources)
+    assert len(groups) == 6  # 3 kinds x 2 months
+    for group in groups:
+        assert len({(s.kind, s.month) for s in group}) == 1 and sorted(s.force for s in group) == list(FORCES)
+    # The same file given twice goes to a later group, so it is loaded after the first copy.
+    twice = plan_groups(sources + sources[:1])
+    assert len(twice) == 7 and twice[-1] == sources[:1]
+
+
+def test_one_call_over_many_forces_and_months_gives_the_rows_and_gate_results_of_file_by_file(national, tmp_path):
+    together, one_by_one = tmp_path / "together.duckdb", tmp_path / "one_by_one.duckdb"
+    report = ingest_paths([national], together)
+    assert report.ok and len(report.batches) == 18 and {b.status for b in report.batches} == {"loaded"}
+    for path in sorted(national.rglob("*.csv")):
+        assert ingest_paths([path], one_by_one, group_files=1).ok
+    assert stored_rows(together) == stored_rows(one_by_one)
+    # Each file's stored gate results are those of validating it alone, expectation by expectation.
+    assert gate_results(together) == gate_results(one_by_one)
+    assert query(together, "SELECT count(DISTINCT batch_id) FROM validation_result WHERE run = 'gate'") == [(18,)]
+    # Every file has its own ingest_log row with its hash and rows; loading again changes nothing.
+    assert query(together, "SELECT count(*), count(DISTINCT sha256), sum(rows) FROM ingest_log") == \
+        query(one_by_one, "SELECT count(*), count(DISTINCT sha256), sum(rows) FROM ingest_log")
+    again = ingest_paths([national], together)
+    assert {b.status for b in again.batches} == {"unchanged"}
+    assert stored_rows(together) == stored_rows(one_by_one)
+
+
+def test_a_bad_file_among_many_is_quarantined_alone_and_a_fixed_copy_replaces_nothing_else(national, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for path in national.rglob("*.csv"):
+        target = folder / path.relative_to(national)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    bad = folder / "2024-02" / "2024-02-force-2-street.csv"
+    good_bytes = bad.read_bytes()
+    bad.write_bytes(good_bytes.replace(b",Burglary,", b",Burglery,", 1))  # a crime type data.police.uk never uses
+    warehouse_file = tmp_path / "warehouse.duckdb"
+
+    report = ingest_paths([folder], warehouse_file)
+    failed = report.failed
+    assert [b.name for b in failed] == [str(bad)] and failed[0].status == "quarantined"
+    assert "crime_type" in failed[0].error and str(bad) in failed[0].error
+    assert report.count("loaded") == 17
+    assert query(warehouse_file, "SELECT count(*) FROM street_crime WHERE force = 'force-2' AND month = '2024-02-01'") == [(0,)]
+    assert query(warehouse_file, "SELECT DISTINCT force FROM street_crime WHERE month = '2024-02-01' ORDER BY 1") == \
+        [("force-1",), ("force-3",)]
+    batch_id = query(warehouse_file, "SELECT batch_id FROM ingest_log WHERE status = 'quarantined'")[0][0]
+    assert query(warehouse_file, f"SELECT count(*) FROM quarantine.batch_{batch_id} WHERE crime_type = 'Burglery'") == [(1,)]
+    # Only the bad file's stored results fail a critical expectation.
+    assert query(warehouse_file, "SELECT DISTINCT l.path FROM validation_result v JOIN ingest_log l USING (batch_id)"
+                                 " WHERE v.severity = 'critical' AND NOT v.success") == [(str(bad),)]
+
+    bad.write_bytes(good_bytes)  # the fixed file: loaded, and nothing else is touched
+    fixed = ingest_paths([folder], warehouse_file)
+    assert fixed.ok
+    assert [(b.name, b.status) for b in fixed.batches if b.status != "unchanged"] == [(str(bad), "loaded")]
