@@ -22,21 +22,26 @@ def summary(results) -> str:
     return "; ".join(parts) or "nothing to draft"
 
 
+def _link(text: str, path) -> str:
+    from pathlib import Path
+
+    return f"[{text}]({Path(path).resolve().as_uri()})" if path and Path(path).exists() else f"{text} missing"
+
+
 def publish_products(key: str, results, description: str) -> None:
-    """Inside a Prefect run: the drafted versions as a table artifact."""
+    """Inside a Prefect run: the versions as a markdown artifact whose PDF and HTML are links, not paths."""
     if not in_prefect_run():
         return
-    from prefect.artifacts import create_table_artifact
+    from prefect.artifacts import create_markdown_artifact
 
-    create_table_artifact(
-        key=key,
-        table=[{"version": r.version_id, "kind": r.kind, "status": r.status, "pdf": str(r.pdf_path),
-                "html": str(r.html_path), "sha256": r.content_sha256} for r in results],
-        description=description,
-    )
+    lines = [f"# {description}", "", "| version | kind | status | PDF | HTML | sha256 |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r.version_id} | {r.kind} | {r.status} | {_link('PDF', r.pdf_path)} | {_link('HTML', r.html_path)} "
+              f"| `{r.content_sha256[:16]}` |" for r in results]
+    lines += ["", f"Review with `tasking review show VERSION`; {len(results)} version(s)."]
+    create_markdown_artifact(key=key, markdown="\n".join(lines) + "\n", description=description)
 
 
-@flow(name="draft-product", **RECORDING_HOOKS)
+@flow(name="draft-product", flow_run_name="{kind}-{force}", **RECORDING_HOOKS)
 def draft_product_flow(kind: Literal["tactical", "strategic", "problem_profile"], force: str,
                        warehouse: str | None = None, options: dict | None = None):
     """`options` are the builder's keyword arguments: period, marking, store_dir, author, and a profile's area,
