@@ -34,7 +34,7 @@ def publish_products(key: str, results, description: str) -> None:
         return
     from prefect.artifacts import create_markdown_artifact
 
-    lines = [f"# {description}", "", "| version | kind | status | PDF | HTML | sha256 |", "|---|---|---|---|---|---|"]
+    lines = ["# Drafts for review", "", "| version | kind | status | PDF | HTML | sha256 |", "|---|---|---|---|---|---|"]
     lines += [f"| {r.version_id} | {r.kind} | {r.status} | {_link('PDF', r.pdf_path)} | {_link('HTML', r.html_path)} "
               f"| `{r.content_sha256[:16]}` |" for r in results]
     lines += ["", f"Review with `tasking review show VERSION`; {len(results)} version(s)."]

@@ -145,3 +145,27 @@ def test_a_run_is_recorded_in_the_warehouse_its_parameters_name(tmp_path, monkey
     assert warehouse_for({"config_path": str(tmp_path / "tasking.yaml")}) == tmp_path / "from-config.duckdb"
     # A config that cannot be read still lets the failure be recorded, in the default warehouse.
     assert warehouse_for({"config_path": str(tmp_path / "absent.yaml")}) == warehouse.DEFAULT_WAREHOUSE
+
+
+@pytest.mark.parametrize("command", [["status"], ["validate"], ["near-repeat", "--force", "x"],
+                                     ["indicators", "--force", "x", "--from", "2024-01", "--to", "2024-02"]])
+def test_read_commands_refuse_a_path_with_no_warehouse_and_create_none(tmp_path, command):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    missing = tmp_path / "nowhere" / "warehouse.duckdb"
+    result = CliRunner().invoke(app, [*command, "--warehouse", str(missing)], env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert f"{missing}: no warehouse here" in result.output
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_health_refuses_a_config_whose_warehouse_is_missing(config):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    result = CliRunner().invoke(app, ["health", "--config", str(config.source)], env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and f"{config.warehouse_file}: no warehouse here" in result.output
+    assert not config.warehouse_file.exists()
