@@ -1,6 +1,6 @@
 """Against a real Prefect server started here on 127.0.0.1 (one for this module): alerts set up as code fire on a
 webhook, a CLI run is recorded in the server and a failed ingest ends Failed there, `tasking health` exits with
-its documented codes, and a run left Late with no worker is seen and alerted on."""
+its documented codes, and a run left Late with no worker (and a paused deployment) is seen and alerted on."""
 from __future__ import annotations
 
 import os
@@ -133,11 +133,13 @@ def test_health_exit_codes_and_a_late_run_with_no_worker(server, project, hook):
                                                  entrypoint="flows/health.py:health_flow")
         scheduled = client.create_flow_run_from_deployment(deployment_id)
         wait_for(lambda: client.read_flow_run(scheduled.id).state.name == "Late", 60, "Prefect to mark the run Late")
+        client.pause_deployment(deployment_id)
 
     late = invoke("health", "--config", str(project))
     assert late.exit_code == EXIT_CODES["runs"], late.output  # runs outrank data and reviews
     assert f"health: last run {scheduled.name} late" in late.output
     assert "health: work pool tasking not ready: no worker is polling it" in late.output
+    assert "health: deployment paused: its schedule makes no runs" in late.output
     page = (project.parent / "health" / "health.html").read_text(encoding="utf-8")
     assert "LATE" in page and "open in Prefect" in page
 
