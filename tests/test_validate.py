@@ -200,7 +200,7 @@ def gated(tmp_path_factory) -> Path:
 
 def test_every_real_file_passes_every_critical_expectation(gated):
     batches = query(gated, "SELECT count(*) FROM ingest_log WHERE status = 'loaded'")[0][0]
-    assert batches == len(list(POLICE_UK.rglob("*.csv"))) + len(list(REFERENCE.iterdir()))
+    assert batches == len(list(POLICE_UK.rglob("*.csv"))) + len([p for p in REFERENCE.iterdir() if p.is_file()])
     validated = query(gated, "SELECT count(DISTINCT batch_id) FROM validation_result WHERE run = 'gate'")[0][0]
     assert validated == batches
     failed = query(gated, "SELECT suite, expectation, column_name FROM validation_result WHERE severity = 'critical' AND NOT success")
@@ -233,7 +233,7 @@ def test_validate_passes_stored_real_data_and_catches_a_tampered_month(gated, tm
     # Every stored month and reference file was re-validated; only the tampered month fails, against its loading batch.
     validated = query(tampered, "SELECT count(DISTINCT suite || coalesce(CAST(batch_id AS VARCHAR), '')) FROM validation_result"
                                 " WHERE run = 'revalidate'")[0][0]
-    assert validated == len(list(POLICE_UK.rglob("*.csv"))) + len(list(REFERENCE.iterdir()))
+    assert validated == len(list(POLICE_UK.rglob("*.csv"))) + len([p for p in REFERENCE.iterdir() if p.is_file()])
     failing = query(tampered, "SELECT DISTINCT l.kind, l.force, strftime(l.month, '%Y-%m'), v.expectation, v.column_name"
                               " FROM validation_result v JOIN ingest_log l USING (batch_id)"
                               " WHERE v.run = 'revalidate' AND v.severity = 'critical' AND NOT v.success")
