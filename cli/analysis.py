@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from cli.common import WarehouseOption, app, console
+from cli.common import WarehouseOption, app, console, existing_warehouse
 
 
 @app.command("near-repeat")
@@ -32,6 +32,7 @@ def near_repeat(
 
     from tasks.near_repeat import KnoxBands, finding, near_repeat_for_warehouse
 
+    warehouse = existing_warehouse(warehouse)
     try:
         bands = KnoxBands.regular(spatial_bandwidth, spatial_bands, temporal_bandwidth, temporal_bands,
                                   same_location or None)

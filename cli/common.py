@@ -8,6 +8,8 @@ from pathlib import Path
 # default 20 s start-up limit is too short on a busy two-core machine.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# The project's own loggers (tasking.*: fetch retries, steps) go to the Prefect run's log too.
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "tasking")
 
 import typer
 from rich.console import Console
@@ -58,6 +60,19 @@ class TaskingApp(typer.Typer):
 app = TaskingApp(add_completion=False, no_args_is_help=True, help="Tasking and coordination products from police data.")
 
 WarehouseOption = typer.Option(None, "--warehouse", help="DuckDB file (default $TASKING_WAREHOUSE or var/warehouse.duckdb)")
+
+
+def existing_warehouse(path) -> Path:
+    """The warehouse a read-only command reads; exits 2 naming the path when no warehouse is there (a read must
+    never create an empty one)."""
+    from tasking.warehouse import warehouse_path
+
+    target = warehouse_path(path)
+    if not target.is_file():
+        console.print(f"[red]error[/red] {target}: no warehouse here (give --warehouse, set TASKING_WAREHOUSE, "
+                      "or load data with `tasking ingest`)", soft_wrap=True)
+        raise typer.Exit(code=2)
+    return target
 
 
 def batch_table(report, title: str) -> Table:

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.common import WarehouseOption, app, batch_table, console, finish, print_quality
+from cli.common import WarehouseOption, app, batch_table, console, existing_warehouse, finish, print_quality
 
 
 @app.command()
@@ -48,7 +48,7 @@ def ingest(
 ) -> None:
     """Load data.police.uk street, outcomes and stop-and-search files (idempotent, quality-gated)."""
     from flows.engine import run_flow
-    from flows.ingest import ingest_flow
+    from flows.ingest import IngestFailed, ingest_flow
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
@@ -57,8 +57,11 @@ def ingest(
         def advance(result, index, total):
             progress.update(bar, total=total, completed=index, description=f"{result.status:>11} {Path(result.name).name}")
 
-        report = run_flow(ingest_flow, paths=[str(p) for p in paths], warehouse=str(warehouse) if warehouse else None,
-                          on_progress=advance)
+        try:
+            report = run_flow(ingest_flow, paths=[str(p) for p in paths], warehouse=str(warehouse) if warehouse else None,
+                              on_progress=advance)
+        except IngestFailed as failed:  # the run ended Failed; every file is still reported
+            report = failed.report
     console.print(batch_table(report, "Ingest"))
     finish(report)
 
@@ -70,10 +73,13 @@ def ingest_reference(
 ) -> None:
     """Load IoD 2019 deprivation and population by LSOA and the LSOA 2011->2021 lookup."""
     from flows.engine import run_flow
-    from flows.ingest import ingest_flow
+    from flows.ingest import IngestFailed, ingest_flow
 
-    report = run_flow(ingest_flow, paths=[], warehouse=str(warehouse) if warehouse else None,
-                      reference_paths=[str(p) for p in paths])
+    try:
+        report = run_flow(ingest_flow, paths=[], warehouse=str(warehouse) if warehouse else None,
+                          reference_paths=[str(p) for p in paths])
+    except IngestFailed as failed:
+        report = failed.report
     console.print(batch_table(report, "Reference ingest"))
     finish(report)
 
@@ -83,6 +89,7 @@ def status(warehouse: Optional[Path] = WarehouseOption) -> None:
     """What is loaded: rows per kind, force and month, and months missing inside each loaded range."""
     from tasks.status import loaded_months, month_gaps, reference_counts
 
+    warehouse = existing_warehouse(warehouse)
     months = loaded_months(warehouse)
     if months.empty:
         console.print("The warehouse holds no data.police.uk rows yet.")
@@ -108,10 +115,18 @@ def validate(
     warehouse: Optional[Path] = WarehouseOption,
     html: Optional[Path] = typer.Option(None, "--html", help="where to write the results page (default quality/index.html beside the warehouse)"),
 ) -> None:
-    """Re-run the expectation suites over what is stored, report failures and gaps, and write the results page."""
-    from tasks.validate import revalidate, write_quality_page
+    """Re-run the expectation suites over what is stored, report failures and gaps, and write the results page and
+    the GX Data Docs (beside the warehouse, gx/uncommitted/data_docs/local_site/index.html)."""
+    from flows.engine import run_flow
+    from flows.validate import StoredDataFailed, validate_flow
+    from tasks.data_docs import data_docs_index
+    from tasks.validate import quality_page_path
 
-    checks = revalidate(warehouse)
+    warehouse = existing_warehouse(warehouse)
+    try:
+        checks = run_flow(validate_flow, warehouse=str(warehouse), html=str(html) if html else None)
+    except StoredDataFailed as failed:  # the run ended Failed; every check is still shown
+        checks = failed.checks
     table = Table(title="Stored data re-validated")
     for column in ("kind", "force", "month", "rows", "critical failed", "warnings", "failed expectations"):
         table.add_column(column, overflow="fold")
@@ -123,8 +138,8 @@ def validate(
                       style="red" if check.run.critical_failures else ("yellow" if check.run.warnings else None))
     console.print(table)
     print_quality(warehouse)
-    page = write_quality_page(warehouse, html)
-    console.print(f"Results page: {page}")
+    console.print(f"Results page: {quality_page_path(warehouse, html)}", soft_wrap=True)
+    console.print(f"Data Docs: {data_docs_index(warehouse)}", soft_wrap=True)
     blocked = [check for check in checks if check.run.critical_failures]
     if blocked:
         console.print(f"[red]error[/red] {len(blocked)} stored batch(es) fail a critical expectation")
@@ -161,6 +176,7 @@ def indicators(
     """Compute the assessment indicators for a force, area and period; write CSV and Parquet per indicator."""
     from tasks.indicators import Scope, ScopeError, all_indicators, write_indicators
 
+    warehouse = existing_warehouse(warehouse)
     try:
         scope = Scope.from_area_text(force, period_from, period_to, area, tuple(crime_type or ()))
         results = all_indicators(warehouse, scope, only=list(only) if only else None)

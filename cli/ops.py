@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from cli.common import app, console
+from cli.common import app, console, existing_warehouse
 
 
 @app.command()
@@ -16,36 +16,52 @@ def health(
     warehouse: Optional[Path] = typer.Option(None, "--warehouse", help="DuckDB file (default: the config's warehouse)"),
     html: Optional[Path] = typer.Option(None, "--html", help="where to write the HTML page (default: the config's health.html)"),
 ) -> None:
-    """Ops health: last run of each deployment, data freshness per force, quality, reviews waiting, recent failures."""
+    """Ops health: freshness and completeness per force and source, last run of each deployment (from Prefect when
+    PREFECT_API_URL is set), quality, reviews waiting, recent failures.
+
+    Exit codes: 0 healthy; 2 cannot check (bad config, no warehouse, Prefect API not answering is reported as 3);
+    3 runs need attention (failed, crashed, cancelled or late run, paused deployment, work pool not ready);
+    4 data needs attention (stale past its publication lag, never loaded, quarantined batches);
+    5 a draft has waited for review too long. With several, the lowest code; every problem is printed.
+    """
+    from rich.markup import escape
+
+    from flows.engine import run_flow
+    from flows.health import health_flow
     from tasking.config import ConfigError, load_config
-    from tasks.health import SECTIONS, health_report, section_rows, section_title, write_health_html
+    from tasks.health import Unhealthy
+    from tasks.health_page import sections, tone
 
     try:
         settings = load_config(config)
     except ConfigError as error:
-        console.print(f"[red]error[/red] {error}")
+        console.print(f"[red]error[/red] {escape(str(error))}")
         raise typer.Exit(code=2) from error
-    report = health_report(warehouse or settings.warehouse_file, forces=settings.forces, local_forces=settings.extra_forces,
-                           failure_window_days=settings.health.failure_window_days)
+    target = existing_warehouse(warehouse or settings.warehouse_file)
+    try:
+        report = run_flow(health_flow, config_path=str(settings.source), warehouse=str(target),
+                          html=str(html) if html else None)
+    except Unhealthy as unhealthy:  # the run ended Failed; the report is still shown in full
+        report = unhealthy.report
     for problem in report.problems:
-        console.print(f"[red]needs attention[/red] {problem}")
+        console.print(f"[red]needs attention[/red] ({problem.category}) {escape(str(problem))}")
     if not report.problems:
         console.print("[green]No problems found.[/green]")
-    bad = ("FAILED", "CRASHED", "never loaded")
-    for name in SECTIONS:
-        headings, rows = section_rows(report, name)
-        if not rows:
-            console.print(f"[bold]{section_title(report, name)}:[/bold] none")
+    for section in sections(report):
+        if not section.rows:
+            console.print(f"[bold]{section.title}:[/bold] none")
             continue
-        table = Table(title=section_title(report, name), title_justify="left")
-        for heading in headings:
+        table = Table(title=section.title, title_justify="left", caption=escape(str(section.note or "")),
+                      caption_justify="left")
+        for heading in section.headings:
             table.add_column(heading, overflow="fold")
-        for row in rows:
-            flagged = any(cell in bad or cell.endswith("behind") for cell in row)
-            table.add_row(*row, style="red" if flagged else None)
+        for row in section.rows:
+            flagged = section.state_column is not None and tone(row[section.state_column]) == "bad"
+            table.add_row(*(escape(str(cell)) for cell in row), style="red" if flagged else None)
         console.print(table)
-    page = write_health_html(report, html or settings.health_html)
-    console.print(f"HTML: {page}")
+    page = html or settings.health_html
+    console.print(f"HTML: {page}", soft_wrap=True)
+    raise typer.Exit(code=report.exit_code)
 
 
 @app.command()

@@ -108,8 +108,7 @@ def profile_problem(
     types = [t.strip() for given in crime_types for t in given.split(",") if t.strip()]
     _print_product(_run_product("problem_profile", warehouse, force, area=area, crime_types=types,
                                 period_from=period_from, period_to=period_to, requested_by=requested_by,
-                                terms_of_reference=tor, marking=marking, store_dir=store, author=author,
-                                force_new=force_new))
+                                terms_of_reference=tor, marking=marking, store_dir=store, author=author, force_new=force_new))
 
 
 @subjects_app.command("load")

@@ -1,17 +1,38 @@
-"""Ingest flow: published data.police.uk files and reference files into the warehouse."""
+"""Ingest flow: published data.police.uk files and reference files into the warehouse.
+
+A run in which any file failed or was quarantined ends Failed (IngestFailed carries the report, so the CLI
+still prints every file); the files that passed stay loaded. The run's GX results are rendered into the Data
+Docs and linked from an artifact.
+"""
 from __future__ import annotations
 
 from typing import Callable
 
 from prefect import flow
 
-from flows.engine import in_prefect_run, step
+from flows.engine import in_prefect_run, log, step
 from flows.recording import RECORDING_HOOKS, recorded_run
 from tasking.warehouse import warehouse_path
 from tasks.ingest import BatchResult, IngestReport, ingest_paths, ingest_reference_paths
 
 ingest_police_files = step(ingest_paths, name="ingest-police-files")
 ingest_reference_files = step(ingest_reference_paths, name="ingest-reference-files")
+
+
+class IngestFailed(Exception):
+    """Some files failed or were quarantined; the rest were loaded. Carries the run's report."""
+
+    def __init__(self, report: IngestReport):
+        super().__init__(f"{len(report.failed)} of {len(report.batches)} files failed or were quarantined: "
+                         + "; ".join(b.error or b.name for b in report.failed[:10]))
+        self.report = report
+
+
+def log_report(report: IngestReport) -> None:
+    counts = {s: report.count(s) for s in ("loaded", "replaced", "unchanged", "quarantined", "failed")}
+    log().info("%d files: %s", len(report.batches), ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none found")
+    for batch in report.failed:
+        log().warning("%s %s: %s", batch.status, batch.name, batch.error)
 
 
 def publish_batches(report: IngestReport, key: str) -> None:
@@ -33,13 +54,16 @@ def publish_batches(report: IngestReport, key: str) -> None:
 
 
 def publish_quality_summary(warehouse: str | None) -> None:
-    """Inside a Prefect run: the quality summary as artifacts."""
+    """The run's GX results rendered into the Data Docs; inside a Prefect run, the quality summary and the Data
+    Docs links as artifacts."""
+    from flows.validate import build_data_docs, publish_quality
+
+    docs = build_data_docs(warehouse)
     if not in_prefect_run():
         return
-    from flows.validate import publish_quality
     from tasks.validate import quality_summary
 
-    publish_quality(quality_summary(warehouse))
+    publish_quality(quality_summary(warehouse), docs)
 
 
 @flow(name="ingest", **RECORDING_HOOKS)
@@ -51,7 +75,10 @@ def ingest_flow(paths: list[str], warehouse: str | None = None, reference_paths:
             report.batches += ingest_reference_files(reference_paths, warehouse).batches
         if paths:
             report.batches += ingest_police_files(paths, warehouse, on_progress=on_progress).batches
+        log_report(report)
         publish_batches(report, "ingest-summary")
         publish_quality_summary(warehouse)
         run.summary = f"{len(report.batches)} files, {len(report.failed)} failed or quarantined"
+        if not report.ok:
+            raise IngestFailed(report)
         return report

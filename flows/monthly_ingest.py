@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.engine import in_prefect_run, step
+from flows.engine import in_prefect_run, log, step
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
+from tasks.data_docs import build as build_data_docs, markdown_links
 from tasks.fetch import check_publication, download_archive, extract_force_months
 from tasks.ingest import ingest_paths
 from tasks.validate import completeness
@@ -15,6 +16,7 @@ download_archive_task = step(download_archive, name="download-archive")
 extract_task = step(extract_force_months, name="extract-force-months")
 ingest_task = step(ingest_paths, name="ingest-police-files")
 completeness_task = step(completeness, name="check-completeness")
+data_docs_task = step(build_data_docs, name="build-data-docs")
 
 
 class IngestFailed(Exception):
@@ -54,16 +56,27 @@ def monthly_ingest_flow(config_path: str = "tasking.yaml", refresh: bool = False
                   f" published {publication.expected(force):%Y-%m}" for force, m in publication.loaded.items()]
         if publication.missing_from_api:
             notes.append(f"not in data.police.uk's force list: {', '.join(publication.missing_from_api)}")
+        for note in notes:
+            log().info(note)
         if not publication.behind and not refresh:
             run.summary = f"nothing to fetch: every configured force holds what {published} published for it"
+            log().info(run.summary)
             _publish(_markdown("Monthly ingest", notes + [run.summary]), run.summary)
             return {"published": published, "fetched": 0}
 
+        log().info("behind: %s; downloading the %s archive", ", ".join(publication.behind) or "none (refresh)", published)
         archive = download_archive_task(config, publication.latest_month)
+        log().info("archive %s verified: %d files, %s bytes", archive.path.name, archive.members, f"{archive.bytes:,}")
         files = extract_task(config, archive.path)
+        log().info("extracted %d files for %s", len(files), ", ".join(config.forces))
         report = ingest_task([str(f) for f in files], config.warehouse_file)
+        for batch in report.batches:
+            (log().warning if batch.status in ("failed", "quarantined") else log().info)(
+                "%s %s%s", batch.status, batch.name.rsplit("/", 1)[-1], f": {batch.error}" if batch.error else "")
+        docs = data_docs_task(config.warehouse_file)
         gaps = [completeness_task(config.warehouse_file, force) for force in config.forces]
         gap_count = sum(len(g) for g in gaps)
+        log().info("incomplete force-months after ingest: %d", gap_count)
 
         counts = {status: report.count(status) for status in ("loaded", "replaced", "unchanged", "quarantined", "failed")}
         run.summary = (f"{published}: {len(files)} files from {archive.path.name} "
@@ -74,7 +87,7 @@ def monthly_ingest_flow(config_path: str = "tasking.yaml", refresh: bool = False
                   f"incomplete force-months after ingest: {gap_count}"]
         table = [{"file": b.name.rsplit("/", 1)[-1], "status": b.status, "kind": b.kind, "force": b.force, "month": b.month,
                   "rows": b.rows, "error": b.error} for b in report.batches]
-        _publish(_markdown("Monthly ingest", notes, table), run.summary)
+        _publish(_markdown("Monthly ingest", notes, table) + "\n## Quality gate\n\n" + markdown_links(docs), run.summary)
         if not report.ok:
             raise IngestFailed("; ".join(b.error or b.name for b in report.failed))
         return {"published": published, "fetched": len(files), **counts}

@@ -16,24 +16,29 @@ from flows.fanout import fan_out, fan_out_settings, product_task_runner, wait_fo
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
 from sources.internal import PUBLISHED_CATEGORIES
 from tasking.config import GSC_MARKINGS
-from tasks.products import build_problem_profile, build_strategic_assessment, build_tactical_assessment
+from flows.product_steps import build_in_steps
 
 
 def tactical_for_force(warehouse_file, force: str, **options):
-    """build_tactical_assessment in a worker of a fan-out: waits for other builders' holds on the warehouse."""
+    """A tactical assessment, built in steps (flows.product_steps), in a worker of a fan-out: waits for other
+    builders' holds on the warehouse."""
     wait_for_warehouse()
-    return build_tactical_assessment(warehouse_file, force, **options)
+    return build_in_steps("tactical", warehouse_file, force, **options)
 
 
 def strategic_for_force(warehouse_file, force: str, **options):
-    """build_strategic_assessment in a worker of a fan-out (see tactical_for_force)."""
+    """A strategic assessment in a worker of a fan-out (see tactical_for_force)."""
     wait_for_warehouse()
-    return build_strategic_assessment(warehouse_file, force, **options)
+    return build_in_steps("strategic", warehouse_file, force, **options)
+
+
+def problem_profile(warehouse_file, force: str, **options):
+    return build_in_steps("problem_profile", warehouse_file, force, **options)
 
 
 tactical_task = step(tactical_for_force, name="build-tactical-assessment")
 strategic_task = step(strategic_for_force, name="build-strategic-assessment")
-problem_profile_task = step(build_problem_profile, name="build-problem-profile")
+problem_profile_task = step(problem_profile, name="build-problem-profile")
 
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 

@@ -30,8 +30,10 @@ def load_settings(config_path: str) -> TaskingConfig:
 def warehouse_for(parameters: dict) -> Path:
     """The warehouse a run's parameters point at: its `warehouse` parameter (None: $TASKING_WAREHOUSE or the
     default), else its config's warehouse, else the default one (also when the config cannot be read)."""
-    if "warehouse" in parameters:  # the flow takes a warehouse: None there means the default one, as in its tasks
+    if parameters.get("warehouse"):
         return warehouse_path(parameters["warehouse"])
+    if "warehouse" in parameters and "config_path" not in parameters:  # None: the default one, as in its tasks
+        return warehouse_path(None)
     try:
         return load_config(parameters.get("config_path")).warehouse_file
     except ConfigError:

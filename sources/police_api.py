@@ -9,6 +9,7 @@ published header), so a truncated or corrupt download never reaches ingest.
 from __future__ import annotations
 
 import email.utils
+import logging
 import os
 import tempfile
 import threading
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from sources.police_uk import COLUMNS, parse_file_name
 
@@ -29,6 +31,8 @@ PUBLISHED_BURST = 30
 # data.police.uk answers 400 to a GET longer than this; longer polygons go in a POST body.
 MAX_GET_URL_LENGTH = 4094
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Each retry is logged here; flows send the `tasking` loggers to the Prefect run's log (docs/operations.md).
+logger = logging.getLogger("tasking.police_api")
 
 
 class PoliceApiError(Exception):
@@ -37,6 +41,14 @@ class PoliceApiError(Exception):
 
 class DownloadRejected(PoliceApiError):
     """A download that arrived but failed verification; nothing was written to its destination."""
+
+
+class _Retryable(Exception):
+    """One attempt that may succeed if tried again (429, 5xx, a dropped or cut-short transfer)."""
+
+    def __init__(self, problem: str, retry_after: float | None = None):
+        super().__init__(problem)
+        self.retry_after = retry_after
 
 
 class TokenBucket:
@@ -182,40 +194,44 @@ class PoliceApiClient:
 
     # -- requests -------------------------------------------------------------------------------------------
 
-    def _wait_before_retry(self, attempt: int, response: httpx.Response | None) -> None:
-        delay = self.backoff_seconds * (2 ** attempt)
-        if response is not None:
-            told = retry_after_seconds(response.headers.get("Retry-After"))
-            if told is not None:
-                delay = told
-        self._sleep(min(delay, self.max_backoff_seconds))
+    def _retrying(self, what: str) -> Retrying:
+        """tenacity's retry loop for one request: up to max_retries more attempts after _Retryable, waiting
+        backoff_seconds * 2^n (capped), or what Retry-After said, and logging every attempt that failed."""
+
+        def wait(state: RetryCallState) -> float:
+            told = state.outcome.exception().retry_after
+            delay = told if told is not None else self.backoff_seconds * 2 ** (state.attempt_number - 1)
+            return min(delay, self.max_backoff_seconds)
+
+        def before_sleep(state: RetryCallState) -> None:
+            logger.warning("%s: %s (attempt %d of %d); retrying in %.1f s", what, state.outcome.exception(),
+                           state.attempt_number, self.max_retries + 1, state.next_action.sleep)
+
+        return Retrying(stop=stop_after_attempt(self.max_retries + 1), wait=wait, sleep=self._sleep,
+                        retry=retry_if_exception_type(_Retryable), before_sleep=before_sleep, reraise=True)
+
+    def _attempt(self, method: str, path: str, stream: bool, **kwargs) -> httpx.Response:
+        self.bucket.acquire()
+        try:
+            response = self._http.send(self._http.build_request(method, path, **kwargs), stream=stream)
+        except httpx.TransportError as error:
+            raise _Retryable(f"{type(error).__name__}: {error}") from error
+        if response.status_code in RETRY_STATUSES:
+            response.close()
+            raise _Retryable(f"HTTP {response.status_code}", retry_after_seconds(response.headers.get("Retry-After")))
+        if response.status_code >= 400:
+            response.read()
+            response.close()
+            raise PoliceApiError(f"{method} {self.base_url}{path}: HTTP {response.status_code} {response.text[:200]!r}")
+        return response
 
     def _send(self, method: str, path: str, *, stream: bool = False, **kwargs) -> httpx.Response:
         """One request with rate limiting and retries; a streamed response must be closed by the caller."""
         url = f"{self.base_url}{path}"
-        last_problem = ""
-        for attempt in range(self.max_retries + 1):
-            self.bucket.acquire()
-            try:
-                request = self._http.build_request(method, path, **kwargs)
-                response = self._http.send(request, stream=stream)
-            except httpx.TransportError as error:
-                last_problem = f"{type(error).__name__}: {error}"
-                if attempt < self.max_retries:
-                    self._wait_before_retry(attempt, None)
-                continue
-            if response.status_code in RETRY_STATUSES:
-                last_problem = f"HTTP {response.status_code}"
-                response.close()
-                if attempt < self.max_retries:
-                    self._wait_before_retry(attempt, response)
-                continue
-            if response.status_code >= 400:
-                response.read()
-                response.close()
-                raise PoliceApiError(f"{method} {url}: HTTP {response.status_code} {response.text[:200]!r}")
-            return response
-        raise PoliceApiError(f"{method} {url}: gave up after {self.max_retries + 1} attempts (last: {last_problem})")
+        try:
+            return self._retrying(f"{method} {url}")(self._attempt, method, path, stream, **kwargs)
+        except _Retryable as error:
+            raise PoliceApiError(f"{method} {url}: gave up after {self.max_retries + 1} attempts (last: {error})") from None
 
     def _json(self, method: str, path: str, **kwargs):
         response = self._send(method, path, **kwargs)
@@ -288,34 +304,35 @@ class PoliceApiClient:
             except DownloadRejected:
                 final.unlink()
 
-        last_problem = ""
-        for attempt in range(self.max_retries + 1):
-            response = self._send("GET", path, stream=True)
-            handle = tempfile.NamedTemporaryFile(dir=dest_dir, prefix=f".{name}.", suffix=".part", delete=False)
-            temporary = Path(handle.name)
+        try:
+            return self._retrying(f"GET {url}")(self._download_once, path, url, dest_dir, name, final)
+        except _Retryable as error:
+            raise DownloadRejected(f"{url}: rejected after {self.max_retries + 1} attempts: {error}") from None
+
+    def _download_once(self, path: str, url: str, dest_dir: Path, name: str, final: Path) -> VerifiedArchive:
+        """One transfer to a hidden .part file, verified and renamed into place; _Retryable when cut short."""
+        response = self._send("GET", path, stream=True)
+        handle = tempfile.NamedTemporaryFile(dir=dest_dir, prefix=f".{name}.", suffix=".part", delete=False)
+        temporary = Path(handle.name)
+        try:
             try:
-                try:
-                    received = 0
-                    with handle:
-                        for chunk in response.iter_bytes(1 << 20):
-                            handle.write(chunk)
-                            received += len(chunk)
-                        handle.flush()
-                        os.fsync(handle.fileno())
-                finally:
-                    response.close()
-                announced = response.headers.get("Content-Length")
-                if announced is not None and int(announced) != received:
-                    last_problem = f"received {received:,} bytes of the {int(announced):,} announced"
-                else:
-                    # A complete transfer that fails verification would fail again: no retry.
-                    verified = verify_archive(temporary, url)
-                    os.replace(temporary, final)
-                    return VerifiedArchive(final, verified.bytes, verified.members, verified.months, verified.forces)
-            except httpx.TransportError as error:
-                last_problem = f"transfer cut short ({type(error).__name__}: {error})"
+                received = 0
+                with handle:
+                    for chunk in response.iter_bytes(1 << 20):
+                        handle.write(chunk)
+                        received += len(chunk)
+                    handle.flush()
+                    os.fsync(handle.fileno())
             finally:
-                temporary.unlink(missing_ok=True)
-            if attempt < self.max_retries:
-                self._wait_before_retry(attempt, None)
-        raise DownloadRejected(f"{url}: rejected after {self.max_retries + 1} attempts: {last_problem}")
+                response.close()
+            announced = response.headers.get("Content-Length")
+            if announced is not None and int(announced) != received:
+                raise _Retryable(f"received {received:,} bytes of the {int(announced):,} announced")
+            # A complete transfer that fails verification would fail again: no retry.
+            verified = verify_archive(temporary, url)
+            os.replace(temporary, final)
+            return VerifiedArchive(final, verified.bytes, verified.members, verified.months, verified.forces)
+        except httpx.TransportError as error:
+            raise _Retryable(f"transfer cut short ({type(error).__name__}: {error})") from error
+        finally:
+            temporary.unlink(missing_ok=True)

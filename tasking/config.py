@@ -125,6 +125,26 @@ class StrategicSettings(_Section):
 class HealthSettings(_Section):
     html: Path = Path("var/health/health.html")
     failure_window_days: int = Field(30, ge=1, le=366)
+    # data.police.uk publishes a month about two months after it ends (July's data in late September).
+    publication_lag_months: dict[Literal["street", "outcomes", "stop-and-search"], int] = Field(
+        default_factory=lambda: {kind: 2 for kind in POLICE_KINDS},
+        description="months between a month ending and its data being due; older data is stale",
+    )
+    review_max_age_days: int = Field(14, ge=1, le=366, description="a DRAFT waiting longer for review is flagged")
+
+
+class AlertsSettings(_Section):
+    """Where `tasking ops setup` points Prefect's notifications (docs/operations.md, Alerts)."""
+
+    webhook_url: str | None = Field(None, description="the force's webhook (POSTed JSON: subject, body, source)")
+    block_name: str = Field("tasking-alerts", pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
 
 
 class FanOutSettings(_Section):
@@ -154,6 +174,7 @@ class TaskingConfig(_Section):
     tactical: TacticalSettings = Field(default_factory=TacticalSettings)
     strategic: StrategicSettings = Field(default_factory=StrategicSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     fan_out: FanOutSettings = Field(default_factory=FanOutSettings)
 
     # Where the file was read from; relative paths are resolved against its folder.

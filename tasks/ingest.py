@@ -25,15 +25,10 @@ from sources.police_uk import (COLUMNS, PoliceFile, SourceError, check_header, d
 from sources.files import open_regular
 from tasking import warehouse
 from tasking import faults
+from tasks.staging import STAGING, attach_staging as _attach_staging
+from tasks.validate import GateVerdict
 
 LOADED_STATUSES = ("loaded", "replaced", "unchanged")
-# Batches are staged in an in-memory database attached to the warehouse connection: the gate (and its own
-# cursors on the same DuckDB instance) can read them, and the rows are written to disk once, when merged.
-STAGING = "stage_mem"
-
-
-def _attach_staging(con) -> None:
-    con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {STAGING}")
 
 
 def staged_name(con, batch_id: int) -> str:
@@ -54,12 +49,6 @@ def batch_attempt(con, result: "BatchResult", where: str, batch_id: int) -> Iter
         result.error = f"{where}: {short_error(error)}"
     finally:
         con.execute(f"DROP TABLE IF EXISTS {staged_name(con, batch_id)}")
-
-
-@dataclass
-class GateVerdict:
-    passed: bool
-    summary: str = ""
 
 
 class Gate(Protocol):

@@ -24,6 +24,8 @@ from typing import Any, Iterator
 import pandas as pd
 
 from tasking import warehouse
+from tasks import data_docs
+from tasks.data_docs import data_docs_index  # noqa: F401  (health and flows read it from here)
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
 SEVERITIES = ("critical", "warning")
@@ -33,6 +35,13 @@ EXAMPLES_KEPT = 5
 SHAPE_EXPECTATIONS = ("expect_table_columns_to_match_ordered_list",)
 # Expectations over several columns, named by all of them in the results.
 COLUMN_LIST_EXPECTATIONS = ("expect_compound_columns_to_be_unique",)
+
+
+@dataclass
+class GateVerdict:
+    """What the gate says about one staged batch: may it be merged, and if not, why (tasks.ingest acts on it)."""
+    passed: bool
+    summary: str = ""
 
 
 class SuiteError(Exception):
@@ -64,6 +73,7 @@ class ExpectationOutcome:
 class SuiteRun:
     suite: str
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
+    gx_result: Any = field(default=None, repr=False, compare=False)  # kept for the Data Docs (tasks.data_docs)
 
     @property
     def critical_failures(self) -> list[ExpectationOutcome]:
@@ -226,7 +236,7 @@ def run_suite(con, table: str, suite: str, parameters: dict | None = None, only:
         finally:
             if datasource is not None:  # a shared datasource keeps no asset of a table about to be dropped
                 source.delete_asset(name)
-    run = SuiteRun(suite=suite)
+    run = SuiteRun(suite=suite, gx_result=result)
     for item in result.results:
         config = item.expectation_config
         kwargs = config.kwargs
@@ -277,6 +287,7 @@ def record(con, batch_id: int | None, run_kind: str, run: SuiteRun) -> None:
         " VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows)),
         [value for row in rows for value in row],
     )
+    data_docs.keep(con, batch_id, run_kind, run.gx_result, _gx_suite(run.suite) if run.gx_result is not None else None)
 
 
 def _parameters_for(month: date | None) -> dict:
@@ -287,8 +298,6 @@ def _parameters_for(month: date | None) -> dict:
 
 def gate_batch(con, staged_table: str, source, batch_id: int):
     """Validate one staged data.police.uk batch, store the results, and say whether it may be merged."""
-    from tasks.ingest import GateVerdict
-
     run = run_suite(con, staged_table, source.kind, _parameters_for(source.month))
     record(con, batch_id, "gate", run)
     return GateVerdict(passed=run.passed, summary=run.summary())
@@ -296,8 +305,6 @@ def gate_batch(con, staged_table: str, source, batch_id: int):
 
 def gate_reference(con, staged_table: str, kind: str, batch_id: int):
     """Validate one staged reference file (IoD 2019 File 1, 2 or 6, or the LSOA lookup) the same way."""
-    from tasks.ingest import GateVerdict
-
     run = run_suite(con, staged_table, kind)
     record(con, batch_id, "gate", run)
     return GateVerdict(passed=run.passed, summary=run.summary())
@@ -342,11 +349,11 @@ def revalidate(warehouse_file=None) -> list[StoredCheck]:
     loaded those rows.
     """
     from sources.reference import REFERENCE_KINDS
-    from tasks.ingest import STAGING, _attach_staging
+    from tasks.staging import STAGING, attach_staging
 
     checks: list[StoredCheck] = []
     with warehouse.connect(warehouse_file) as con:
-        _attach_staging(con)
+        attach_staging(con)
         copy = f"{STAGING}.revalidate"
         targets: list[tuple[str, str | None, date | None, str, list]] = [
             (kind, force, month, f"SELECT * FROM {table} WHERE force = ? AND month = ?", [force, month])
@@ -442,12 +449,17 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
+def quality_page_path(warehouse_file=None, out_file: str | os.PathLike | None = None) -> Path:
+    """Where the results page goes: `out_file`, else quality/index.html beside the warehouse."""
+    return Path(out_file) if out_file else warehouse.warehouse_path(warehouse_file).parent / "quality" / "index.html"
+
+
 def write_quality_page(warehouse_file=None, out_file: str | os.PathLike | None = None) -> Path:
     """An HTML page of the stored results (the Data Docs equivalent): pass rates, quarantine, gaps, failures."""
     from tasks.render import environment
 
     summary = quality_summary(warehouse_file)
-    target = Path(out_file) if out_file else warehouse.warehouse_path(warehouse_file).parent / "quality" / "index.html"
+    target = quality_page_path(warehouse_file, out_file)
     html = environment().get_template("quality.html.j2").render(
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         warehouse=str(warehouse.warehouse_path(warehouse_file)),

@@ -28,7 +28,9 @@ def warehouse_folder(tmp_path_factory) -> Path:
 
 def test_fanned_out_tactical_assessments_match_the_sequential_ones(warehouse_folder):
     sequential = run_flow(tactical_assessment_flow, config_path=str(write_config(warehouse_folder, "sequential")), workers=1)
-    fanned = run_flow(tactical_assessment_flow, config_path=str(write_config(warehouse_folder, "fanned")), workers=2)
+    # force_new: the same warehouse gives the same inputs, which would otherwise leave the products unchanged.
+    fanned = run_flow(tactical_assessment_flow, config_path=str(write_config(warehouse_folder, "fanned")), workers=2,
+                      force_new=True)
     assert [v.split("-v")[0] for v in sequential] == [v.split("-v")[0] for v in fanned]
     assert len(fanned) == len(FORCES) and all(f"TA-{force}-" in v for force, v in zip(FORCES, fanned))
     packs = data_packs(warehouse_folder / "fanned")

@@ -9,7 +9,8 @@ import pytest
 
 from tasking import warehouse
 from tasks.fetch import check_publication, extract_force_months
-from tasks.health import health_report, render_health_html
+from tasks.health import EXIT_CODES, health_report
+from tasks.health_page import render_health_html
 from tasks.ingest import ingest_paths
 from tasks.runs import record_end, record_start
 from tasking.config import load_config
@@ -67,16 +68,28 @@ def test_freshness_compares_each_forces_latest_loaded_month_with_what_the_archiv
     with warehouse.connect(config.warehouse_file) as con:
         con.execute("INSERT INTO publication_check VALUES (?, NULL, DATE '2024-09-01', 'crime-last-updated')", [NOW])
 
-    report = health_report(config.warehouse_file, forces=config.forces, local_forces=config.extra_forces, now=NOW)
-    freshness = {r.force: (r.latest_loaded, r.latest_published, r.published_by, r.status)
-                 for r in report.freshness.itertuples(index=False)}
+    # Mid-October 2024: with a two-month lag, July is due by date; data.police.uk already holds later months.
+    report = health_report(config.warehouse_file, forces=config.forces, local_forces=config.extra_forces,
+                           sources=["street"], publication_lag_months={"street": 2},
+                           now=datetime(2024, 10, 15, tzinfo=timezone.utc))
+    freshness = {r.force: (f"{r.latest_loaded:%Y-%m}" if r.latest_loaded else None, f"{r.due:%Y-%m}" if r.due else None,
+                           r.status) for r in report.freshness.itertuples(index=False)}
     assert freshness == {
-        "city-of-london": ("2024-07", "2024-08", "archive", "1 month behind"),
-        "northumbria": ("2022-08", "2022-09", "archive", "1 month behind"),
-        "kent": (None, "2024-09", "site", "never loaded"),
-        "demo-shire": (None, None, None, "never loaded"),
+        "city-of-london": ("2024-07", "2024-08", "1 month behind"),  # its archive holds 2024-08: due at once
+        "northumbria": ("2022-08", "2024-07", "23 months behind; data.police.uk holds up to 2022-09"),
+        "kent": (None, "2024-09", "never loaded"),                   # the site says 2024-09
+        "demo-shire": (None, None, "never loaded"),                  # local only: never judged stale
     }
-    assert "city-of-london: street crime 1 month behind" in report.problems
+    assert [(p.category, p.message) for p in report.problems] == [
+        ("data", "city-of-london: street due 2024-08, 1 month behind"),
+        ("data", "kent: street due 2024-09, never loaded"),
+        ("data", "northumbria: street due 2024-07, 23 months behind; data.police.uk holds up to 2022-09"),
+    ]
+    assert report.exit_code == EXIT_CODES["data"]
+    # Two years on, with nothing new loaded, July 2024 is long overdue whatever data.police.uk was last seen to hold.
+    later = health_report(config.warehouse_file, forces=["city-of-london"], sources=["street"], now=NOW)
+    row = later.freshness.set_index("force").loc["city-of-london"]
+    assert (f"{row.due:%Y-%m}", row.status) == ("2026-08", "25 months behind; data.police.uk holds up to 2024-08")
 
 
 def test_reviews_waiting_and_failures_inside_the_window(config):
@@ -95,15 +108,18 @@ def test_reviews_waiting_and_failures_inside_the_window(config):
     record_end(wh, "latest", "COMPLETED", by="flow", flow_name="tactical-assessment", started_at=NOW - timedelta(days=1),
                finished_at=NOW - timedelta(days=1))
 
-    report = health_report(wh, forces=config.forces, failure_window_days=30, now=NOW)
+    report = health_report(wh, forces=config.forces, failure_window_days=30, review_max_age_days=3, now=NOW)
     assert report.awaiting_review[["version_id", "age_days"]].values.tolist() == [["TA-x-v2", 4]]
+    assert "TA-x-v2 (tactical, city-of-london) has waited 4 days for review (limit 3)" in map(str, report.problems)
     assert report.failures[["name", "error"]].values.tolist() == [["tactical-assessment", "no street data"]]
     last = {r.deployment: r.state for r in report.last_runs.itertuples(index=False)}
     assert last["tactical-assessment"] == "COMPLETED" and last["health"] == "FAILED"
     assert last["monthly-ingest"] == "NEVER RUN"  # listed from prefect.yaml
-    assert "health: last run failed: long ago" in report.problems
+    assert "health: last run failed: long ago" in map(str, report.problems)
+    assert report.exit_code == EXIT_CODES["runs"]  # the most urgent category wins
     page = render_health_html(report)
-    assert "TA-x-v2" in page and '<td class="bad">FAILED</td>' in page and "NEVER RUN" in page
+    assert "TA-x-v2" in page and '<td class="bad">FAILED</td>' in page and '<td class="bad">overdue</td>' in page
+    assert "NEVER RUN" in page
 
 
 def test_a_force_holding_all_its_archive_had_is_not_fetched_again(config, tmp_path):
@@ -129,3 +145,27 @@ def test_a_run_is_recorded_in_the_warehouse_its_parameters_name(tmp_path, monkey
     assert warehouse_for({"config_path": str(tmp_path / "tasking.yaml")}) == tmp_path / "from-config.duckdb"
     # A config that cannot be read still lets the failure be recorded, in the default warehouse.
     assert warehouse_for({"config_path": str(tmp_path / "absent.yaml")}) == warehouse.DEFAULT_WAREHOUSE
+
+
+@pytest.mark.parametrize("command", [["status"], ["validate"], ["near-repeat", "--force", "x"],
+                                     ["indicators", "--force", "x", "--from", "2024-01", "--to", "2024-02"]])
+def test_read_commands_refuse_a_path_with_no_warehouse_and_create_none(tmp_path, command):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    missing = tmp_path / "nowhere" / "warehouse.duckdb"
+    result = CliRunner().invoke(app, [*command, "--warehouse", str(missing)], env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    assert f"{missing}: no warehouse here" in result.output
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_health_refuses_a_config_whose_warehouse_is_missing(config):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    result = CliRunner().invoke(app, ["health", "--config", str(config.source)], env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and f"{config.warehouse_file}: no warehouse here" in result.output
+    assert not config.warehouse_file.exists()

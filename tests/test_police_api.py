@@ -91,7 +91,7 @@ def test_429_is_retried_after_the_time_the_server_asks(server):
     assert slept == [7.0]
 
 
-def test_5xx_backs_off_exponentially_then_gives_up_naming_the_url(server):
+def test_5xx_backs_off_exponentially_then_gives_up_naming_the_url(server, caplog):
     for _ in range(3):
         server.script("/api/forces", 502)
     slept = []
@@ -100,6 +100,10 @@ def test_5xx_backs_off_exponentially_then_gives_up_naming_the_url(server):
             client.forces()
     assert slept == [0.5, 1.0]
     assert server.hits("/api/forces") == 3
+    # Each retry is logged as it happens (flows send these to the Prefect run's log), not only the last error.
+    retries = [r.getMessage() for r in caplog.records if r.name == "tasking.police_api"]
+    assert retries == [f"GET {server.base_url}/api/forces: HTTP 502 (attempt {n} of 3); retrying in {s} s"
+                       for n, s in ((1, "0.5"), (2, "1.0"))]
 
 
 def test_retry_after_as_an_http_date():

@@ -14,6 +14,7 @@ from prefect.exceptions import ParameterTypeError
 from typer.testing import CliRunner
 
 from flows.health import health_flow
+from tasks.health import EXIT_CODES, Unhealthy
 from flows.monthly_ingest import monthly_ingest_flow
 from flows.products import problem_profile_flow, tactical_assessment_flow
 from cli.main import app
@@ -108,9 +109,9 @@ def test_a_truncated_download_fails_the_run_ingests_nothing_and_shows_in_health(
     assert run[2].startswith("DownloadRejected: ") and "transfer cut short" in run[2]
 
     result = CliRunner().invoke(app, ["health", "--config", str(config)], env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
-    assert "needs attention monthly-ingest: last run failed: DownloadRejected" in result.output
-    assert "city-of-london: street crime never loaded" in result.output
+    assert result.exit_code == EXIT_CODES["runs"], result.output
+    assert "needs attention (runs) monthly-ingest: last run failed: DownloadRejected" in result.output
+    assert "needs attention (data) city-of-london: street due " in result.output and "never loaded" in result.output
     page = (tmp_path / "health" / "health.html").read_text(encoding="utf-8")
     assert '<td class="bad">FAILED</td>' in page
 
@@ -143,8 +144,11 @@ def test_tactical_flow_drafts_for_review_and_health_lists_it(loaded_city):
     again = tactical_assessment_flow(config_path=str(config), force_new=True)
     assert again != versions and again[0].endswith("-v2")
 
-    # Nothing failed, nothing quarantined, and data.police.uk was never asked (so no force is known to be behind).
-    assert health_flow(config_path=str(config)) == []
+    # Nothing failed or quarantined; the real data ends 2024-08, so today it is stale, and the run ends Failed.
+    with pytest.raises(Unhealthy) as unhealthy:
+        health_flow(config_path=str(config))
+    assert {p.category for p in unhealthy.value.report.problems} == {"data"}
+    assert "city-of-london: street" in str(unhealthy.value) and "months behind" in str(unhealthy.value)
     page = (loaded_city / "health" / "health.html").read_text(encoding="utf-8")
     assert versions[0] in page  # awaiting review
 

@@ -42,7 +42,8 @@ def test_tactical_assessments_fanned_out_on_dask_match_the_sequential_ones(tmp_p
     monkeypatch.setenv("TASKING_ORCHESTRATE", "always")
     monkeypatch.chdir(tmp_path)  # the Dask runner reads fan_out from ./tasking.yaml: two local workers
     Path("tasking.yaml").write_text(write_config(tmp_path, "dask", workers=2).read_text(encoding="utf-8"))
-    on_dask = run_flow(tactical_assessment_flow, config_path=str(tmp_path / "tasking.yaml"))
+    # force_new: the same warehouse gives the same inputs, which would otherwise leave the products unchanged.
+    on_dask = run_flow(tactical_assessment_flow, config_path=str(tmp_path / "tasking.yaml"), force_new=True)
     assert len(on_dask) == len(FORCES)
     assert data_packs(tmp_path / "dask") == data_packs(tmp_path / "sequential")
     (run,) = [run for run in prefect_runs("tactical-assessment") if run.state.is_completed()][-1:]

@@ -5,10 +5,11 @@ import csv
 import io
 import json
 
+import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-from flows.ingest import ingest_flow
+from flows.ingest import IngestFailed, ingest_flow
 from flows.validate import validate_flow
 
 from shared_paths import CITY_OF_LONDON
@@ -19,6 +20,12 @@ def latest_table(key: str) -> list[dict]:
         found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
     newest = max(found, key=lambda artifact: artifact.created)
     return json.loads(newest.data) if isinstance(newest.data, str) else newest.data
+
+
+def latest_markdown(key: str) -> str:
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    return max(found, key=lambda artifact: artifact.created).data
 
 
 def test_quality_artifacts_show_pass_rates_quarantine_and_gaps(tmp_path):
@@ -33,7 +40,10 @@ def test_quality_artifacts_show_pass_rates_quarantine_and_gaps(tmp_path):
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     bad.write_text(buffer.getvalue(), encoding="utf-8")
 
-    report = ingest_flow([str(p) for p in good] + [str(bad)], str(warehouse_file))
+    # A quarantined file fails the run; the good ones stay loaded, and the report comes with the failure.
+    with pytest.raises(IngestFailed) as failed:
+        ingest_flow([str(p) for p in good] + [str(bad)], str(warehouse_file))
+    report = failed.value.report
     assert [b.status for b in report.batches].count("quarantined") == 1
 
     summary = latest_table("quality-summary")
@@ -47,3 +57,12 @@ def test_quality_artifacts_show_pass_rates_quarantine_and_gaps(tmp_path):
     checks = validate_flow(str(warehouse_file))
     assert len(checks) == 2 and all(check.run.passed for check in checks)
     assert (warehouse_file.parent / "quality" / "index.html").is_file()
+
+    # Every gate and re-validation result is kept in the file-backed GX context beside the warehouse, and the
+    # runs' artifacts link their Data Docs pages.
+    index = warehouse_file.parent / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    assert index.is_file()
+    pages = list((index.parent / "validations" / "street").rglob("*.html"))
+    assert len(pages) == 5  # 3 gate results (one quarantined) + 2 re-validations
+    links = latest_markdown("data-docs")
+    assert f"]({index.as_uri()})" in links and links.count("(file://") == 3  # the index and this run's two pages
