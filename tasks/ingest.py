@@ -363,16 +363,22 @@ def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> Batc
 
 def ingest_reference_paths(paths: list[str | Path], warehouse_file: str | Path | None = None, *,
                            gate: Callable | None | str = "default") -> IngestReport:
-    """Load reference files (folders are searched for .csv and .csv.gz files)."""
+    """Load reference files (folders are searched for .csv and .csv.gz files, and for boundary files:
+    .json, .geojson, .shp, .gpkg, which tasks.ingest_boundaries loads)."""
+    from sources.boundaries import BOUNDARY_SUFFIXES, is_boundary_file
+    from tasks.ingest_boundaries import ingest_boundary_file
+
     files: list[Path] = []
     for given in map(Path, paths):
         if given.is_dir():
-            files += sorted(p for p in given.rglob("*") if p.is_file() and p.name.lower().endswith((".csv", ".csv.gz")))
+            files += sorted(p for p in given.rglob("*") if p.is_file()
+                            and p.name.lower().endswith((".csv", ".csv.gz") + BOUNDARY_SUFFIXES))
         else:
             files.append(given)
     report = IngestReport()
     chosen_gate = default_reference_gate() if gate == "default" else gate
     with warehouse.connect(warehouse_file) as con:
         for path in files:
-            report.batches.append(ingest_reference_file(con, path, chosen_gate))
+            load = ingest_boundary_file if is_boundary_file(path) else ingest_reference_file
+            report.batches.append(load(con, path, chosen_gate))
     return report
