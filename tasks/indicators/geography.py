@@ -161,3 +161,29 @@ def area_geography(s: IndicatorSession) -> AreaGeography:
         outline = shapely.union_all([shapely.Polygon(part.exterior) for part in closed])
     return AreaGeography(lsoas=lsoas, force_area=force_area, force_code=force[0] if force else None,
                          force_outline=outline)
+
+
+# Published points of the period with their label and LSOA (a snap point has one label; mode() guards against a
+# re-labelled point), busiest first.
+PUBLISHED_POINTS_SQL = """
+SELECT longitude, latitude, mode(location) AS location, mode(lsoa_code) AS lsoa_code, mode(lsoa_name) AS lsoa_name,
+       count(*) AS crimes
+FROM scoped_street
+WHERE month BETWEEN $period_from AND $period_to AND longitude IS NOT NULL AND latitude IS NOT NULL
+GROUP BY longitude, latitude ORDER BY crimes DESC, longitude, latitude
+"""
+
+
+def published_points(s: IndicatorSession, period_from=None, period_to=None) -> pd.DataFrame:
+    """Columns: longitude, latitude, location, lsoa_code, lsoa_name, crimes (one row per published point)."""
+    return s.df(PUBLISHED_POINTS_SQL, s.period_params(period_from, period_to))
+
+
+def map_layers(geography: AreaGeography, tile_url: str | None = None, tile_attribution: str = ""):
+    """The charts' MapLayers for an area: its LSOA polygons, the force boundary and the ONS attribution, with the
+    configured tile base map (tasking.yaml `maps`), if any."""
+    from tasks.charts import MapLayers
+
+    return MapLayers(lsoas=list(geography.lsoas["geometry"]), force_area=geography.force_outline,
+                     attribution=geography.attribution if not geography.empty else "",
+                     tile_url=tile_url, tile_attribution=tile_attribution)
