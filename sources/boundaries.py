@@ -139,3 +139,28 @@ def staging_frame(boundaries: BoundaryFile) -> pd.DataFrame:
     head = pd.DataFrame({"kind": boundaries.kind, "code": boundaries.frame["code"], "name": boundaries.frame["name"],
                          "force": boundaries.frame["force"]})
     return pd.concat([head.reset_index(drop=True), checked], axis=1)
+
+
+def read_area_polygon(path: str | Path):
+    """The union of every polygon in a file (any format and CRS pyogrio reads), in WGS84 longitude/latitude:
+    the area of a problem profile drawn by an analyst. A clear `SourceError` naming the file otherwise."""
+    import geopandas
+    import pyogrio.errors
+    import shapely
+
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(str(path), "no such file")
+    try:
+        frame = geopandas.read_file(path, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError, OSError) as error:
+        raise SourceError(str(path), f"not a readable polygon file ({str(error).splitlines()[0][:200]})") from error
+    if frame.crs is None:
+        raise SourceError(str(path), "declares no coordinate reference system (add a .prj or a GeoJSON crs)")
+    polygons = frame[frame.geometry.notna() & frame.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if polygons.empty:
+        raise SourceError(str(path), f"holds no polygon (geometry types: {sorted(set(frame.geom_type.dropna()))})")
+    merged = shapely.union_all(polygons.to_crs("EPSG:4326").geometry.to_numpy())
+    if not merged.is_valid:
+        merged = shapely.make_valid(merged)
+    return merged
