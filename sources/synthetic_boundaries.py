@@ -48,8 +48,12 @@ def _collection(name: str, features: list[dict]) -> bytes:
 def boundary_files(area) -> dict[str, bytes]:
     """{file name: GeoJSON bytes} for the area's 2011 and 2021 LSOAs and the two force areas."""
     force_box = shapely.box(-BOX_KM, -BOX_KM, BORDER_X_KM, BOX_KM)
-    # Taller than the force: the generator's noise puts a few boundary points just north or south of it.
-    neighbour_box = shapely.box(BORDER_X_KM, -BOX_KM - 2.5, NEIGHBOUR_EAST_KM, BOX_KM + 2.5)
+    # Taller than the force: the generator's noise puts a few boundary points just north or south of it. Its
+    # western edge carries the force's two eastern corners, so the shared border is the same segments in both
+    # polygons after projection (a straight edge in degrees is not one on the National Grid).
+    tall = BOX_KM + 2.5
+    neighbour_box = shapely.Polygon([(BORDER_X_KM, -tall), (NEIGHBOUR_EAST_KM, -tall), (NEIGHBOUR_EAST_KM, tall),
+                                     (BORDER_X_KM, tall), (BORDER_X_KM, BOX_KM), (BORDER_X_KM, -BOX_KM)])
     inside = np.asarray(area.l11_in_force, dtype=bool)
     polygons11: list = [None] * len(area.l11_code)
     for mask, region in ((inside, force_box), (~inside, neighbour_box)):
