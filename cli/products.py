@@ -23,7 +23,15 @@ ProductStoreOption = typer.Option(None, "--store", help="product store folder (d
 AuthorOption = typer.Option(None, "--author", help="author printed on the product (default $TASKING_AUTHOR)")
 
 
+ForceNewOption = typer.Option(False, "--force-new", help="draft a new version even when nothing changed since the last one")
+
+
 def _print_product(result) -> None:
+    from rich.markup import escape
+
+    if getattr(result, "reason", ""):
+        console.print(f"[bold]{result.version_id}[/bold] unchanged: {escape(result.reason)}\n  PDF {result.pdf_path}")
+        return
     console.print(f"[bold]{result.version_id}[/bold] DRAFT written: {result.pdf_path}")
     console.print(f"  HTML {result.html_path}\n  data pack {result.folder / 'data'} ({len(result.data_pack)} files)"
                   f"\n  content sha256 {result.content_sha256}\n  review with: tasking review show {result.version_id}")
@@ -47,13 +55,14 @@ def assess_tactical(
     marking: str = MarkingOption,
     author: Optional[str] = AuthorOption,
     store: Optional[Path] = ProductStoreOption,
+    force_new: bool = ForceNewOption,
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """The fortnightly tactical assessment: latest month against its baseline, hotspots, draft recommendations."""
     from tasks.products import build_tactical_assessment
 
     _print_product(_run_product(build_tactical_assessment, warehouse, force, period_end=period_end, marking=marking,
-                                store_dir=store, author=author))
+                                store_dir=store, author=author, force_new=force_new))
 
 
 @assess_app.command("strategic")
@@ -64,13 +73,14 @@ def assess_strategic(
     marking: str = MarkingOption,
     author: Optional[str] = AuthorOption,
     store: Optional[Path] = ProductStoreOption,
+    force_new: bool = ForceNewOption,
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """The strategic assessment: trends, seasonality, harm-ranked priorities, deprivation, intelligence requirement."""
     from tasks.products import build_strategic_assessment
 
     _print_product(_run_product(build_strategic_assessment, warehouse, force, months=months, period_end=period_end,
-                                marking=marking, store_dir=store, author=author))
+                                marking=marking, store_dir=store, author=author, force_new=force_new))
 
 
 @profile_app.command("problem")
@@ -85,6 +95,7 @@ def profile_problem(
     marking: str = typer.Option("OFFICIAL-SENSITIVE", "--marking", help="government security classification"),
     author: Optional[str] = AuthorOption,
     store: Optional[Path] = ProductStoreOption,
+    force_new: bool = ForceNewOption,
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """A problem profile (VOLT) with its terms of reference first and a data pack (CSV, Parquet) beside the PDF."""
@@ -93,7 +104,8 @@ def profile_problem(
     types = tuple(t.strip() for given in crime_types for t in given.split(",") if t.strip())
     _print_product(_run_product(build_problem_profile, warehouse, force, area=area, crime_types=types,
                                 period_from=period_from, period_to=period_to, requested_by=requested_by,
-                                terms_of_reference=tor, marking=marking, store_dir=store, author=author))
+                                terms_of_reference=tor, marking=marking, store_dir=store, author=author,
+                                force_new=force_new))
 
 
 @subjects_app.command("load")

@@ -102,6 +102,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
 
 
 def query_df(path: str | os.PathLike | None, sql: str, params: list | dict | None = None):
-    """Run one read query against the warehouse and return a pandas DataFrame."""
-    with connect(path) as con:
+    """Run one read query against the warehouse and return a pandas DataFrame (read-only when it exists, so a
+    product build's read-only session and this query can share the file in one process)."""
+    with connect(path, read_only=warehouse_path(path).exists()) as con:
         return con.execute(sql, params or []).df()
