@@ -63,10 +63,11 @@ def ingest(
 
 @app.command("ingest-reference")
 def ingest_reference(
-    paths: list[Path] = typer.Argument(..., help="IoD 2019 Files 1, 2, 6 and the LSOA 2011->2021 lookup (files or folders)"),
+    paths: list[Path] = typer.Argument(..., help="IoD 2019 Files 1, 2, 6, the LSOA 2011->2021 lookup, and boundary files "
+                                                 "(LSOA 2011/2021, Police Force Areas: GeoJSON, shapefile, GeoPackage); files or folders"),
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
-    """Load IoD 2019 deprivation and population by LSOA and the LSOA 2011->2021 lookup."""
+    """Load IoD 2019 deprivation and population by LSOA, the LSOA 2011->2021 lookup, and boundary polygons."""
     from flows.ingest import ingest_flow
 
     report = ingest_flow([], str(warehouse) if warehouse else None, reference_paths=[str(p) for p in paths])
