@@ -390,3 +390,37 @@ def _scale_bar(ax) -> None:
     ax.plot([left, left + length], [base, base], color=INK, linewidth=2.5, solid_capstyle="butt", zorder=6)
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length} m"
     ax.text(left + length / 2, base + (y1 - y0) * 0.015, label, ha="center", va="bottom", fontsize=7.5, color=INK, zorder=6)
+
+
+def rate_against_group(path: Path, labels: Sequence[str], rates: Sequence[float], lows: Sequence[float],
+                       highs: Sequence[float], means: Sequence[float], flagged: Sequence[bool], *, title: str,
+                       xlabel: str = "crimes per 1,000 residents") -> Path:
+    """One row per crime type: the group's range as a grey bar, its average as a tick, the force as a dot (red
+    when outside the range). Square-root axis: violence runs to tens per 1,000, bicycle theft to tenths."""
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(7.2, 0.3 * n + 1.1))
+    y = np.arange(n)[::-1]
+    lows, highs = np.asarray(lows, float), np.asarray(highs, float)
+    known = np.isfinite(lows) & np.isfinite(highs)
+    ax.hlines(y[known], lows[known], highs[known], color=LIGHT, linewidth=7, zorder=1)
+    ax.scatter(means, y, marker="|", s=120, color=INK, linewidths=1.6, zorder=2)
+    ax.scatter(rates, y, s=30, color=[ACCENT if f else BASE for f in flagged], zorder=3)
+    ax.set_yticks(y, [_short(str(label), 36) for label in labels])
+    ax.set_xscale("function", functions=(np.sqrt, np.square))
+    top = np.nanmax(np.concatenate([np.asarray(rates, float), highs, np.asarray(means, float)])) if n else 1.0
+    limit = top * 1.08 if np.isfinite(top) and top > 0 else 1
+    ax.set_xlim(0, limit)
+    # Ticks where a square-root axis needs them: the small rates would otherwise share one unlabelled stretch.
+    ticks = [t for t in (0, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500) if t <= limit]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.grid(axis="x", color="#e4e7eb", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    handles = [plt.Line2D([], [], color=LIGHT, linewidth=7), plt.Line2D([], [], marker="|", linestyle="none",
+                                                                        markersize=9, markeredgewidth=1.6, color=INK),
+               plt.Line2D([], [], marker="o", linestyle="none", color=BASE),
+               plt.Line2D([], [], marker="o", linestyle="none", color=ACCENT)]
+    fig.legend(handles, ["similar forces' range", "their average", "this force", "outside the range"],
+               loc="upper center", bbox_to_anchor=(0.55, 0.0), ncol=4, fontsize=7.5)
+    return _save(fig, path)

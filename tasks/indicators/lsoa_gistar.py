@@ -24,14 +24,17 @@ from scipy import stats
 
 from tasks.indicators.geography import area_geography
 from tasks.indicators.scope import IndicatorSession, Scope, session
+from tasks.stats import thresholds
+from tasks.stats.tests import adjust, adjustment_label
 
-CONTIGUITY_TOLERANCE_M = 2.0
-GI_FDR_ALPHA = 0.05
+CONTIGUITY_TOLERANCE_M = 2.0  # geometry tolerance, not a statistical threshold (see the module docstring)
+GI_FDR_ALPHA = thresholds.ALPHA
 PERMUTATIONS = 999
 PERMUTATION_SEED = 20240801
 METHOD = (f"Getis-Ord Gi* (esda G_Local, star=True, binary queen-contiguity weights from LSOA polygons within "
-          f"{CONTIGUITY_TOLERANCE_M:g} m), two-sided normal p-values adjusted by Benjamini-Hochberg (FDR "
-          f"{GI_FDR_ALPHA:g}); permutation p from {PERMUTATIONS} conditional permutations")
+          f"{CONTIGUITY_TOLERANCE_M:g} m), two-sided normal p-values adjusted by "
+          f"{adjustment_label(thresholds.MULTIPLE_COMPARISONS)} at {GI_FDR_ALPHA:g}; permutation p from {PERMUTATIONS} "
+          "conditional permutations")
 
 COLUMNS = ["lsoa_code", "lsoa_name", "crimes", "neighbours", "gi_z", "p_value", "q_value", "p_sim", "gi_class",
            "gi_class_unadjusted"]
@@ -60,13 +63,11 @@ def queen_weights(polygons):
 
 
 def fdr_adjust(p_values) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values)."""
-    from statsmodels.stats.multitest import multipletests
-
+    """Adjusted p-values (q-values) by the project's multiple-comparison method (tasks.stats: Benjamini-Hochberg)."""
     p = np.asarray(p_values, dtype=float)
     if p.size == 0:
         return p
-    return multipletests(p, alpha=GI_FDR_ALPHA, method="fdr_bh")[1]
+    return np.asarray(adjust(p.tolist(), thresholds.MULTIPLE_COMPARISONS, GI_FDR_ALPHA)[1], dtype=float)
 
 
 def gi_star_table(codes, names, polygons, crimes) -> pd.DataFrame:
@@ -102,7 +103,7 @@ def _classes(z: np.ndarray, p: np.ndarray) -> list[str]:
             else "not significant" for zi, pi in zip(z, p)]
 
 
-def _lsoa_gi_star(s: IndicatorSession) -> pd.DataFrame:
+def lsoa_gi_star_in(s: IndicatorSession) -> pd.DataFrame:
     geography = area_geography(s)
     if geography.lsoas.empty:
         return pd.DataFrame(columns=COLUMNS)
@@ -123,4 +124,4 @@ def lsoa_gi_star(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFram
     same on p, for comparison). Strongest hot spots first.
     """
     with session(warehouse_file, scope) as s:
-        return _lsoa_gi_star(s)
+        return lsoa_gi_star_in(s)

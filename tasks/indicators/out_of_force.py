@@ -55,7 +55,7 @@ def resolve_points(x, y, areas: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return found, how
 
 
-def _out_of_force(s: IndicatorSession) -> pd.DataFrame:
+def out_of_force_in(s: IndicatorSession) -> pd.DataFrame:
     import shapely
 
     if s.scope.area_kind != "force":
@@ -85,4 +85,4 @@ def out_of_force(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFram
     the point is inside that force area; 'nearest': in none, nearest within NEAREST_FORCE_AREA_M; 'none': no
     force area near it or none held), crimes, points, lsoas. Most crimes first."""
     with session(warehouse_file, scope) as s:
-        return _out_of_force(s)
+        return out_of_force_in(s)

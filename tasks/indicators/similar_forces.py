@@ -130,28 +130,33 @@ def read_grouping(path: str | Path, force: str) -> list[str]:
 def similar_forces(warehouse_file: str | Path | None, force: str, period_from, period_to,
                    group_size: int = GROUP_SIZE, grouping_file: str | Path | None = None) -> SimilarForces:
     """The force's rates per 1,000 residents by crime type over the period against its most similar forces."""
-    first, last = parse_month(period_from), parse_month(period_to)
     with warehouse.connect(warehouse_file, read_only=True) as con:
-        profiles = force_profiles(con)
-        if force not in set(profiles["force"]):
-            raise ValueError(f"force {force!r}: no street crime in the warehouse")
-        profiles["distance"] = similarity_distances(profiles, force).reindex(profiles["force"]).to_numpy()
-        notes: list[str] = []
-        if grouping_file:
-            listed = read_grouping(grouping_file, force)
-            group = [f for f in listed if f in set(profiles["force"]) and f != force]
-            missing = [f for f in listed if f not in set(profiles["force"])]
-            if missing:
-                notes.append(f"Not in the warehouse, so not compared: {', '.join(missing)} (listed in {Path(grouping_file).name}).")
-            basis = f"grouping file {Path(grouping_file).name}"
-        else:
-            ranked = profiles[(profiles["force"] != force) & profiles["distance"].notna() & (profiles["residents"] > 0)]
-            group = ranked.sort_values(["distance", "force"])["force"].head(group_size).tolist()
-            basis = "similarity"
-        members = [force] + group
-        params = {"forces": members, "period_from": first, "period_to": last}
-        counts = con.execute(COUNTS_SQL, params).df()
-        held = con.execute(MONTHS_HELD_SQL, params).df()
+        return compare_with_similar(con, force, period_from, period_to, group_size, grouping_file)
+
+
+def compare_with_similar(con, force: str, period_from, period_to, group_size: int = GROUP_SIZE,
+                         grouping_file: str | Path | None = None) -> SimilarForces:
+    """`similar_forces` over an open (read-only) connection."""
+    first, last = parse_month(period_from), parse_month(period_to)
+    profiles = force_profiles(con)
+    if force not in set(profiles["force"]):
+        raise ValueError(f"force {force!r}: no street crime in the warehouse")
+    profiles["distance"] = similarity_distances(profiles, force).reindex(profiles["force"]).to_numpy()
+    notes: list[str] = []
+    if grouping_file:
+        listed = read_grouping(grouping_file, force)
+        group = [f for f in listed if f in set(profiles["force"]) and f != force]
+        missing = [f for f in listed if f not in set(profiles["force"])]
+        if missing:
+            notes.append(f"Not in the warehouse, so not compared: {', '.join(missing)} (listed in {Path(grouping_file).name}).")
+        basis = f"grouping file {Path(grouping_file).name}"
+    else:
+        ranked = profiles[(profiles["force"] != force) & profiles["distance"].notna() & (profiles["residents"] > 0)]
+        group = ranked.sort_values(["distance", "force"])["force"].head(group_size).tolist()
+        basis = "similarity"
+    params = {"forces": [force] + group, "period_from": first, "period_to": last}
+    counts = con.execute(COUNTS_SQL, params).df()
+    held = con.execute(MONTHS_HELD_SQL, params).df()
     table, month_notes = _rate_table(force, group, profiles.set_index("force")["residents"], counts, held, first, last)
     return SimilarForces(force, first, last, profiles, group, table, notes + month_notes, basis)
 

@@ -12,16 +12,18 @@ from tasks.indicators.scope import add_months, parse_month
 from tasks.products import pipeline
 from tasks.products.common import as_int, tor_rows
 from tasks.products.engine import ProductContext
-from tasks.products.sections import (analyst_input, current_picture, deprivation, gaps, outcomes, priorities,
-                                     recommendations, seasonality, stop_search)
+from tasks.products.sections import (analyst_input, current_picture, deprivation, gaps, out_of_force, outcomes,
+                                     priorities, recommendations, seasonality, similar_forces, stop_search)
 
 SECTIONS = [
     ("current_picture", current_picture.strategic),
     ("seasonality", seasonality.strategic),
     ("priorities", priorities.section),
     ("deprivation", deprivation.section),
+    ("similar_forces", similar_forces.strategic),
     ("outcomes", outcomes.section),
     ("stop_search", stop_search.section),
+    ("out_of_force", out_of_force.section),  # feeds the gaps
     ("gaps", gaps.section),  # before the requirement, which lists the data gaps
     ("requirement", analyst_input.requirement),
     ("horizon", analyst_input.horizon),

@@ -13,18 +13,21 @@ from tasks.products import pipeline
 from tasks.products.common import tor_rows
 from tasks.products.engine import ProductContext, Recommendation
 from tasks.products.sections import (current_picture, exceedance, force_records, gaps, hotspots, local_emerging,
-                                     outcomes, recommendations, repeat_locations, stop_search, what_changed)
+                                     lsoa_hotspots, out_of_force, outcomes, recommendations, repeat_locations,
+                                     stop_search, what_changed)
 
 SECTIONS = [
     ("current_picture", current_picture.tactical),
     ("exceedance", exceedance.tactical),
     ("local_emerging", local_emerging.section),
     ("hotspots", hotspots.tactical),
+    ("lsoa_hotspots", lsoa_hotspots.section),
     ("repeat_locations", repeat_locations.tactical),
     ("outcomes", outcomes.section),
     ("stop_search", stop_search.section),
     ("force_records", force_records.recent),
     ("what_changed", what_changed.tactical),
+    ("out_of_force", out_of_force.section),  # feeds the gaps
     ("gaps", gaps.section),
     ("recommendations", recommendations.section),
 ]
