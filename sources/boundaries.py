@@ -54,6 +54,22 @@ class BoundaryFile:
     frame: pd.DataFrame       # code, name, force, geometry (shapely, EPSG:27700)
 
 
+def _read_frame(path: Path, what: str):
+    """The file's features as a GeoDataFrame in its declared CRS; a SourceError naming the file otherwise."""
+    import geopandas
+    import pyogrio.errors
+
+    if not path.is_file():
+        raise SourceError(str(path), "no such file")
+    try:
+        frame = geopandas.read_file(path, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError, OSError) as error:
+        raise SourceError(str(path), f"not a readable {what} file ({str(error).splitlines()[0][:200]})") from error
+    if frame.crs is None and not frame.empty:
+        raise SourceError(str(path), "declares no coordinate reference system (add a .prj or a GeoJSON crs)")
+    return frame
+
+
 def is_boundary_file(path: Path) -> bool:
     return path.name.lower().endswith(BOUNDARY_SUFFIXES)
 
@@ -70,20 +86,10 @@ def _identify(path: Path, columns: list[str]) -> tuple[str, str, str | None]:
 def read_boundary_file(path: str | Path) -> BoundaryFile:
     """Read one boundary file into British National Grid polygons; a clear `SourceError` naming the file when
     it cannot be read, has no CRS, or has none of the expected code fields."""
-    import geopandas
-    import pyogrio.errors
-
     path = Path(path)
-    if not path.is_file():
-        raise SourceError(str(path), "no such file")
-    try:
-        frame = geopandas.read_file(path, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError, OSError) as error:
-        raise SourceError(str(path), f"not a readable boundary file ({str(error).splitlines()[0][:200]})") from error
+    frame = _read_frame(path, "boundary")
     if frame.empty:
         raise SourceError(str(path), "holds no features")
-    if frame.crs is None:
-        raise SourceError(str(path), "declares no coordinate reference system (add a .prj or a GeoJSON crs)")
     kind, code_field, name_field = _identify(path, list(frame.columns))
     source_crs = frame.crs.to_string()
     projected = frame.to_crs(BNG)
@@ -144,19 +150,10 @@ def staging_frame(boundaries: BoundaryFile) -> pd.DataFrame:
 def read_area_polygon(path: str | Path):
     """The union of every polygon in a file (any format and CRS pyogrio reads), in WGS84 longitude/latitude:
     the area of a problem profile drawn by an analyst. A clear `SourceError` naming the file otherwise."""
-    import geopandas
-    import pyogrio.errors
     import shapely
 
     path = Path(path)
-    if not path.is_file():
-        raise SourceError(str(path), "no such file")
-    try:
-        frame = geopandas.read_file(path, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError, OSError) as error:
-        raise SourceError(str(path), f"not a readable polygon file ({str(error).splitlines()[0][:200]})") from error
-    if frame.crs is None:
-        raise SourceError(str(path), "declares no coordinate reference system (add a .prj or a GeoJSON crs)")
+    frame = _read_frame(path, "polygon")
     polygons = frame[frame.geometry.notna() & frame.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polygons.empty:
         raise SourceError(str(path), f"holds no polygon (geometry types: {sorted(set(frame.geom_type.dropna()))})")

@@ -352,13 +352,18 @@ def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> Batc
                     raise
                 result.status = "replaced" if last else "loaded"
     result.seconds = time.perf_counter() - clock
+    log_reference_batch(con, batch_id, result, sha, started)
+    return result
+
+
+def log_reference_batch(con, batch_id: int, result: BatchResult, sha: str | None, started: datetime) -> None:
+    """One `ingest_log` row for a reference file (no force, no month), whatever happened to it."""
     con.execute(
         "INSERT INTO ingest_log (batch_id, path, sha256, kind, rows, status, error, started_at, finished_at, seconds)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [batch_id, result.name, sha, result.kind, result.rows, result.status, result.error, started,
          datetime.now(timezone.utc), result.seconds],
     )
-    return result
 
 
 def ingest_reference_paths(paths: list[str | Path], warehouse_file: str | Path | None = None, *,

@@ -14,7 +14,7 @@ from typing import Callable
 
 from sources.boundaries import read_boundary_file, staging_frame
 from sources.police_uk import SourceError, sha256_of
-from tasks.ingest import BatchResult, GateVerdict, batch_attempt, staged_name
+from tasks.ingest import BatchResult, GateVerdict, batch_attempt, log_reference_batch, staged_name
 
 SUITE = "boundary"
 MERGE_SQL = """
@@ -75,10 +75,5 @@ def ingest_boundary_file(con, path: Path, gate: Callable | None = None) -> Batch
                     raise
                 result.status = "replaced" if existing else "loaded"
     result.seconds = time.perf_counter() - clock
-    con.execute(
-        "INSERT INTO ingest_log (batch_id, path, sha256, kind, rows, status, error, started_at, finished_at, seconds)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [batch_id, result.name, sha, result.kind, result.rows, result.status, result.error, started,
-         datetime.now(timezone.utc), result.seconds],
-    )
+    log_reference_batch(con, batch_id, result, sha, started)
     return result

@@ -59,12 +59,19 @@ def test_lsoa_gi_star_section_lists_fdr_hot_spots(tiny):
     assert "false discovery rate" in result.paragraphs[0] and "Benjamini-Hochberg" in table.note
 
 
-def test_lsoa_gi_star_section_without_boundaries_is_a_gap(tmp_path):
-    data = tmp_path / "data"
-    generate(data, force="force-1", months=MONTHS, rows_per_month=200, outcomes=False, stop_search=False, reference=False)
-    path = tmp_path / "w.duckdb"
+def _one_force(tmp_path, reference: bool):
+    """force-1 alone, with or without its reference files and boundaries."""
+    data, path = tmp_path / "data", tmp_path / "w.duckdb"
+    generate(data, force="force-1", months=MONTHS, rows_per_month=200, outcomes=False, stop_search=False,
+             reference=reference)
+    if reference:
+        assert ingest_reference_paths([data / "reference"], path, gate=None).ok
     assert ingest_paths([data], path, gate=None).ok
-    with IndicatorSession(path) as session:
+    return path
+
+
+def test_lsoa_gi_star_section_without_boundaries_is_a_gap(tmp_path):
+    with IndicatorSession(_one_force(tmp_path, reference=False)) as session:
         result = lsoa_hotspots.section(session, Scope("force-1", "2024-05", "2024-06"), ctx())
     assert not result.shown and [g.gap for g in result.gaps] == ["No LSOA boundaries held"]
 
@@ -81,11 +88,7 @@ def test_similar_forces_section_compares_with_the_other_force(tiny):
 
 
 def test_similar_forces_with_one_force_held_is_a_gap(tmp_path):
-    data = tmp_path / "data"
-    generate(data, force="force-1", months=MONTHS, rows_per_month=200, outcomes=False, stop_search=False)
-    path = tmp_path / "w.duckdb"
-    assert ingest_reference_paths([data / "reference"], path, gate=None).ok and ingest_paths([data], path, gate=None).ok
-    with IndicatorSession(path) as session:
+    with IndicatorSession(_one_force(tmp_path, reference=True)) as session:
         result = similar_forces.strategic(session, Scope("force-1", "2024-05", "2024-06"), ctx())
     assert not result.shown and [g.gap for g in result.gaps] == ["No similar forces held"]
 

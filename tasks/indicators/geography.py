@@ -30,9 +30,10 @@ GENERIC_SNAP_LABELS = frozenset(label.lower() for label in (
     "Shopping Area", "Supermarket", "Parking Area", "Police Station", "Petrol Station", "Nightclub", "Hospital",
     "Conference/Exhibition Centre", "Theatre/Concert Hall", "Further/Higher Educational Building",
     "Pedestrian Subway", "Park/Open Space", "Bus/Coach Station", "Sports/Recreation Area", "Ferry Terminal",
-    "Hotel/Motel", "Airport/Airfield", "Theme/Adventure Park", "Prison", "Place Of Worship", "Shopping Centre",
-    "Railway Station", "Underground Station", "Metro Station", "Bus Station", "Tram Stop", "Car Park",
-    "Leisure Centre", "Cinema", "Museum", "Marina", "Harbour", "Beach", "Cemetery", "Allotments",
+    "Hotel", "Hotel/Motel", "Airport/Airfield", "Theme/Adventure Park", "Prison", "Place Of Worship",
+    "Shopping Centre", "Railway Station", "Train Station", "Underground Station", "Metro Station", "Bus Station",
+    "Tram Stop", "Car Park", "Leisure Centre", "Cinema", "Museum", "Marina", "Harbour", "Beach", "Cemetery",
+    "Allotments", "Court", "Fire Station", "Ambulance Station", "Library", "School", "University",
 ))
 NEARBY_STREET_M = 300.0  # how far from a hot spot's cell a street label may be taken from
 # LSOA polygons are clipped to the coast and to river banks, so their union has a gap along a river such as the
