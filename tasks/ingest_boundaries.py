@@ -63,8 +63,10 @@ def ingest_boundary_file(con, path: Path, gate: Callable | None = None) -> Batch
                 result.status = "quarantined"
                 result.error = f"{path}: quarantined by the quality gate: {verdict.summary}"
             else:
+                # "replaced": a version of this file was loaded before (as for every other reference file).
                 existing = con.execute(
-                    f"SELECT count(*) FROM boundary JOIN {staged} USING (kind, code)").fetchone()[0]
+                    "SELECT count(*) FROM ingest_log WHERE path = ? AND kind = ? AND status IN ('loaded', 'replaced')",
+                    [str(path), result.kind]).fetchone()[0]
                 con.execute("BEGIN TRANSACTION")
                 try:
                     con.execute(MERGE_SQL.format(staged=staged), {
