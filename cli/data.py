@@ -68,10 +68,11 @@ def ingest(
 
 @app.command("ingest-reference")
 def ingest_reference(
-    paths: list[Path] = typer.Argument(..., help="IoD 2019 Files 1, 2, 6 and the LSOA 2011->2021 lookup (files or folders)"),
+    paths: list[Path] = typer.Argument(..., help="IoD 2019 Files 1, 2, 6, the LSOA 2011->2021 lookup, and boundary files "
+                                                 "(LSOA 2011/2021, Police Force Areas: GeoJSON, shapefile, GeoPackage); files or folders"),
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
-    """Load IoD 2019 deprivation and population by LSOA and the LSOA 2011->2021 lookup."""
+    """Load IoD 2019 deprivation and population by LSOA, the LSOA 2011->2021 lookup, and boundary polygons."""
     from flows.engine import run_flow
     from flows.ingest import IngestFailed, ingest_flow
 

@@ -92,7 +92,7 @@ def assess_strategic(
 @profile_app.command("problem")
 def profile_problem(
     force: str = typer.Option(..., "--force", help="force slug"),
-    area: Optional[str] = typer.Option(None, "--area", help="lsoa:CODE,CODE | la:NAME_OR_CODE | bbox:minlon,minlat,maxlon,maxlat | wkt:POLYGON((...)); default whole force"),
+    area: Optional[str] = typer.Option(None, "--area", help="lsoa:CODE,CODE | la:NAME_OR_CODE | bbox:minlon,minlat,maxlon,maxlat | wkt:POLYGON((...)) | file:PATH (GeoJSON, shapefile or GeoPackage polygon, any CRS); default whole force"),
     crime_types: list[str] = typer.Option(..., "--crime-types", help="crime types, comma-separated or repeated, e.g. 'Robbery,Theft from the person'"),
     period_from: str = typer.Option(..., "--from", help="first month YYYY-MM"),
     period_to: str = typer.Option(..., "--to", help="last month YYYY-MM"),

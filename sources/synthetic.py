@@ -427,14 +427,65 @@ class _Area:
     planted_points: np.ndarray    # the three station points
     point_text: list[bytes]       # "lon,lat,On or near X,LSOA code,LSOA name" per point
     lsoa_sort_rank: np.ndarray    # per point: rank of its LSOA name (published files are sorted by it)
+    # geography, for the SYNTHETIC boundary files
+    codes: "_Codes" = None
+    neighbour_label: str = ""
+    l11_xy: np.ndarray = None     # (n, 2) km east/north of the centre
+    l21_xy: np.ndarray = None
+    l21_parents: list = None      # per 2021 LSOA: indices of its 2011 parents
+    origin: tuple = (0.0, 0.0, 1.0, 1.0)  # lat0, lon0, km per degree of longitude, of latitude
+
+
+# Forces other than demo-shire each take one slot of a 6 x 8 grid over England and Wales: their own place, LSOA,
+# district and force-area codes, so a national SYNTHETIC set (tasking synth --force force-N, N = 1..43) holds
+# forces that neither overlap on the map nor share a code. Slots: force-N takes N - 1; a data.police.uk slug its
+# place in the sorted list of slugs; any other slug a hash (which may collide with another force's slot).
+_SLOTS = 48
+_SLOT_COLUMNS = 6
+
+
+@dataclass(frozen=True)
+class _Codes:
+    first_in: int        # first 2011 LSOA number in the force (E01 + 6 digits)
+    first_neighbour: int
+    first_new: int       # first 2021 code of a split or merged LSOA
+    lad: str
+    neighbour_lad: str
+    pfa: str
+    neighbour_pfa: str
+    neighbour_force: str
+
+
+def _slot(force: str) -> int | None:
+    if force == "demo-shire":
+        return None
+    from tasking.config import POLICE_UK_FORCES
+
+    numbered = re.fullmatch(r"force-(\d+)", force)
+    if numbered:
+        return (int(numbered.group(1)) - 1) % _SLOTS
+    if force in POLICE_UK_FORCES:
+        return sorted(POLICE_UK_FORCES).index(force) % _SLOTS
+    return int.from_bytes(hashlib.sha256(force.encode()).digest()[:4], "big") % _SLOTS
+
+
+def _codes(force: str) -> _Codes:
+    slot = _slot(force)
+    if slot is None:  # demo-shire keeps the codes it has always had
+        return _Codes(900001, 910001, 950001, "E06000901", "E06000902", "E23900001", "E23900002", "neighbourshire")
+    block = 100 + slot
+    return _Codes(block * 1000 + 1, block * 1000 + 401, block * 1000 + 601, f"E06{900000 + 10 * block + 1:06d}",
+                  f"E06{900000 + 10 * block + 2:06d}", f"E23{900000 + 10 * block + 1:06d}",
+                  f"E23{900000 + 10 * block + 2:06d}", f"{force}-neighbour")
 
 
 def _centre(force: str) -> tuple[float, float]:
-    if force == "demo-shire":
+    slot = _slot(force)
+    if slot is None:
         return 52.6, -1.2
-    digest = hashlib.sha256(force.encode()).digest()
-    u1, u2 = digest[0] / 255, digest[1] / 255
-    return round(52.2 + 0.8 * u1, 3), round(-1.8 + 1.2 * u2, 3)  # inland England, the Midlands
+    row, column = divmod(slot, _SLOT_COLUMNS)
+    # 0.75 degrees of longitude (about 50 km) holds the force (25 km) and its neighbouring district (22 km).
+    return round(50.9 + 0.5 * row, 3), round(-3.6 + 0.75 * column, 3)
 
 
 def _place(rng: np.random.Generator, n: int, sample, min_gap: float, existing: np.ndarray | None = None) -> np.ndarray:
@@ -499,9 +550,10 @@ def _build_area(seed: int, force: str) -> _Area:
     xy_nb = _place(rng, _N_NEIGHBOUR_LSOA, sample_neighbour, 0.9, existing=xy_in)
     n_in, n_nb = len(xy_in), len(xy_nb)
 
-    lad_code, lad_name = "E06000901", f"{display} (SYNTHETIC)"
+    codes = _codes(force)
+    lad_code, lad_name = codes.lad, f"{display} (SYNTHETIC)"
     neighbour = "Neighbourshire" if display != "Neighbourshire" else "Borderland"
-    nb_lad_code, nb_lad_name = "E06000902", f"{neighbour} (SYNTHETIC)"
+    nb_lad_code, nb_lad_name = codes.neighbour_lad, f"{neighbour} (SYNTHETIC)"
 
     labels_in, _ = _msoa_names(xy_in, rng, 1)
     labels_nb, _ = _msoa_names(xy_nb, rng, int(rng.integers(12, 30)))
@@ -512,10 +564,10 @@ def _build_area(seed: int, force: str) -> _Area:
     order_nb = sorted(range(n_nb), key=lambda i: name_nb[i])
     code_in = [""] * n_in
     for k, i in enumerate(order_in):
-        code_in[i] = f"E01{900001 + k:06d}"
+        code_in[i] = f"E01{codes.first_in + k:06d}"
     code_nb = [""] * n_nb
     for k, i in enumerate(order_nb):
-        code_nb[i] = f"E01{910001 + k:06d}"
+        code_nb[i] = f"E01{codes.first_neighbour + k:06d}"
 
     xy11 = np.vstack([xy_in, xy_nb])
     l11_code, l11_name = code_in + code_nb, name_in + name_nb
@@ -564,7 +616,7 @@ def _build_area(seed: int, force: str) -> _Area:
         if np.isfinite(d[j]) and d[j] < 1.5:
             merged_pairs.append((i, j))
             used |= {i, j}
-    new_code = iter(f"E01{950001 + k:06d}" for k in range(1000))
+    new_code = iter(f"E01{codes.first_new + k:06d}" for k in range(1000))
     letters_used: dict[int, set[str]] = {}
     for m, letter in labels_in:
         letters_used.setdefault(m, set()).add(letter)
@@ -580,6 +632,7 @@ def _build_area(seed: int, force: str) -> _Area:
     l21_name: list[str] = []
     l21_xy: list[tuple[float, float]] = []
     l11_to_l21: dict[int, list[int]] = {}
+    l21_parents: list[list[int]] = []
     lookup: list[tuple[str, str, int, int, int, float, float, str]] = []
     merged_of = {i: pair for pair in merged_pairs for i in pair}
     for i in range(len(xy11)):
@@ -597,6 +650,7 @@ def _build_area(seed: int, force: str) -> _Area:
                 l21_code.append(next(new_code))
                 l21_name.append(new_name(i))
                 l21_xy.append((xy11[i, 0] + r * math.cos(a), xy11[i, 1] + r * math.sin(a)))
+                l21_parents.append([i])
                 children21.append(len(l21_code) - 1)
                 lookup.append((l11_code[i], l21_code[-1], int(persons), grown, int(persons), 1.0, int(persons) / grown, "S"))
             l11_to_l21[i] = children21
@@ -607,6 +661,7 @@ def _build_area(seed: int, force: str) -> _Area:
             l21_code.append(next(new_code))
             l21_name.append(new_name(a))
             l21_xy.append(tuple((xy11[a] + xy11[b]) / 2))
+            l21_parents.append([a, b])
             l11_to_l21[a] = l11_to_l21[b] = [len(l21_code) - 1]
             both = int(persons21[a] + persons21[b])
             for part in (a, b):
@@ -616,6 +671,7 @@ def _build_area(seed: int, force: str) -> _Area:
             l21_code.append(l11_code[i])
             l21_name.append(l11_name[i])
             l21_xy.append((xy11[i, 0], xy11[i, 1]))
+            l21_parents.append([i])
             l11_to_l21[i] = [len(l21_code) - 1]
             p = int(persons21[i])
             lookup.append((l11_code[i], l11_code[i], p, p, p, 1.0, 1.0, "U"))
@@ -744,7 +800,8 @@ def _build_area(seed: int, force: str) -> _Area:
         lookup_lines=lookup_lines, l21_code=l21_code, l21_name=l21_name,
         point_lon=lon, point_lat=lat, point_name=names, point_l21=point_l21, point_hotspot=hotspot_arr,
         point_weights=weights, stop_weights=stop, planted_points=planted, point_text=point_text,
-        lsoa_sort_rank=lsoa_sort_rank,
+        lsoa_sort_rank=lsoa_sort_rank, codes=codes, neighbour_label=neighbour, l11_xy=xy11, l21_xy=l21_xy_arr,
+        l21_parents=l21_parents, origin=(lat0, lon0, km_per_lon, km_per_lat),
     )
     _check_csv_safe(area)
     return area
@@ -1052,17 +1109,18 @@ def _synthetic_note(area: _Area, seed: int, months: list[str], rows_per_month: i
         f"Force slug: {area.force}   Force name in the files: {area.force_label}\n"
         f"Months: {months[0]}..{months[-1]} ({len(months)} months), about {rows_per_month:,} street rows a month\n"
         f"Files: {', '.join(kinds)} per month"
-        + (", plus reference/ (SYNTHETIC_ IoD 2019 Files 1, 2 and 6 and LSOA 2011->2021 lookup)" if reference else "")
+        + (", plus reference/ (SYNTHETIC_ IoD 2019 Files 1, 2 and 6, LSOA 2011->2021 lookup, and in boundaries/ the"
+           " LSOA 2011 and 2021 polygons and the force areas as GeoJSON)" if reference else "")
         + "\n\n"
         "THE FICTIONAL AREA:\n"
-        f"  {int(area.l11_in_force.sum())} LSOAs (2011 codes E01900001.., a range England does not use) in the local "
+        f"  {int(area.l11_in_force.sum())} LSOAs (2011 codes E01{area.codes.first_in:06d}.., a range England does not use) in the local "
         f"authority {area.lad_code} '{area.lad_name}',\n"
         f"  centred near {_latlon(float(np.median(area.point_lat)), float(np.median(area.point_lon)))}, about 25 km across; "
         f"{len(area.point_text):,} snap points.\n"
         f"  A neighbouring district '{area.neighbour_lad_name}' ({int((~area.l11_in_force).sum())} LSOAs, codes "
-        "E01910001..) receives the few crimes that snap over the boundary.\n"
+        f"E01{area.codes.first_neighbour:06d}..) receives the few crimes that snap over the boundary.\n"
         "  Crime files carry 2021 LSOA codes, as data.police.uk does: most equal the 2011 codes, a few LSOAs were\n"
-        "  split or merged (new codes E01950001..); the lookup in reference/ maps them to the 2011 codes of the IoD.\n"
+        f"  split or merged (new codes E01{area.codes.first_new:06d}..); the lookup in reference/ maps them to the 2011 codes of the IoD.\n"
         "  Deprived LSOAs (low IMD rank) have more crime. Hotspots:\n"
         + "\n".join(hotspot_lines) + "\n"
         "  Seasonality: violence and anti-social behaviour peak in summer, burglary and vehicle crime in winter,\n"
@@ -1172,7 +1230,13 @@ def generate(out_dir: Path, force: str = "demo-shire", months: tuple[str, str] =
             stop_rows += n_ss
 
     if reference:
-        files += _write_reference(area, out_dir / "reference")
+        from sources.synthetic_boundaries import write_boundary_files
+
+        # demo-shire's reference files sit in reference/; another force's in reference/<force>/, so the forces
+        # of a national set generated into one folder keep theirs side by side.
+        folder = out_dir / "reference" if area.codes.first_in == 900001 else out_dir / "reference" / force
+        files += _write_reference(area, folder)
+        files += write_boundary_files(area, folder / "boundaries")
 
     planted = None
     if plant:

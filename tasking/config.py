@@ -160,6 +160,20 @@ class FanOutSettings(_Section):
         return value
 
 
+class MapSettings(_Section):
+    """Maps: an optional tile base map under the boundaries (a force's own tile server); off when unset."""
+    tile_url: str | None = Field(None, description="XYZ tile URL template with {z}, {x} and {y}; unset: no base map")
+    tile_attribution: str = Field("", description="the attribution the tile server's licence requires")
+
+    @field_validator("tile_url")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value and not (value.startswith(("http://", "https://"))
+                          and all(part in value for part in ("{z}", "{x}", "{y}"))):
+            raise ValueError("must be an http(s) URL with {z}, {x} and {y}")
+        return value or None
+
+
 class TaskingConfig(_Section):
     forces: list[str] = Field(min_length=1, description="data.police.uk force slugs to fetch and report on")
     extra_forces: list[str] = Field(
@@ -176,6 +190,7 @@ class TaskingConfig(_Section):
     health: HealthSettings = Field(default_factory=HealthSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     fan_out: FanOutSettings = Field(default_factory=FanOutSettings)
+    maps: MapSettings = Field(default_factory=MapSettings)
 
     # Where the file was read from; relative paths are resolved against its folder.
     source: Path | None = Field(default=None, exclude=True)

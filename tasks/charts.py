@@ -3,10 +3,13 @@
 Each function takes plain figures (already computed by the indicators), draws one chart and writes it to the
 given path; nothing here queries the warehouse or decides what is significant. Text is kept as SVG text
 (escaped by matplotlib), so names from the data are shown, never interpreted. The map is drawn from the rows'
-own coordinates projected to the British National Grid: no tiles, no network.
+own coordinates projected to the British National Grid, over the LSOA and force boundaries when given
+(`MapLayers`); a tile base map is drawn only when a tile URL is configured, and a map still renders without one
+or without a network.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -43,6 +46,17 @@ plt.rcParams.update({
     "ytick.color": INK,
     "legend.frameon": False,
 })
+
+
+@dataclass
+class MapLayers:
+    """What a map draws under the data: LSOA polygons and the force area (shapely, British National Grid), the
+    attribution their licence requires, and an optional tile base map (a URL template with {z}/{x}/{y})."""
+    lsoas: Sequence = field(default_factory=list)
+    force_area: object | None = None
+    attribution: str = ""
+    tile_url: str | None = None
+    tile_attribution: str = ""
 
 
 def _save(fig, path: Path) -> Path:
@@ -190,13 +204,16 @@ def hotspot_map(
     *,
     title: str,
     density: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    layers: MapLayers | None = None,
 ) -> Path:
     """Two panels: the whole area with every located crime, and a close-up of the numbered hotspots over the
     density surface (a force-wide view shrinks hotspots a few hundred metres across to a single blot).
 
     Coordinates are projected to the British National Grid so distances are true metres; `hotspots` are
     (longitude, latitude, label) in rank order; `density` is (cell centre x, cell centre y, values[y, x]) on
-    the British National Grid, as the KDE indicator gives it.
+    the British National Grid, as the KDE indicator gives it. With `layers`, LSOA boundaries and the force
+    boundary are drawn under the data, every hot spot's label is listed in a key under the map, and the
+    attribution is printed at the foot.
     """
     lon = np.asarray(longitude, dtype=float)
     lat = np.asarray(latitude, dtype=float)
@@ -204,8 +221,16 @@ def hotspot_map(
     x, y = _TO_BNG.transform(lon[keep], lat[keep])
     hx, hy = (_TO_BNG.transform(np.array([h[0] for h in hotspots], float), np.array([h[1] for h in hotspots], float))
               if hotspots else (np.array([]), np.array([])))
-    # Frame the bulk of the area: a handful of rows snapped far outside would shrink everything else.
-    if len(x):
+    layers = layers or MapLayers()
+    outlines = _outline_segments(layers.lsoas)
+    force_outline = _outline_segments([layers.force_area] if layers.force_area is not None else [])
+    if outlines:
+        # The area's own LSOAs frame the map: crimes snapped outside it do not stretch it.
+        corners = np.concatenate(outlines)
+        x_lo, y_lo = corners.min(axis=0)
+        x_hi, y_hi = corners.max(axis=0)
+    elif len(x):
+        # Frame the bulk of the area: a handful of rows snapped far outside would shrink everything else.
         x_lo, x_hi = np.percentile(x, [0.5, 99.5])
         y_lo, y_hi = np.percentile(y, [0.5, 99.5])
     else:
@@ -221,6 +246,7 @@ def hotspot_map(
         half = max(lead_x.max() - lead_x.min(), lead_y.max() - lead_y.min(), 1500) / 2 * 1.3
         cx, cy = (lead_x.max() + lead_x.min()) / 2, (lead_y.max() + lead_y.min()) / 2
         extent = (cx - half, cx + half, cy - half, cy + half)
+    labels = [str(h[2]) for h in hotspots] if layers.attribution or outlines else []
     if 2 * (extent[1] - extent[0]) >= span:
         # A small area (a city centre, a profile's few streets): the close-up would show it all, so one panel.
         fig, close = plt.subplots(figsize=(6.2, 5.0))
@@ -228,6 +254,7 @@ def hotspot_map(
         close_title = None
     else:
         fig, (overview, close) = plt.subplots(1, 2, figsize=(7.4, 4.6), gridspec_kw={"width_ratios": [1, 1.35]})
+        _draw_outlines(overview, outlines, force_outline, fine=True)
         _points_panel(overview, x, y, whole, dot=1.2)
         overview.set_title("Whole area (box: close-up)", loc="left", fontsize=8.5)
         overview.add_patch(plt.Rectangle((extent[0], extent[2]), extent[1] - extent[0], extent[3] - extent[2],
@@ -236,12 +263,13 @@ def hotspot_map(
             if not (extent[0] <= px <= extent[1] and extent[2] <= py <= extent[3]):
                 _marker(overview, px, py, rank, size=90)
         close_title = "Close-up on hot spot 1"
+    _draw_outlines(close, outlines, force_outline, fine=False)
     if density is not None and np.size(density[2]) and np.nanmax(density[2]) > 0:
         grid_x, grid_y, values = density
         top = float(np.nanmax(values))
         # The lowest band starts at a tenth of the peak so the faint tails do not wash over the whole area.
         contours = close.contourf(grid_x, grid_y, values, levels=np.linspace(top * 0.1, top, 7), cmap="Reds",
-                                  alpha=0.6, zorder=3)
+                                  alpha=0.55, zorder=3)
         contours.set_rasterized(True)
         # A colour bar in its own axes beside the map, so it is exactly as tall as the (equal-aspect) map.
         _points_panel(close, x, y, extent, dot=3.0)
@@ -253,6 +281,8 @@ def hotspot_map(
     for rank, (px, py) in enumerate(zip(hx, hy), start=1):
         if extent[0] <= px <= extent[1] and extent[2] <= py <= extent[3]:
             _marker(close, px, py, rank, size=150)
+    if layers.tile_url:
+        _basemap(close, layers.tile_url, layers.tile_attribution)
     close.annotate("N", xy=(0.93, 0.95), xytext=(0.93, 0.84), xycoords="axes fraction", ha="center", fontsize=8,
                    fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": INK})
     if close_title is None:  # one panel: the figure title sits on it, not floating above a short map
@@ -260,7 +290,74 @@ def hotspot_map(
     else:
         close.set_title(close_title if len(hx) else "Located crimes (no hot spot at 99%)", loc="left", fontsize=8.5)
         fig.suptitle(title, x=0.02, ha="left", fontsize=9.5, fontweight="bold")
+    _key_and_attribution(fig, labels, layers, outlines, force_outline)
     return _save(fig, path)
+
+
+def _outline_segments(geometries) -> list[np.ndarray]:
+    """Every ring of every polygon as an (n, 2) array of BNG coordinates."""
+    import shapely
+
+    rings = []
+    for geometry in geometries:
+        if geometry is None or geometry.is_empty:
+            continue
+        for part in shapely.get_parts(shapely.boundary(geometry)):
+            rings.append(shapely.get_coordinates(part))
+    return rings
+
+
+def _draw_outlines(ax, lsoas: list[np.ndarray], force: list[np.ndarray], *, fine: bool) -> None:
+    """LSOA boundaries in light grey and the force boundary in dark ink, under the data."""
+    from matplotlib.collections import LineCollection
+
+    if lsoas:
+        ax.add_collection(LineCollection(lsoas, colors="#9aa5b1", linewidths=0.25 if fine else 0.5, zorder=1))
+    if force:
+        ax.add_collection(LineCollection(force, colors=INK, linewidths=0.9 if fine else 1.4, zorder=4))
+
+
+def _basemap(ax, url: str, attribution: str) -> None:
+    """A tile base map from the configured server; without a network the map is drawn without it and says so."""
+    try:
+        import contextily
+
+        contextily.add_basemap(ax, source=url, crs="EPSG:27700", attribution=attribution or False, zorder=0)
+    except Exception as error:  # no network, server down, bad URL: the map must still be drawn
+        ax.text(0.01, 0.99, f"base map unavailable ({type(error).__name__})", transform=ax.transAxes, ha="left",
+                va="top", fontsize=6, color=MUTED, zorder=8)
+
+
+def _key_and_attribution(fig, labels: list[str], layers: MapLayers, lsoas: list, force: list) -> None:
+    """Under the map: what each number is (street and LSOA, readable without the table), what the lines are,
+    and the attribution the boundaries' licence requires. Placed just under the lowest map panel (the panels
+    keep an equal aspect, so their drawn height is known only once laid out); the saved figure grows to fit."""
+    import textwrap
+
+    fig.canvas.draw()  # lays out the equal-aspect panels and the colour bar's locator
+    bottom = min(ax.get_position().y0 for ax in fig.axes)
+    if fig._suptitle is not None:  # keep the title on the panels, not floating above an equal-aspect map
+        top = max(ax.get_position().y1 for ax in fig.axes)
+        fig._suptitle.set_y(min(0.98, top + 0.3 / fig.get_figheight()))
+        fig._suptitle.set_va("bottom")
+    height_in = fig.get_figheight()
+    line = (7 / 72) / height_in  # one 7 pt line, as a fraction of the figure's height
+    y = bottom - 1.0 * line
+    lines = [f"{rank}  {_short(label, 60)}" for rank, label in enumerate(labels, start=1)]
+    half = int(np.ceil(len(lines) / 2))
+    for column, chunk in enumerate((lines[:half], lines[half:])):
+        if chunk:
+            fig.text(0.02 + 0.5 * column, y, "\n".join(chunk), ha="left", va="top", fontsize=7, color=INK,
+                     linespacing=1.35)
+    y -= line * 1.4 * half + (0.8 * line if half else 0)
+    legend = []
+    if lsoas:
+        legend.append("grey lines: LSOA boundaries")
+    if force:
+        legend.append("dark line: force boundary")
+    if legend or layers.attribution:
+        text = "; ".join(legend) + (". " if legend else "") + layers.attribution
+        fig.text(0.02, y, "\n".join(textwrap.wrap(text, 130)), ha="left", va="top", fontsize=6, color=MUTED)
 
 
 def _marker(ax, x, y, rank: int, *, size: float) -> None:
@@ -390,4 +487,38 @@ def emerging_map(path: Path, cell_x: Sequence[float], cell_y: Sequence[float], p
     ax.annotate("N", xy=(0.93, 0.95), xytext=(0.93, 0.84), xycoords="axes fraction", ha="center", fontsize=8,
                 fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": INK})
     ax.set_title(title, loc="left", fontsize=9.5, fontweight="bold")
+    return _save(fig, path)
+
+
+def rate_against_group(path: Path, labels: Sequence[str], rates: Sequence[float], lows: Sequence[float],
+                       highs: Sequence[float], means: Sequence[float], flagged: Sequence[bool], *, title: str,
+                       xlabel: str = "crimes per 1,000 residents") -> Path:
+    """One row per crime type: the group's range as a grey bar, its average as a tick, the force as a dot (red
+    when outside the range). Square-root axis: violence runs to tens per 1,000, bicycle theft to tenths."""
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(7.2, 0.3 * n + 1.1))
+    y = np.arange(n)[::-1]
+    lows, highs = np.asarray(lows, float), np.asarray(highs, float)
+    known = np.isfinite(lows) & np.isfinite(highs)
+    ax.hlines(y[known], lows[known], highs[known], color=LIGHT, linewidth=7, zorder=1)
+    ax.scatter(means, y, marker="|", s=120, color=INK, linewidths=1.6, zorder=2)
+    ax.scatter(rates, y, s=30, color=[ACCENT if f else BASE for f in flagged], zorder=3)
+    ax.set_yticks(y, [_short(str(label), 36) for label in labels])
+    ax.set_xscale("function", functions=(np.sqrt, np.square))
+    top = np.nanmax(np.concatenate([np.asarray(rates, float), highs, np.asarray(means, float)])) if n else 1.0
+    limit = top * 1.08 if np.isfinite(top) and top > 0 else 1
+    ax.set_xlim(0, limit)
+    # Ticks where a square-root axis needs them: the small rates would otherwise share one unlabelled stretch.
+    ticks = [t for t in (0, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500) if t <= limit]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.grid(axis="x", color="#e4e7eb", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    handles = [plt.Line2D([], [], color=LIGHT, linewidth=7), plt.Line2D([], [], marker="|", linestyle="none",
+                                                                        markersize=9, markeredgewidth=1.6, color=INK),
+               plt.Line2D([], [], marker="o", linestyle="none", color=BASE),
+               plt.Line2D([], [], marker="o", linestyle="none", color=ACCENT)]
+    fig.legend(handles, ["similar forces' range", "their average", "this force", "outside the range"],
+               loc="upper center", bbox_to_anchor=(0.55, 0.0), ncol=4, fontsize=7.5)
     return _save(fig, path)

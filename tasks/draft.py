@@ -174,9 +174,16 @@ ORDER BY kind, first_month, source_file
 # The latest loaded version of each reference file (deprivation, population, LSOA lookup).
 REFERENCE_FILES_SQL = """
 SELECT kind, path AS source_file, sha256 AS source_sha256, rows
-FROM ingest_log WHERE force IS NULL AND kind IS NOT NULL AND status IN ('loaded', 'replaced', 'unchanged')
+FROM ingest_log WHERE force IS NULL AND kind IS NOT NULL AND kind NOT LIKE 'boundary-%'
+  AND status IN ('loaded', 'replaced', 'unchanged')
 QUALIFY row_number() OVER (PARTITION BY kind ORDER BY batch_id DESC) = 1
 ORDER BY kind
+"""
+# Boundary files (several per kind: one per council area, say) whose polygons the warehouse holds, each with the
+# sha256 it was loaded with (docs/geography.md).
+BOUNDARY_FILES_SQL = """
+SELECT 'boundary-' || kind AS kind, source_file, source_sha256, count(*) AS rows FROM boundary
+GROUP BY ALL ORDER BY kind, source_file
 """
 
 # Rejected files still standing: no later file of the same kind and month was loaded after them.
@@ -294,6 +301,8 @@ def collect_sources(warehouse_file, force: str, first: date, last: date,
     with warehouse.connect(warehouse_file, read_only=True) as con:
         files = con.execute(SOURCE_FILES_SQL, params).df()
         reference = con.execute(REFERENCE_FILES_SQL).df()
+        if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'boundary'").fetchone()[0]:
+            reference = pd.concat([reference, con.execute(BOUNDARY_FILES_SQL).df()], ignore_index=True)
         rejected = con.execute(REJECTED_BATCHES_SQL, params).df()
         coverage = con.execute(HELD_MONTHS_SQL, {"force": force}).df()
         counts = con.execute(NO_LOCATION_SQL, focus_params).df().iloc[0].to_dict()
@@ -320,7 +329,8 @@ def sources_section(draft: Draft, force: str, sources: SourcesAndMethods, method
         summary_rows.append([kind, render.number(len(group)), months(group["first_month"].min(), group["last_month"].max()),
                              render.number(group["rows_used"].sum())])
     for r in sources.reference.itertuples(index=False):
-        summary_rows.append([r.kind, "1", "reference (IoD 2019, LSOA lookup)", render.number(r.rows)])
+        summary_rows.append([r.kind, "1", "reference (ONS boundaries)" if r.kind.startswith("boundary-")
+                             else "reference (IoD 2019, LSOA lookup)", render.number(r.rows)])
     summary_table = draft.table(
         "Data used, by kind (every file with its sha256 is listed in Appendix B)",
         [("Kind", "text"), ("Files", "num"), ("Months", "text"), ("Rows used", "num")], summary_rows,

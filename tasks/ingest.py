@@ -582,27 +582,38 @@ def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> Batc
                     raise
                 result.status = "replaced" if last else "loaded"
     result.seconds = time.perf_counter() - clock
+    log_reference_batch(con, batch_id, result, sha, started)
+    return result
+
+
+def log_reference_batch(con, batch_id: int, result: BatchResult, sha: str | None, started: datetime) -> None:
+    """One `ingest_log` row for a reference file (no force, no month), whatever happened to it."""
     con.execute(
         "INSERT INTO ingest_log (batch_id, path, sha256, kind, rows, status, error, started_at, finished_at, seconds)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [batch_id, result.name, sha, result.kind, result.rows, result.status, result.error, started,
          datetime.now(timezone.utc), result.seconds],
     )
-    return result
 
 
 def ingest_reference_paths(paths: list[str | Path], warehouse_file: str | Path | None = None, *,
                            gate: Callable | None | str = "default") -> IngestReport:
-    """Load reference files (folders are searched for .csv and .csv.gz files)."""
+    """Load reference files (folders are searched for .csv and .csv.gz files, and for boundary files:
+    .json, .geojson, .shp, .gpkg, which tasks.ingest_boundaries loads)."""
+    from sources.boundaries import BOUNDARY_SUFFIXES, is_boundary_file
+    from tasks.ingest_boundaries import ingest_boundary_file
+
     files: list[Path] = []
     for given in map(Path, paths):
         if given.is_dir():
-            files += sorted(p for p in given.rglob("*") if p.is_file() and p.name.lower().endswith((".csv", ".csv.gz")))
+            files += sorted(p for p in given.rglob("*") if p.is_file()
+                            and p.name.lower().endswith((".csv", ".csv.gz") + BOUNDARY_SUFFIXES))
         else:
             files.append(given)
     report = IngestReport()
     chosen_gate = default_reference_gate() if gate == "default" else gate
     with warehouse.connect(warehouse_file) as con:
         for path in files:
-            report.batches.append(ingest_reference_file(con, path, chosen_gate))
+            load = ingest_boundary_file if is_boundary_file(path) else ingest_reference_file
+            report.batches.append(load(con, path, chosen_gate))
     return report

@@ -39,6 +39,7 @@ def month_gaps(months: pd.DataFrame | None = None, warehouse_file=None) -> dict[
 def reference_counts(warehouse_file=None) -> dict[str, int]:
     counts = warehouse.query_df(
         warehouse_file,
-        "SELECT 'lsoa (IoD 2019)' AS name, count(*) AS n FROM lsoa UNION ALL SELECT 'lsoa_lookup', count(*) FROM lsoa_lookup",
+        "SELECT 'lsoa (IoD 2019)' AS name, count(*) AS n FROM lsoa UNION ALL SELECT 'lsoa_lookup', count(*) FROM lsoa_lookup"
+        " UNION ALL SELECT 'boundary ' || kind, count(*) FROM boundary GROUP BY kind",
     )
     return dict(zip(counts["name"], counts["n"]))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from sources.boundaries import read_boundary_file
 from sources import police_uk, reference as reference_files
 from sources.synthetic import CRIME_TYPES, generate, parse_month_range
 
@@ -104,9 +105,12 @@ def test_layout_names_and_the_project_readers_accept_every_file(synth):
     assert {f.force for f in found} == {FORCE}
     for f in found:
         police_uk.check_header(f.path, f)  # raises on any difference
-    kinds = {p.name: reference_files.identify(p).kind for p in (synth.out_dir / "reference").iterdir()}
+    kinds = {p.name: reference_files.identify(p).kind for p in (synth.out_dir / "reference").iterdir() if p.is_file()}
     assert sorted(kinds.values()) == ["iod-domains", "iod-imd", "iod-population", "lsoa-lookup"]
     assert all(name.startswith("SYNTHETIC_") for name in kinds)
+    boundaries = {p.name: read_boundary_file(p).kind for p in (synth.out_dir / "reference" / "boundaries").iterdir()}
+    assert sorted(boundaries.values()) == ["lsoa11", "lsoa21", "pfa"]
+    assert all(name.startswith("SYNTHETIC_") for name in boundaries)
     assert set(synth.files) == {p for p in synth.out_dir.rglob("*") if p.is_file()}
 
 

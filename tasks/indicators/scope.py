@@ -64,6 +64,7 @@ class Scope:
     local_authority: str | None = None
     bbox: tuple[float, float, float, float] | None = None
     polygon_wkt: str | None = None
+    polygon_source: str | None = None  # the file a polygon was read from (`--area file:PATH`), for labels
     _polygon: object = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -115,7 +116,7 @@ class Scope:
         if kind == "bbox":
             return "bounding box " + ", ".join(f"{v:.5f}" for v in self.bbox)
         if kind == "polygon":
-            return "polygon"
+            return f"polygon from {Path(self.polygon_source).name}" if self.polygon_source else "polygon"
         return f"whole force ({self.force})"
 
     @property
@@ -134,7 +135,7 @@ class Scope:
     def shifted(self, period_from: date, period_to: date) -> "Scope":
         """The same force, area and crime types over another period."""
         return Scope(self.force, period_from, period_to, self.crime_types, self.lsoa_codes, self.local_authority,
-                     self.bbox, self.polygon_wkt)
+                     self.bbox, self.polygon_wkt, self.polygon_source)
 
     @classmethod
     def from_area_text(cls, force: str, period_from: str, period_to: str, area: str | None = None,
@@ -142,7 +143,8 @@ class Scope:
         """Build a scope from the command-line area syntax:
 
         `lsoa:E01000001,E01000002` | `la:Newcastle upon Tyne` (or `la:E08000021`) |
-        `bbox:min_lon,min_lat,max_lon,max_lat` | `wkt:POLYGON((lon lat, ...))` | empty for the whole force.
+        `bbox:min_lon,min_lat,max_lon,max_lat` | `wkt:POLYGON((lon lat, ...))` | `file:PATH` (a polygon file:
+        GeoJSON, shapefile or GeoPackage in any CRS; all its polygons together) | empty for the whole force.
         """
         if not area:
             return cls(force, period_from, period_to, crime_types)
@@ -150,7 +152,7 @@ class Scope:
         kind = kind.strip().lower()
         value = value.strip()
         if not value:
-            raise ScopeError(f"area {area!r}: expected KIND:VALUE (lsoa:, la:, bbox:, wkt:)")
+            raise ScopeError(f"area {area!r}: expected KIND:VALUE (lsoa:, la:, bbox:, wkt:, file:)")
         if kind == "lsoa":
             codes = tuple(code.strip() for code in value.split(",") if code.strip())
             return cls(force, period_from, period_to, crime_types, lsoa_codes=codes)
@@ -164,7 +166,16 @@ class Scope:
             return cls(force, period_from, period_to, crime_types, bbox=numbers)
         if kind == "wkt":
             return cls(force, period_from, period_to, crime_types, polygon_wkt=value)
-        raise ScopeError(f"area {area!r}: unknown kind {kind!r} (use lsoa:, la:, bbox: or wkt:)")
+        if kind == "file":
+            from sources.boundaries import read_area_polygon
+            from sources.police_uk import SourceError
+
+            try:
+                polygon = read_area_polygon(value)
+            except SourceError as error:
+                raise ScopeError(f"area {area!r}: {error}") from error
+            return cls(force, period_from, period_to, crime_types, polygon_wkt=polygon.wkt, polygon_source=value)
+        raise ScopeError(f"area {area!r}: unknown kind {kind!r} (use lsoa:, la:, bbox:, wkt: or file:)")
 
 
 def _read_polygon(wkt: str):

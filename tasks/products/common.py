@@ -6,6 +6,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from tasks.indicators.geography import GENERIC_SNAP_LABELS
 from tasks.indicators.scope import parse_month
 
 ALL_CRIME = "All crime"
@@ -142,14 +143,8 @@ def hotspot_peaks(hot: pd.DataFrame, locations: pd.DataFrame, limit: int, separa
 
 # Labels data.police.uk gives to anonymisation snap points that are public places or premises types, not streets
 # (DOMAIN.md: each crime is snapped to the nearest of about 750,000 map points). "On or near Supermarket" is not
-# a supermarket anyone can find: a recommendation names the street instead.
-GENERIC_POINT_LABELS = frozenset(label.lower() for label in (
-    "Airport/Airfield", "Bus/Coach Station", "Conference/Exhibition Centre", "Further/Higher Educational Building",
-    "Ferry Terminal", "Hospital", "Hotel", "Nightclub", "Parking Area", "Park/Open Space", "Pedestrian Subway",
-    "Petrol Station", "Police Station", "Prison", "Shopping Area", "Sports/Recreation Area", "Supermarket",
-    "Theatre/Concert Hall", "Theme/Adventure Park", "Train Station", "Underground Station", "Cinema", "Museum",
-    "Place Of Worship", "Court", "Fire Station", "Ambulance Station", "Library", "School", "University",
-))
+# a supermarket anyone can find: a recommendation names the street instead. One list, kept with the maps' own use.
+GENERIC_POINT_LABELS = GENERIC_SNAP_LABELS
 
 
 def is_generic_point(location) -> bool:

@@ -12,8 +12,8 @@ from tasks.indicators.scope import add_months
 from tasks.products import pipeline
 from tasks.products.common import capitalised, tor_rows, types_phrase
 from tasks.products.engine import IndicatorSession, ProductContext
-from tasks.products.sections import (analyst_input, breaks, current_picture, force_records, gaps, hotspots, outcomes,
-                                     recommendations, seasonality, stop_search)
+from tasks.products.sections import (analyst_input, breaks, current_picture, force_records, gaps, hotspots, lsoa_hotspots,
+                                     outcomes, recommendations, seasonality, stop_search)
 
 
 def sections_for(scope: Scope) -> list[tuple[str, object]]:
@@ -22,6 +22,7 @@ def sections_for(scope: Scope) -> list[tuple[str, object]]:
     return [
         ("context", current_picture.profile_context),
         ("location", hotspots.profile_location),
+        ("lsoa_hotspots", lsoa_hotspots.section),
         ("time", seasonality.profile_time),
         ("force_timing", force_records.timing),
         *near,

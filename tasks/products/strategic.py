@@ -13,7 +13,8 @@ from tasks.products import pipeline
 from tasks.products.common import as_int, tor_rows
 from tasks.products.engine import ProductContext
 from tasks.products.sections import (analyst_input, breaks, current_picture, deprivation, emerging_hotspots, forecasts,
-                                     gaps, outcomes, priorities, recommendations, seasonality, stop_search)
+                                     gaps, out_of_force, outcomes, priorities, recommendations, seasonality,
+                                     similar_forces, stop_search)
 
 SECTIONS = [
     ("current_picture", current_picture.strategic),
@@ -22,9 +23,11 @@ SECTIONS = [
     ("forecasts", forecasts.strategic),
     ("emerging_hotspots", emerging_hotspots.section),
     ("deprivation", deprivation.section),
+    ("similar_forces", similar_forces.strategic),
     ("outcomes", outcomes.section),
     ("stop_search", stop_search.section),
     ("breaks", breaks.section),
+    ("out_of_force", out_of_force.section),  # feeds the gaps
     ("gaps", gaps.section),  # before the requirement, which lists the data gaps
     ("requirement", analyst_input.requirement),
     ("horizon", analyst_input.horizon),

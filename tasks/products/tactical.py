@@ -13,8 +13,8 @@ from tasks.products import pipeline
 from tasks.products.common import tor_rows
 from tasks.products.engine import ProductContext, Recommendation
 from tasks.products.sections import (breaks, current_picture, emerging_hotspots, exceedance, force_records, forecasts,
-                                     gaps, hotspots, local_emerging, outcomes, recommendations, repeat_locations,
-                                     stop_search, what_changed)
+                                     gaps, hotspots, local_emerging, lsoa_hotspots, out_of_force, outcomes,
+                                     recommendations, repeat_locations, stop_search, what_changed)
 
 SECTIONS = [
     ("current_picture", current_picture.tactical),
@@ -23,12 +23,14 @@ SECTIONS = [
     ("forecasts", forecasts.tactical),
     ("hotspots", hotspots.tactical),
     ("emerging_hotspots", emerging_hotspots.section),
+    ("lsoa_hotspots", lsoa_hotspots.section),
     ("repeat_locations", repeat_locations.tactical),
     ("outcomes", outcomes.section),
     ("stop_search", stop_search.section),
     ("force_records", force_records.recent),
     ("what_changed", what_changed.tactical),
     ("breaks", breaks.section),
+    ("out_of_force", out_of_force.section),  # feeds the gaps
     ("gaps", gaps.section),
     ("recommendations", recommendations.section),
 ]

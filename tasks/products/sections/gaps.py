@@ -74,9 +74,10 @@ WHERE EXISTS (SELECT 1 FROM inside i
 BOUNDARY_METRES = 200  # about the spacing of snap points in a built-up area: how far snapping can move a crime
 
 
-def scope_location_gaps(session, scope: Scope, lsoas: pd.DataFrame | None) -> list[Gap]:
+def scope_location_gaps(session, scope: Scope, lsoas: pd.DataFrame | None, resolved: str = "") -> list[Gap]:
     """Crimes of the scope's types and period with no location, and (for an area) just outside it; for the
-    whole force, crimes snapped into LSOAs outside the force's own local authorities."""
+    whole force, crimes snapped into LSOAs outside the force's own local authorities (`resolved`: which
+    neighbouring force areas they fall in, from the out_of_force section)."""
     from tasks.draft import period_text
 
     params = {"force": scope.force, "period_from": scope.period_from, "period_to": scope.period_to,
@@ -100,7 +101,7 @@ def scope_location_gaps(session, scope: Scope, lsoas: pd.DataFrame | None) -> li
                 gaps.append(Gap("Crimes snapped outside the force area",
                                 f"{number(outside)} of {number(total)} located crimes {what} in {label} "
                                 f"({percent(outside / total)}) fall in LSOAs outside the force's own local "
-                                "authorities".replace("  ", " "),
+                                "authorities".replace("  ", " ") + (f"; {resolved}" if resolved else ""),
                                 "Published locations are snapped to map points that can cross boundaries; these "
                                 "crimes are counted but have no residents in the rate base."))
     else:
@@ -156,6 +157,6 @@ def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Sec
     lsoas = session.indicator("lsoa_counts", scope)
     shared, check = common_gaps(session.warehouse_file, ctx.force, ctx.first, scope.period_to, ctx.sources)
     earlier = [g for result in ctx.results.values() for g in result.gaps]
-    located = scope_location_gaps(session, scope, lsoas)
+    located = scope_location_gaps(session, scope, lsoas, ctx.fact("out_of_force", "text", ""))
     return SectionResult("Intelligence gaps", gaps=earlier + located + shared, body=False,
                          facts={"check": check})

@@ -15,23 +15,33 @@ from tasks.indicators.scope import add_months
 from tasks.products.common import (HOTSPOT_MIN_CRIMES, TOP_N, concentration_text, findable_place, first_value, harm_weight, hotspot_peaks,
                                    is_generic_point, kde_surface, place_name, resident_caveat)
 from tasks.products.engine import Figure, IndicatorSession, Lineage, ProductContext, Recommendation, SectionResult, Table, ref
+from tasks.products.maps import hotspot_places, layers_for, map_note
 from tasks.render import number, percent, signed
 
 
 def _map(key: str, located: pd.DataFrame, spots: pd.DataFrame, kde: pd.DataFrame, hot: pd.DataFrame, params: dict,
-         caption: str, title: str, table_key: str) -> Figure:
+         caption: str, title: str, table_key: str, layers) -> Figure:
     cell_size = int(hot["cell_size_m"].iloc[0]) if not hot.empty else 0
     return Figure(
         key, f"{caption}, kernel density and the hot spots of {ref(table_key)}",
         lambda path: charts.hotspot_map(path, np.repeat(located["longitude"], located["crimes"]),
                                         np.repeat(located["latitude"], located["crimes"]),
-                                        list(zip(spots["longitude"], spots["latitude"], spots["around"])),
-                                        title=title, density=kde_surface(kde)),
-        Lineage("tasks.indicators.kde_grid; tasks.indicators.hotspots",
+                                        list(zip(spots["longitude"], spots["latitude"], spots["label"])),
+                                        title=title, density=kde_surface(kde), layers=layers),
+        Lineage("tasks.indicators.kde_grid; tasks.indicators.hotspots; boundaries (tasks.indicators.geography)",
                 {**params, "kde_cell_m": first_value(kde, "cell_size_m"), "bandwidth_m": first_value(kde, "bandwidth_m"),
                  "gi_cell_m": cell_size}, kde, "kde_grid"),
-        note="Grey dots: published (snapped) crime locations. Shading: quartic kernel density. Numbered circles: the "
-             "hot spots of the table. British National Grid, drawn from the data's own coordinates; no base map.")
+        note=map_note(layers))
+
+
+def _named_spots(session: IndicatorSession, scope: Scope, spots: pd.DataFrame, cell_size: int) -> pd.DataFrame:
+    """The hot spots with the street and LSOA a reader can find (`around` becomes that street)."""
+    spots = hotspot_places(session, scope, spots, cell_size or 250)
+    return spots.assign(around=spots["street"])
+
+
+def _lsoa_text(spot) -> str:
+    return f"{spot.lsoa_name} ({spot.lsoa_code})" if spot.lsoa_name else spot.lsoa_code
 
 
 def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> SectionResult:
@@ -44,19 +54,21 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
     concentration = session.indicator("concentration", scope)
     lsoas_before = session.indicator("lsoa_counts", scope.shifted(previous_month, previous_month))
     located = session.indicator("repeat_locations", scope, min_months=1).sort_values("crimes", ascending=False)
-    spots = hotspot_peaks(hot, located, TOP_N)
+    cell_size = int(hot["cell_size_m"].iloc[0]) if not hot.empty else 0
+    spots = _named_spots(session, scope, hotspot_peaks(hot, located, TOP_N), cell_size)
     status_of = {(r.cell_x, r.cell_y): r.status for r in hot_change.itertuples(index=False)}
     spots["status"] = [status_of.get(k, "–") for k in zip(spots["cell_x"], spots["cell_y"])]
-    cell_size = int(hot["cell_size_m"].iloc[0]) if not hot.empty else 0
+    layers, _ = layers_for(session, scope)
     map_figure = _map("hotspot_map", located, spots, kde, hot, params, f"Located crimes in {month_label(latest)}",
-                      f"Located crimes and hot spots, {month_label(latest)}", "hotspots")
+                      f"Located crimes and hot spots, {month_label(latest)}", "hotspots", layers)
     hotspot_table = Table(
         "hotspots",
         f"Hot spots, {month_label(latest)}: the busiest {cell_size} m cells that are Getis-Ord Gi* hot spots at 99%, "
         f"at least {2 * cell_size} m apart and holding {HOTSPOT_MIN_CRIMES} or more crimes",
-        [("#", "num"), ("Around (busiest named location in the cell)", "text"), ("LSOA", "text"), ("Crimes", "num"),
-         ("Gi* z", "num"), ("Against previous month", "text")],
-        [[p.spot, p.around, p.lsoa_code, number(p.crimes), number(p.gi_z, 1), p.status] for p in spots.itertuples(index=False)],
+        [("#", "num"), ("Street (of the busiest published point, or near)", "text"), ("LSOA", "text"),
+         ("Crimes", "num"), ("Gi* z", "num"), ("Against previous month", "text")],
+        [[p.spot, p.around, _lsoa_text(p), number(p.crimes), number(p.gi_z, 1), p.status]
+         for p in spots.itertuples(index=False)],
         Lineage("tasks.indicators.hotspots; tasks.indicators.hotspot_change; local peaks (tasks.products.common)",
                 {**params, "cell_size_m": cell_size, "min_separation_m": 2 * cell_size, "previous": previous_month},
                 hot[(hot["crimes"] > 0) | (hot["gi_class"] != "not significant")], "hotspots"),
@@ -123,19 +135,20 @@ def profile_location(session: IndicatorSession, scope: Scope, ctx: ProductContex
     kde, hot = session.indicator("kde_grid", scope), session.indicator("hotspots", scope)
     lsoas = session.indicator("lsoa_counts", scope)
     located = session.indicator("repeat_locations", scope, min_months=1).sort_values("crimes", ascending=False)
-    spots = hotspot_peaks(hot, located, TOP_N)
     cell_size = int(hot["cell_size_m"].iloc[0]) if not hot.empty else 0
+    spots = _named_spots(session, scope, hotspot_peaks(hot, located, TOP_N), cell_size)
     items = []
     if not located.empty:
+        layers, _ = layers_for(session, scope)
         items.append(_map("profile_map", located, spots, kde, hot, params, f"Located crimes in scope, {label}",
-                          f"Located crimes and hot spots, {label}", "profile_hotspots"))
+                          f"Located crimes and hot spots, {label}", "profile_hotspots", layers))
     items.append(Table(
         "profile_hotspots",
         f"Hot spots of the crimes in scope: busiest {cell_size} m Gi* 99% cells, at least {2 * cell_size} m apart "
         f"and holding {HOTSPOT_MIN_CRIMES} or more crimes",
-        [("#", "num"), ("Around (busiest named location in the cell)", "text"), ("LSOA", "text"), ("Crimes", "num"),
-         ("Gi* z", "num")],
-        [[p.spot, p.around, p.lsoa_code, number(p.crimes), number(p.gi_z, 1)] for p in spots.itertuples(index=False)],
+        [("#", "num"), ("Street (of the busiest published point, or near)", "text"), ("LSOA", "text"),
+         ("Crimes", "num"), ("Gi* z", "num")],
+        [[p.spot, p.around, _lsoa_text(p), number(p.crimes), number(p.gi_z, 1)] for p in spots.itertuples(index=False)],
         Lineage("tasks.indicators.hotspots; local peaks (tasks.products.common)",
                 {**params, "cell_size_m": cell_size, "min_separation_m": 2 * cell_size},
                 hot[(hot["crimes"] > 0) | (hot["gi_class"] != "not significant")], "hotspots"),
