@@ -83,5 +83,5 @@ def tor_list(force: Optional[str] = typer.Option(None, "--force"), status: Optio
 
     with refusals():
         frame = tor.list_tors(warehouse, force=force, status=status)
-    print_frame("Terms of reference", frame, ["tor_id", "force", "product_kind", "title", "requester", "author", "status",
-                                              "deadline", "commissioned_by", "agreed_at"], "No terms of reference held.")
+    print_frame("Terms of reference", frame, ["tor_id", "title", "requester", "author", "status", "deadline",
+                                              "commissioned_by"], "No terms of reference held.")
