@@ -11,10 +11,51 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Tasking and coordination products from police data.")
 console = Console()
+# Messages about waiting go to stderr so that a command's own output stays clean for pipes.
+err_console = Console(stderr=True)
+
+
+def safe(value) -> str:
+    """Stored or user-supplied text made safe to print: Rich reads `[...]` in a string as markup, so a reviewer
+    named `[/x]` would crash every later listing. Print every stored value through this (or as a rich Text)."""
+    return escape("" if value is None else str(value))
+
+
+def fail(message) -> typer.Exit:
+    """Print one error line (the message escaped) and return the exit to raise."""
+    console.print(f"[red]error[/red] {safe(message)}")
+    return typer.Exit(code=1)
+
+
+class TaskingApp(typer.Typer):
+    """The root app; its entry point turns the errors every command can meet into one clear line and exit 1.
+
+    A command that waited for the warehouse and gave up ends with the `WarehouseBusy` sentence (which file,
+    which process holds it, how to wait longer); no raw DuckDB lock traceback reaches the user.
+    """
+
+    def __call__(self, *args, **kwargs):
+        from tasking import warehouse
+
+        warehouse.on_wait = lambda message: err_console.print(f"[yellow]note[/yellow] {safe(message)}")
+        try:
+            return super().__call__(*args, **kwargs)
+        except warehouse.WarehouseBusy as error:
+            err_console.print(f"[red]error[/red] {safe(error)}")
+            raise SystemExit(3)
+        except Exception as error:
+            if not warehouse.is_lock_conflict(error):
+                raise
+            err_console.print(f"[red]error[/red] {safe(warehouse.lock_holder(error))} holds the warehouse; "
+                              f"run the command again when it has finished")
+            raise SystemExit(3)
+
+
+app = TaskingApp(add_completion=False, no_args_is_help=True, help="Tasking and coordination products from police data.")
 
 WarehouseOption = typer.Option(None, "--warehouse", help="DuckDB file (default $TASKING_WAREHOUSE or var/warehouse.duckdb)")
 

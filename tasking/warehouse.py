@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import time
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -76,32 +79,203 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
+class WarehouseBusy(RuntimeError):
+    """Another process held the warehouse for longer than this command was allowed to wait."""
+
+    def __init__(self, path: Path, holder: str, waited: float):
+        self.path, self.holder, self.waited = path, holder, waited
+        super().__init__(
+            f"{path}: the warehouse is in use by another tasking process ({holder}) and was not released within"
+            f" {waited:.0f} s. Wait for it to finish and run the command again, or allow a longer wait with"
+            f" {LOCK_WAIT_ENV}=SECONDS."
+        )
+
+
+LOCK_WAIT_ENV = "TASKING_WAREHOUSE_WAIT"
+DEFAULT_LOCK_WAIT_SECONDS = 300.0
+
+# Set by the command line to tell the user what a command is waiting for (None: wait silently).
+on_wait: Callable[[str], None] | None = None
+
+
+def lock_wait_seconds() -> float:
+    """How long an open waits for another process's lock: `$TASKING_WAREHOUSE_WAIT` seconds, else 300."""
+    text = os.environ.get(LOCK_WAIT_ENV)
+    if not text:
+        return DEFAULT_LOCK_WAIT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise ValueError(f"{LOCK_WAIT_ENV}={text!r}: must be a number of seconds, 0 or more")
+    return seconds
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    """True for DuckDB's refusal to open a file another process holds (its message says `Could not set lock`)."""
+    return isinstance(error, duckdb.Error) and "Could not set lock" in str(error)
+
+
+_HOLDER_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def lock_holder(error: BaseException) -> str:
+    """Who holds the lock, from DuckDB's message (its PID) and that process's command line when visible."""
+    match = _HOLDER_PID.search(str(error))
+    if not match:
+        return "another process"
+    pid = match.group(1)
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        words = [Path(a.decode(errors="replace")).name if i == 0 else a.decode(errors="replace")
+                 for i, a in enumerate(argv) if a]
+        # `python -m cli.main ingest ...` and `.../bin/tasking ingest ...` both read as `tasking ingest ...`.
+        for marker in ("cli.main", "tasking"):
+            if marker in words:
+                words = ["tasking"] + words[words.index(marker) + 1:]
+                break
+        if words:
+            return f"PID {pid}: {' '.join(words)[:160]}"
+    except OSError:
+        pass
+    return f"PID {pid}"
+
+
+def snapshot_path(target: Path) -> Path:
+    """The read-only copy readers fall back to while a writer holds the warehouse."""
+    return target.with_name(target.name + ".snapshot")
+
+
+def _tell(message: str) -> None:
+    if on_wait is not None:
+        on_wait(message)
+
+
+def _open_waiting(target: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting with growing pauses while another process holds it (bounded by lock_wait_seconds).
+
+    A read-only open that meets a writer reads the last published snapshot instead of waiting, if there is one.
+    """
+    limit = lock_wait_seconds()
+    started = time.monotonic()
+    pause = 0.05
+    told = False
+    while True:
+        try:
+            return duckdb.connect(str(target), read_only=read_only)
+        except duckdb.Error as error:
+            if not is_lock_conflict(error):
+                raise
+            holder = lock_holder(error)
+            if read_only:
+                snapshot = snapshot_path(target)
+                if snapshot.exists():
+                    try:
+                        con = duckdb.connect(str(snapshot), read_only=True)
+                    except duckdb.Error:
+                        con = None  # being replaced this instant, or unreadable: wait for the main file instead
+                    if con is not None:
+                        taken = datetime.fromtimestamp(snapshot.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S")
+                        _tell(f"{target} is being written by {holder}; reading its snapshot of {taken}")
+                        return con
+            waited = time.monotonic() - started
+            if waited >= limit:
+                raise WarehouseBusy(target, holder, waited) from None
+            if not told:
+                _tell(f"waiting up to {limit:.0f} s for {target}: held by {holder}")
+                told = True
+            time.sleep(min(pause, max(limit - waited, 0.0)))
+            pause = min(pause * 2, 1.0)
+
+
+def _file_state(target: Path) -> tuple | None:
+    wal = target.with_name(target.name + ".wal")
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_mtime_ns, st.st_size, wal.exists())
+
+
+def _remove_stale_snapshot_temps(target: Path) -> None:
+    # Only a writer makes these, and the caller holds the write lock: any left over were cut off by a kill.
+    for stale in target.parent.glob(f".{target.name}.snapshot.*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
+def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> bool:
+    """Checkpoint and copy the warehouse to its snapshot (atomically renamed into place) while holding the lock.
+
+    Returns False (and leaves the old snapshot) when the connection is mid-transaction or the copy fails.
+    """
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.Error:
+        return False
+    temporary = target.with_name(f".{target.name}.snapshot.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(target, temporary)
+        os.replace(temporary, snapshot_path(target))
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        return False
+    return True
+
+
 @contextmanager
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse (creating and migrating it when writable) and close it afterwards.
 
-    DuckDB allows one writing process per file; callers serialise writes by holding one connection at a time.
+    DuckDB allows one process to hold a file for writing, and no other process may open it meanwhile, not even
+    read-only. So an open that finds the file held waits (up to `$TASKING_WAREHOUSE_WAIT` seconds, then
+    `WarehouseBusy` naming the file and the holder); a read-only open reads the snapshot the last writer
+    published instead, when there is one. A writer that changed the file publishes a new snapshot as it closes.
     """
     target = warehouse_path(path)
     if read_only:
         if not target.exists():
             raise FileNotFoundError(f"{target}: no warehouse here yet; run `tasking ingest` first")
-        con = duckdb.connect(str(target), read_only=True)
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(target))
+        con = _open_waiting(target, read_only=True)
         try:
-            migrate(con)
-        except Exception:
+            yield con
+        finally:
             con.close()
-            raise
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    con = _open_waiting(target, read_only=False)
+    before = _file_state(target)
+    try:
+        _remove_stale_snapshot_temps(target)
+        migrate(con)
+    except Exception:
+        con.close()
+        raise
     try:
         yield con
     finally:
-        con.close()
+        # Also after a failure: what the command committed before it failed is what readers should see.
+        try:
+            if _file_state(target) != before or not snapshot_path(target).exists():
+                publish_snapshot(con, target)
+        finally:
+            con.close()
+
+
+def schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    applied = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()} if schema_version(con) else set()
+    return {version for version, _, _ in migrations()} <= applied
 
 
 def query_df(path: str | os.PathLike | None, sql: str, params: list | dict | None = None):
-    """Run one read query against the warehouse and return a pandas DataFrame."""
+    """Run one read query against the warehouse and return a pandas DataFrame.
+
+    Read-only when the warehouse exists and is up to date (so it reads the snapshot while an ingest writes);
+    otherwise through a writable open, which creates or migrates it first.
+    """
+    if warehouse_path(path).exists():
+        with connect(path, read_only=True) as con:
+            if schema_is_current(con):
+                return con.execute(sql, params or []).df()
     with connect(path) as con:
         return con.execute(sql, params or []).df()
