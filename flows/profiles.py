@@ -12,7 +12,8 @@ from prefect import flow
 from pydantic import Field
 
 from flows.engine import in_prefect_run, log, step
-from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
+from flows.recording import RECORDING_HOOKS, recorded_run
+from tasking.config import load_config
 from tasks.tasking_loop.profiles import build_from_tor, refresh_open
 
 build_from_tor_step = step(build_from_tor, name="build-profile-from-tor")
@@ -32,7 +33,7 @@ def profile_from_tor_flow(
     config_path: str = "tasking.yaml",
 ) -> str:
     """A DRAFT profile (the next version) from an agreed terms of reference; refused when it is not agreed."""
-    config = load_settings(config_path)
+    config = load_config(config_path)  # plain: reading a file needs no Prefect task (or server)
     with recorded_run(config.warehouse_file) as run:
         built = build_from_tor_step(config.warehouse_file, tor_id, store_dir=config.product_dir)
         run.summary = f"drafted {built.version_id} as {built.profile_id} v{built.version} from {tor_id}"
@@ -45,7 +46,7 @@ def profile_from_tor_flow(
 def profile_refresh_flow(config_path: str = "tasking.yaml", force: str | None = None) -> list[str]:
     """Re-draft every open profile (of `force`, or all) as its next version; closed profiles are left as they are.
     Fails after trying them all when any could not be re-drafted."""
-    config = load_settings(config_path)
+    config = load_config(config_path)  # plain: reading a file needs no Prefect task (or server)
     with recorded_run(config.warehouse_file) as run:
         drafted, failures = refresh_open_step(config.warehouse_file, force=force, store_dir=config.product_dir)
         for failure in failures:

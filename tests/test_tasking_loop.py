@@ -243,3 +243,29 @@ def test_cli_refuses_agreement_by_someone_else_and_a_build_from_an_unagreed_tor(
     assert right.exit_code == 0 and "agreed by DI Smith" in right.output
     listed = runner.invoke(app, ["tor", "list", "--status", "agreed", "--warehouse", str(warehouse)])
     assert listed.exit_code == 0 and "ToR-0001" in listed.output
+
+
+def test_the_profile_flows_build_from_a_tor_then_redraft_each_open_profile(warehouse, tmp_path):
+    """The deployments' flows, in-process (no Prefect API): v1 from the agreed ToR, then the scheduled re-draft."""
+    import yaml
+
+    from flows.engine import run_flow
+    from flows.profiles import profile_from_tor_flow, profile_refresh_flow
+
+    config = tmp_path / "tasking.yaml"
+    config.write_text(yaml.safe_dump({"forces": [FORCE], "warehouse": warehouse.name, "product_store": "products"}),
+                      encoding="utf-8")
+    made = tor.propose(warehouse, proposed_by="Analyst Jones", **proposal(period_from="2024-07", period_to=None))
+    with pytest.raises(LoopError, match="not agreed"):
+        run_flow(profile_from_tor_flow, tor_id=made.tor_id, config_path=str(config))
+    tor.agree(warehouse, made.tor_id, "DI Smith")
+    first = run_flow(profile_from_tor_flow, tor_id=made.tor_id, config_path=str(config))
+    (second,) = run_flow(profile_refresh_flow, config_path=str(config))
+    versions = profiles.get(warehouse, "PRF-0001")["versions"]
+    assert versions["version_id"].tolist() == [first, second]
+    assert json.loads(versions["changes_json"].iloc[1])[0] == f"Since {first} (period 2024-07 to 2024-08):"
+    with wh.connect(warehouse) as con:
+        runs = con.execute("SELECT state, summary FROM flow_run ORDER BY started_at").fetchall()
+    assert [state for state, _ in runs] == ["FAILED", "COMPLETED", "COMPLETED"]
+    assert runs[1][1].startswith(f"drafted {first} as PRF-0001 v1 from {made.tor_id}")
+    assert runs[2][1] == "re-drafted 1 open profiles: PRF-0001 v2"

@@ -110,7 +110,7 @@ def test_the_profile_prints_the_agreed_tor_and_its_id_first(cycles):
     assert f"{cycles['tor_id']}, agreed by DI Smith on" in text
     assert "Requester: DI Smith. Author: Analyst Jones." in text
     assert "(1) When is theft from the person concentrated? (2) Which locations repeat?" in text
-    assert "Commissioned by MTG-0001" in text
+    assert "Commissioned by MTG-0001. PRF-0001 version 1: First version" in text
 
 
 def test_the_last_meetings_action_is_measured_against_the_rest_of_the_force(cycles):
@@ -140,7 +140,7 @@ def test_the_open_profile_is_redrafted_as_version_2_saying_what_changed(cycles):
     changes = " ".join(second.changes)
     assert f"Since {cycles['first'].version_id} (period 2023-08 to 2024-07)" in changes
     assert "period now 2023-08 to 2024-08; months added (crimes): 2024-08 (" in changes
-    assert "Version note: Since" in pdf_text(second.pdf_path)
+    assert "PRF-0001 version 2: Since" in pdf_text(second.pdf_path)
 
 
 def test_a_closed_profile_stays_findable_and_is_never_redrafted(cycles):

@@ -111,13 +111,18 @@ def build_from_tor(warehouse_file, tor_id: str, *, drafted_by: str | None = None
     with warehouse.connect(warehouse_file) as con:
         record = profile_of_tor(con, tor_id)
         last = _last_version(con, record["profile_id"]) if record else None
+        # The id the profile will have, printed on it. Two first builds at once would both take it and the second
+        # would fail when registering; the deployments' work pool runs one flow at a time.
+        profile_id = record["profile_id"] if record else next_id(con, "profile_record", "profile_id", "PRF")
+    version = (last["version"] if last is not None else 0) + 1
+    heading = f"{profile_id} version {version}"
     if tor.product_kind == "problem_profile":
         period_to = tor.period_to or _latest_month(warehouse_file, tor.force)
         scope = Scope.from_area_text(tor.force, tor.period_from, period_to, tor.area, tor.crime_types)
         figures = snapshot(warehouse_file, scope)
         changes = changes_since(json.loads(last["key_figures_json"]) if last is not None else None, figures,
                                 last["version_id"] if last is not None else None)
-        result = _build_problem(warehouse_file, tor, scope, changes, store_dir, drafted_by)
+        result = _build_problem(warehouse_file, tor, scope, heading, changes, store_dir, drafted_by)
         version_id, pdf = result.version_id, str(result.pdf_path)
         period = (scope.period_from, scope.period_to)
     else:
@@ -127,18 +132,14 @@ def build_from_tor(warehouse_file, tor_id: str, *, drafted_by: str | None = None
         changes = (["First version: nothing earlier to compare with."] if last is None else
                    [f"Re-drafted from the subject store as at {figures['as_at']}; the previous version is "
                     f"{last['version_id']}."])
-        result = draft_subject_profile(tor.nominal_id, tor.requester, tor.as_text() + " " + " ".join(changes),
+        result = draft_subject_profile(tor.nominal_id, tor.requester,
+                                       f"{tor.as_text()} {heading}: " + " ".join(changes),
                                        subjects_file=subjects_file, warehouse_file=warehouse_file, author=drafted_by)
         version_id, pdf, period = result.profile_id, str(result.pdf_path), (None, None)
     with change(warehouse_file, "profile", drafted_by) as c:
-        record = profile_of_tor(c.con, tor_id)
-        if record is None:
-            profile_id = next_id(c.con, "profile_record", "profile_id", "PRF")
+        if profile_of_tor(c.con, tor_id) is None:
             c.con.execute("INSERT INTO profile_record (profile_id, tor_id, force, kind, status, opened_at)"
                           " VALUES (?, ?, ?, ?, 'open', ?)", [profile_id, tor_id, tor.force, tor.product_kind, now()])
-        else:
-            profile_id = record["profile_id"]
-        version = (last["version"] if last is not None else 0) + 1
         c.con.execute("INSERT INTO profile_record_version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       [profile_id, version, version_id, period[0], period[1], dumps(figures), json.dumps(changes),
                        drafted_by, now()])
@@ -147,12 +148,12 @@ def build_from_tor(warehouse_file, tor_id: str, *, drafted_by: str | None = None
     return ProfileVersion(profile_id, version, version_id, changes, pdf)
 
 
-def _build_problem(warehouse_file, tor, scope: Scope, changes: list[str], store_dir, author: str):
+def _build_problem(warehouse_file, tor, scope: Scope, heading: str, changes: list[str], store_dir, author: str):
     from tasks.products import build_problem_profile
 
     # Until the product engine gives the profile its own "what changed" section, the change note travels with
     # the agreed ToR text, which the profile prints first.
-    text = tor.as_text() + " Version note: " + " ".join(changes)
+    text = f"{tor.as_text()} {heading}: " + " ".join(changes)
     return build_problem_profile(
         warehouse_file, tor.force, area=tor.area, crime_types=tor.crime_types, period_from=scope.period_from,
         period_to=scope.period_to, requested_by=tor.requester, terms_of_reference=text, marking=tor.marking,
