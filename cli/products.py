@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from cli.common import WarehouseOption, app, console
+from cli.common import WarehouseOption, app, console, fail, safe
 
 SubjectsOption = typer.Option(None, "--subjects", help="subject store (default $TASKING_SUBJECTS or var/subjects/subjects.duckdb)")
 subjects_app = typer.Typer(no_args_is_help=True, help="The restricted subject store: load nominals, read its access log.")
@@ -97,15 +97,14 @@ def subjects_load(
     loaded_by: str = typer.Option(..., "--loaded-by", help="who is loading (written to the access log)"),
     subjects: Optional[Path] = SubjectsOption,
 ) -> None:
-    """Load nominals, warning markers and links to internal records into the subject store."""
+    """Load nominals, warning markers and links to internal records into the (encrypted) subject store."""
     from tasks.subjects import SubjectAccessError, load_nominals, subjects_path
 
     try:
         count = load_nominals(path, subjects, loaded_by=loaded_by)
     except (SubjectAccessError, OSError) as error:
-        console.print(f"[red]error[/red] {error}")
-        raise typer.Exit(code=1)
-    console.print(f"{count} nominals loaded into {subjects_path(subjects)}")
+        raise fail(error)
+    console.print(f"{count} nominals loaded into {safe(subjects_path(subjects))}")
 
 
 @subjects_app.command("audit")
@@ -116,15 +115,40 @@ def subjects_audit(nominal: Optional[str] = typer.Option(None, "--nominal"), sub
     try:
         log = access_log(subjects, nominal)
     except SubjectAccessError as error:
-        console.print(f"[red]error[/red] {error}")
-        raise typer.Exit(code=1)
+        raise fail(error)
     table = Table(title="Subject store access log")
     for column in ("id", "when", "nominal", "action", "requested by", "purpose", "os user", "outcome"):
         table.add_column(column, overflow="fold")
     for r in log.astype(object).where(log.notna(), "").itertuples(index=False):
-        table.add_row(str(r.access_id), str(r.accessed_at)[:19], r.nominal_id, r.action, r.requested_by, r.purpose,
-                      r.os_user, r.outcome, style="red" if r.outcome != "granted" else None)
+        table.add_row(str(r.access_id), str(r.accessed_at)[:19], *map(safe, (r.nominal_id, r.action, r.requested_by,
+                      r.purpose, r.os_user, r.outcome)), style="red" if r.outcome != "granted" else None)
     console.print(table)
+
+
+@subjects_app.command("verify")
+def subjects_verify(subjects: Optional[Path] = SubjectsOption) -> None:
+    """Check the access log's hash chain and every access row against it; exit 1 on any edit, deletion or reorder."""
+    from tasks import subject_review
+    from tasks.subjects import SubjectAccessError, verify
+
+    try:
+        problems = verify(subjects) + subject_review.verify(subjects)
+    except SubjectAccessError as error:
+        raise fail(error)
+    for problem in problems:
+        console.print(f"[red]access log[/red] {safe(problem)}")
+    if problems:
+        raise typer.Exit(code=1)
+    console.print("[green]intact[/green]: every access row matches the chained access log; "
+                  "every subject profile matches its review log")
+
+
+@subjects_app.command("new-key")
+def subjects_new_key() -> None:
+    """Print a new key for TASKING_SUBJECTS_KEY (store it in your secret store; without it the store cannot be read)."""
+    from tasks.subjects import new_key
+
+    print(new_key())
 
 
 @profile_app.command("subject")
@@ -144,7 +168,6 @@ def profile_subject(
         result = draft_subject_profile(nominal, requested_by, purpose, subjects_file=subjects, warehouse_file=warehouse,
                                        history_years=history_years)
     except (SubjectAccessError, FileNotFoundError) as error:
-        console.print(f"[red]error[/red] {error}")
-        raise typer.Exit(code=1)
-    console.print(f"{result.profile_id} (OFFICIAL-SENSITIVE, DRAFT) written to {result.pdf_path}; access {result.access_id} logged")
+        raise fail(error)
+    console.print(f"{safe(result.profile_id)} (OFFICIAL-SENSITIVE, DRAFT) written to {result.pdf_path}; access {result.access_id} logged")
 

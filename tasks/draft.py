@@ -16,10 +16,12 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
-from tasking import warehouse
+from tasking import faults, warehouse
 from tasks import render, review
+from tasks.csv_safe import write_csv
+from tasks.reviewers import PIPELINE_AUTHOR
 
-DEFAULT_AUTHOR = "tasking pipeline (machine draft)"
+DEFAULT_AUTHOR = PIPELINE_AUTHOR
 KIND_LABEL = {"tactical": "Tactical assessment", "strategic": "Strategic assessment", "problem_profile": "Problem profile"}
 
 
@@ -135,8 +137,8 @@ class Draft:
             if frame[column].dtype == object:
                 frame[column] = frame[column].map(lambda v: v.isoformat() if isinstance(v, (date, datetime)) else v)
         csv_path, parquet_path = target / f"{name}.csv", target / f"{name}.parquet"
-        frame.to_csv(csv_path, index=False)
         frame.to_parquet(parquet_path, index=False)
+        write_csv(frame, csv_path)
         self.data_pack += [csv_path, parquet_path]
 
     def _lineage(self, ref, caption, indicator, params, data, data_name) -> None:
@@ -430,6 +432,7 @@ def publish(
     with review.writing(slot) as folder:
         draft = Draft(folder)
         context = build(draft, slot)
+        faults.point("publish:mid-render")
         key_figures = context.pop("key_figures")
         context["product"] = {
             "product_id": slot.product_id, "version": slot.version, "version_id": slot.version_id, "title": title,

@@ -5,10 +5,17 @@ scope is a new version, written once into its own folder of the product store (`
 directory unless `store_dir` or `$TASKING_PRODUCTS` says otherwise) and never written again. The warehouse
 records each file's sha256, so `verify` detects any change made on disk afterwards.
 
-Review moves a version from DRAFT to APPROVED or REJECTED, once. An approved version can never change: a second
-decision, an approval of a version whose files no longer match their hashes, and any attempt to write into an
-existing version folder all fail with a ReviewError, and each decision or refusal is logged in `review_event`
-with who and when.
+Publishing is atomic (tasks/product_store.py): files are staged, the registry row and its `drafted` event are
+committed together, and only then is the folder moved into place; `recover` at the start of the next publish or
+review command completes or removes whatever a crash left.
+
+Review moves a version from DRAFT to APPROVED or REJECTED, once, by a registered reviewer who is not its author
+(tasks/reviewers.py). An approved version's files are frozen and re-hashed before the approval commits. An
+approved version can never change: a second decision, an approval of a version whose files no longer match their
+hashes, and any attempt to write into an existing version folder all fail with a ReviewError. Each decision or
+refusal is logged in `review_event` and in the hash-chained `review` stream (tasking/chain.py), whose events carry
+the content hash, so `verify_all` detects an edited registry row, a deleted or reordered event, a changed
+manifest or file, and an approved version whose files are writable again.
 """
 from __future__ import annotations
 
@@ -16,8 +23,6 @@ import hashlib
 import json
 import os
 import shutil
-import stat
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -26,13 +31,14 @@ from typing import Iterator
 
 import pandas as pd
 
-from sources.police_uk import sha256_of
-from tasking import warehouse
+from tasking import chain, faults, warehouse
+from tasks import product_store, reviewers
+from tasks.product_store import MANIFEST_NAME, build_manifest, manifest_sha256
 
 DEFAULT_STORE = Path("var") / "products"
 STATUSES = ("DRAFT", "APPROVED", "REJECTED")
 KIND_PREFIX = {"tactical": "TA", "strategic": "SA", "problem_profile": "PP"}
-MANIFEST_NAME = "manifest.json"
+STREAM = "review"
 
 
 class ReviewError(Exception):
@@ -70,17 +76,37 @@ def product_id_for(kind: str, force: str, period_label: str, key: str) -> str:
     return f"{KIND_PREFIX[kind]}-{force}-{period_label}-{digest}"
 
 
-def build_manifest(folder: Path) -> dict[str, str]:
-    """{relative path: sha256} for every file in a version folder except the manifest itself."""
-    return {
-        path.relative_to(folder).as_posix(): sha256_of(path)
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != MANIFEST_NAME
-    }
+def _registered(con) -> dict[tuple[str, int], dict]:
+    rows = con.execute("SELECT product_id, version, store_path, manifest_json FROM product_version").fetchall()
+    return {(p, v): {"store_path": sp, "manifest_json": m} for p, v, sp, m in rows}
 
 
-def manifest_sha256(manifest: dict[str, str]) -> str:
-    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode("utf-8")).hexdigest()
+def recover(warehouse_file, store_dir: str | os.PathLike | None = None) -> list[str]:
+    """Complete or remove what crashed publishes and approvals left; returns one sentence per repair.
+
+    Run at the start of every publish and review command: staging folders are removed or moved into place,
+    unregistered version folders set aside (tasks/product_store.tidy), and an APPROVED version whose files are
+    writable (an approval from before approvals froze first) is frozen.
+    """
+    target = warehouse.warehouse_path(warehouse_file)
+    if not target.exists():
+        return []
+    with warehouse.connect(warehouse_file, read_only=True) as con:
+        registered = _registered(con)
+        approved = [r[0] for r in con.execute(
+            "SELECT store_path FROM product_version WHERE status = 'APPROVED'").fetchall()]
+    product_folders = {Path(row["store_path"]).parent for row in registered.values()}
+    root = store_path(store_dir).resolve()
+    if root.is_dir():
+        product_folders |= {p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    actions = product_store.tidy(product_folders, registered)
+    manifests = {row["store_path"]: json.loads(row["manifest_json"]) for row in registered.values()}
+    for folder in approved:
+        # Only an intact version is re-frozen: a changed one stays as found, for `review verify` to report.
+        if product_store.unfrozen_files(Path(folder)) and not product_store.integrity_problems(Path(folder), manifests[folder]):
+            product_store.freeze(Path(folder))
+            actions.append(f"{folder}: an approved version's files were writable; frozen")
+    return actions
 
 
 def reserve_version(
@@ -97,11 +123,12 @@ def reserve_version(
 ) -> DraftSlot:
     """Register the product if new and reserve its next version number and folder (nothing is written yet).
 
-    The version number is one past both the registry's and the store's highest, so a folder left by a
-    rendering that failed part-way is never reused or overwritten.
+    What a crashed publish left is put right first (`recover`), so the number is one past the registry's
+    highest and no unregistered folder stands in its way.
     """
     if kind not in KIND_PREFIX:
         raise ValueError(f"unknown product kind {kind!r}; expected one of {sorted(KIND_PREFIX)}")
+    recover(warehouse_file, store_dir)
     key = scope_key(kind, force, scope)
     now = datetime.now(timezone.utc)
     with warehouse.connect(warehouse_file) as con:
@@ -119,28 +146,29 @@ def reserve_version(
             "SELECT coalesce(max(version), 0) FROM product_version WHERE product_id = ?", [product_id]
         ).fetchone()[0]
     product_folder = store_path(store_dir).resolve() / product_id
-    on_disk = [int(p.name[1:]) for p in product_folder.glob("v*") if p.name[1:].isdigit()] if product_folder.is_dir() else []
-    version = max([registered, *on_disk]) + 1
+    version = registered + 1
     return DraftSlot(product_id, version, f"{product_id}-v{version}", kind, force,
                      product_folder / f"v{version}", now)
 
 
 @contextmanager
 def writing(slot: DraftSlot) -> Iterator[Path]:
-    """A fresh folder to render a version into; moved into the store only when rendering finished cleanly."""
+    """A fresh staging folder to render a version into; `record_version` registers it and moves it into place.
+
+    A rendering that fails removes its staging folder; one that is killed leaves it for `recover` to remove.
+    """
     if slot.folder.exists():
         raise ReviewError(f"{slot.folder}: version folder already exists; a stored version is never overwritten")
-    slot.folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{slot.folder.name}-", dir=slot.folder.parent))
+    work = product_store.staging_folder(slot.folder)
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True, mode=0o755)
     try:
         yield work
-        if slot.folder.exists():
-            raise ReviewError(f"{slot.folder}: appeared while rendering; a stored version is never overwritten")
-        work.chmod(0o755)  # mkdtemp makes it private; a stored product is for the intelligence unit to read
-        work.rename(slot.folder)
-    finally:
-        if work.exists():
-            shutil.rmtree(work, ignore_errors=True)
+        faults.point("publish:after-render")
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
 
 
 def record_version(
@@ -153,37 +181,59 @@ def record_version(
     period_end: date | None,
     key_figures: dict | None = None,
 ) -> str:
-    """Hash the stored files, write the manifest, and register the version as DRAFT; returns the content hash."""
-    manifest = build_manifest(slot.folder)
-    if not manifest:
-        raise ReviewError(f"{slot.folder}: holds no files; nothing to register")
-    (slot.folder / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    content = manifest_sha256(manifest)
-    with warehouse.connect(warehouse_file) as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(
-                "INSERT INTO product_version (version_id, product_id, version, status, marking, author, period_start,"
-                " period_end, store_path, content_sha256, manifest_json, key_figures_json, created_at)"
-                " VALUES (?, ?, ?, 'DRAFT', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [slot.version_id, slot.product_id, slot.version, marking, author, period_start, period_end,
-                 str(slot.folder), content, json.dumps(manifest, sort_keys=True),
-                 json.dumps(key_figures, sort_keys=True, default=str) if key_figures is not None else None,
-                 slot.created_at],
-            )
-            _log(con, slot.version_id, "drafted", None, "DRAFT", author, None)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+    """Hash the staged files, write the manifest, register the version as DRAFT and move it into the store.
+
+    The registry row and its chained `drafted` event commit in one transaction before the folder is renamed into
+    place; a crash between the two is completed by `recover`. Returns the content hash.
+    """
+    work = product_store.staging_folder(slot.folder)
+    try:
+        manifest = build_manifest(work)
+        if not manifest:
+            raise ReviewError(f"{slot.folder}: holds no files; nothing to register")
+        (work / MANIFEST_NAME).write_text(product_store.manifest_text(manifest), encoding="utf-8")
+        content = manifest_sha256(manifest)
+        faults.point("publish:after-files")
+        with warehouse.connect(warehouse_file) as con:
+            if slot.folder.exists():
+                raise ReviewError(f"{slot.folder}: appeared while rendering; a stored version is never overwritten")
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(
+                    "INSERT INTO product_version (version_id, product_id, version, status, marking, author, period_start,"
+                    " period_end, store_path, content_sha256, manifest_json, key_figures_json, created_at)"
+                    " VALUES (?, ?, ?, 'DRAFT', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [slot.version_id, slot.product_id, slot.version, marking, author, period_start, period_end,
+                     str(slot.folder), content, json.dumps(manifest, sort_keys=True),
+                     json.dumps(key_figures, sort_keys=True, default=str) if key_figures is not None else None,
+                     slot.created_at],
+                )
+                _log(con, slot.version_id, "drafted", None, "DRAFT", author, None,
+                     {"content_sha256": content, "store_path": str(slot.folder), "author": author, "marking": marking})
+                faults.point("publish:before-commit")
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        faults.point("publish:after-commit")
+        work.rename(slot.folder)
+        faults.point("publish:after-rename")
+    except BaseException:
+        if work.exists() and not slot.folder.exists():
+            shutil.rmtree(work, ignore_errors=True)
+        raise
     return content
 
 
-def _log(con, version_id: str, action: str, from_status: str | None, to_status: str | None, actor: str, comment: str | None) -> None:
+def _log(con, version_id: str, action: str, from_status: str | None, to_status: str | None, actor: str,
+         comment: str | None, extra: dict | None = None) -> None:
+    """One review event, in the `review_event` table (read by `show`) and in the hash-chained `review` stream."""
     con.execute(
         "INSERT INTO review_event (version_id, action, from_status, to_status, actor, comment, event_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [version_id, action, from_status, to_status, actor, comment, datetime.now(timezone.utc)],
     )
+    chain.append_event(con, STREAM, actor, {"version_id": version_id, "action": action, "from": from_status,
+                                            "to": to_status, "comment": comment, **(extra or {})})
 
 
 def _version_row(con, version_id: str) -> dict:
@@ -195,37 +245,25 @@ def _version_row(con, version_id: str) -> dict:
 
 def integrity_problems(row: dict) -> list[str]:
     """What no longer matches the hashes recorded when the version was drafted (empty when intact)."""
-    folder = Path(row["store_path"])
-    recorded: dict[str, str] = json.loads(row["manifest_json"])
-    if not folder.is_dir():
-        return [f"{folder}: the version folder is missing"]
-    problems = []
-    current = build_manifest(folder)
-    for name, sha in recorded.items():
-        if name not in current:
-            problems.append(f"{name}: missing")
-        elif current[name] != sha:
-            problems.append(f"{name}: changed (sha256 {current[name][:12]}..., recorded {sha[:12]}...)")
-    problems += [f"{name}: added after drafting" for name in sorted(set(current) - set(recorded))]
-    return problems
+    return product_store.integrity_problems(Path(row["store_path"]), json.loads(row["manifest_json"]))
 
 
 def verify(warehouse_file, version_id: str) -> list[str]:
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.connect(warehouse_file, read_only=True) as con:
         return integrity_problems(_version_row(con, version_id))
 
 
-def _freeze(folder: Path) -> None:
-    """Make an approved version's files read-only, so an editor or a script cannot change one by accident."""
-    for path in folder.rglob("*"):
-        if path.is_file():
-            path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+def _refuse(con, row: dict, action: str, to_status: str, reviewer: str, reason: str) -> ReviewError:
+    _log(con, row["version_id"], "refused", row["status"], to_status, reviewer, f"refused {action}: {reason}")
+    return ReviewError(reason)
 
 
 def _decide(warehouse_file, version_id: str, to_status: str, reviewer: str, comment: str | None) -> dict:
     if not reviewer or not reviewer.strip():
         raise ReviewError(f"{version_id}: a reviewer name is required")
+    reviewer = " ".join(reviewer.split())
     action = {"APPROVED": "approved", "REJECTED": "rejected"}[to_status]
+    recover(warehouse_file)
     with warehouse.connect(warehouse_file) as con:
         row = _version_row(con, version_id)
         if row["status"] != "DRAFT":
@@ -233,13 +271,26 @@ def _decide(warehouse_file, version_id: str, to_status: str, reviewer: str, comm
             reason = (f"{version_id} is {row['status']} (by {row['decided_by']} at {when}); only a DRAFT can be decided"
                       + ("; an approved version can never be changed: generate a new draft instead"
                          if row["status"] == "APPROVED" else ""))
-            _log(con, version_id, "refused", row["status"], to_status, reviewer, f"refused {action}: {reason}")
-            raise ReviewError(reason)
-        problems = integrity_problems(row)
+            raise _refuse(con, row, action, to_status, reviewer, reason)
+        refusal = reviewers.decision_refusal(con, reviewer, row["author"])
+        if refusal:
+            raise _refuse(con, row, action, to_status, reviewer, f"{version_id}: {refusal}")
+        problems = integrity_problems(row) + _row_problems(con, row)
         if problems:
             reason = f"{version_id}: files differ from those drafted, so it cannot be {action}: " + "; ".join(problems)
             _log(con, version_id, "integrity_failed", "DRAFT", None, reviewer, reason)
             raise ReviewError(reason)
+        faults.point("approve:after-check")
+        if to_status == "APPROVED":
+            # Freeze and re-hash before the approval commits: no version is ever APPROVED with writable files.
+            folder = Path(row["store_path"])
+            product_store.freeze(folder)
+            faults.point("approve:after-freeze")
+            problems = integrity_problems(row) + [f"{name}: still writable" for name in product_store.unfrozen_files(folder)]
+            if problems:
+                reason = f"{version_id}: files changed while being frozen, so it cannot be approved: " + "; ".join(problems)
+                _log(con, version_id, "integrity_failed", "DRAFT", None, reviewer, reason)
+                raise ReviewError(reason)
         now = datetime.now(timezone.utc)
         con.execute("BEGIN TRANSACTION")
         try:
@@ -250,15 +301,15 @@ def _decide(warehouse_file, version_id: str, to_status: str, reviewer: str, comm
             ).fetchall()
             if not changed:
                 raise ReviewError(f"{version_id}: was decided by someone else meanwhile")
-            _log(con, version_id, action, "DRAFT", to_status, reviewer, comment)
+            _log(con, version_id, action, "DRAFT", to_status, reviewer, comment,
+                 {"content_sha256": row["content_sha256"], "role": reviewers.role_of(con, reviewer)})
+            faults.point("approve:before-commit")
             con.execute("COMMIT")
-        except Exception:
+        except BaseException:
             con.execute("ROLLBACK")
             raise
-        row = _version_row(con, version_id)
-    if to_status == "APPROVED":
-        _freeze(Path(row["store_path"]))
-    return row
+        faults.point("approve:after-commit")
+        return _version_row(con, version_id)
 
 
 def approve(warehouse_file, version_id: str, reviewer: str, comment: str | None = None) -> dict:
@@ -271,29 +322,114 @@ def reject(warehouse_file, version_id: str, reviewer: str, comment: str) -> dict
     return _decide(warehouse_file, version_id, "REJECTED", reviewer, comment)
 
 
+# ---------------------------------------------------------------------------------------------- tamper evidence
+
+DECISIONS = {"approved": "APPROVED", "rejected": "REJECTED"}
+
+
+def _chained_by_version(con) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for event in chain.read_events(con, STREAM):
+        found.setdefault(str(event["payload"].get("version_id")), []).append(event)
+    return found
+
+
+def _row_problems(con, row: dict, chained: dict[str, list[dict]] | None = None) -> list[str]:
+    """Where the registry row disagrees with its own manifest or with the chained review events."""
+    chained = _chained_by_version(con) if chained is None else chained
+    problems = []
+    try:
+        manifest = json.loads(row["manifest_json"])
+    except (TypeError, ValueError):
+        manifest = None
+    if manifest is None or manifest_sha256(manifest) != row["content_sha256"]:
+        problems.append("registry row: manifest and content hash disagree (the row was edited)")
+    events = chained.get(row["version_id"], [])
+    drafted = [e["payload"] for e in events if e["payload"].get("action") == "drafted"]
+    if not drafted:
+        problems.append("review log: no chained `drafted` event for this version (deleted, or drafted before the log was chained)")
+    else:
+        first = drafted[0]
+        for field in ("content_sha256", "store_path", "author"):
+            if first.get(field) != row[field]:
+                problems.append(f"registry row: {field} differs from the value recorded when it was drafted (the row was edited)")
+    decisions = [e for e in events if e["payload"].get("action") in DECISIONS]
+    expected_status = DECISIONS[decisions[-1]["payload"]["action"]] if decisions else "DRAFT"
+    if row["status"] != expected_status:
+        problems.append(f"registry row: status {row['status']} but the review log says {expected_status} (the row was edited)")
+    if decisions:
+        last = decisions[-1]
+        if last["actor"] != row["decided_by"]:
+            problems.append(f"registry row: decided_by {row['decided_by']!r} but the review log says {last['actor']!r}")
+        if last["payload"].get("content_sha256") != row["content_sha256"]:
+            problems.append("registry row: content hash differs from the one approved (the row was edited)")
+    return problems
+
+
+def version_problems(con, row: dict, chained: dict[str, list[dict]] | None = None) -> list[str]:
+    """Everything wrong with one version: its files, its manifest, its registry row against the review log,
+    and (approved) files that are writable again."""
+    problems = integrity_problems(row) + _row_problems(con, row, chained)
+    if row["status"] == "APPROVED":
+        problems += [f"{name}: writable again (approved files are frozen read-only)"
+                     for name in product_store.unfrozen_files(Path(row["store_path"]))]
+    return problems
+
+
+def verify_all(warehouse_file) -> dict:
+    """The review log's chain, then every version; {"chain": [...], "versions": {version_id: [...]}, "head": ...}."""
+    with warehouse.connect(warehouse_file, read_only=True) as con:
+        chain_problems = chain.verify_chain(con, STREAM) + chain.verify_chain(con, reviewers.STREAM)
+        chained = _chained_by_version(con)
+        rows = con.execute("SELECT * FROM product_version ORDER BY created_at, version_id").df()
+        versions = {row["version_id"]: version_problems(con, row, chained) for row in rows.to_dict("records")}
+        for version_id in sorted(set(chained) - set(versions)):
+            chain_problems.append(f"review log: events for {version_id}, which the registry no longer holds (its row was deleted)")
+        head = chain.head(con, STREAM)
+    return {"chain": chain_problems, "versions": {k: v for k, v in versions.items() if v}, "checked": len(versions),
+            "head": head}
+
+
 def list_versions(warehouse_file, *, status: str | None = None, force: str | None = None) -> pd.DataFrame:
+    """Every version (newest first) with `integrity`: "ok", or "TAMPERED: <first problem>" after re-checking its
+    files' hashes, its manifest and its row against the review log."""
     if status is not None and status not in STATUSES:
         raise ReviewError(f"status {status!r}: expected one of {', '.join(STATUSES)}")
-    return warehouse.query_df(
-        warehouse_file,
-        "SELECT v.version_id, p.kind, p.force, v.version, v.status, v.marking, v.period_end, v.author, v.created_at,"
-        " v.decided_by, v.decided_at, v.store_path FROM product_version v JOIN product p USING (product_id)"
-        " WHERE (CAST(? AS VARCHAR) IS NULL OR v.status = ?) AND (CAST(? AS VARCHAR) IS NULL OR p.force = ?)"
-        " ORDER BY v.created_at DESC, v.version_id",
-        [status, status, force, force],
-    )
+    if not warehouse.warehouse_path(warehouse_file).exists():
+        return pd.DataFrame(columns=["version_id", "kind", "force", "status", "integrity"])
+    with warehouse.connect(warehouse_file, read_only=True) as con:
+        if not warehouse.schema_is_current(con):
+            return pd.DataFrame(columns=["version_id", "kind", "force", "status", "integrity"])
+        listed = con.execute(
+            "SELECT v.version_id, p.kind, p.force, v.version, v.status, v.marking, v.period_end, v.author, v.created_at,"
+            " v.decided_by, v.decided_at, v.store_path FROM product_version v JOIN product p USING (product_id)"
+            " WHERE (CAST(? AS VARCHAR) IS NULL OR v.status = ?) AND (CAST(? AS VARCHAR) IS NULL OR p.force = ?)"
+            " ORDER BY v.created_at DESC, v.version_id",
+            [status, status, force, force],
+        ).df()
+        chained = _chained_by_version(con)
+        integrity = []
+        for version_id in listed["version_id"]:
+            problems = version_problems(con, _version_row(con, version_id), chained)
+            integrity.append("ok" if not problems else f"TAMPERED: {problems[0]}"
+                             + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""))
+    listed["integrity"] = integrity
+    return listed
 
 
 def show(warehouse_file, version_id: str) -> dict:
-    """The version, its product, its review events and whether its files still match their hashes."""
-    with warehouse.connect(warehouse_file) as con:
+    """The version, its product, its chained review events (with OS users) and every problem found with it."""
+    with warehouse.connect(warehouse_file, read_only=True) as con:
         row = _version_row(con, version_id)
         product = con.execute("SELECT * FROM product WHERE product_id = ?", [row["product_id"]]).df().iloc[0].to_dict()
-        events = con.execute(
-            "SELECT event_at, action, from_status, to_status, actor, comment FROM review_event WHERE version_id = ? ORDER BY event_id",
-            [version_id],
-        ).df()
-    return {"version": row, "product": product, "events": events, "integrity_problems": integrity_problems(row)}
+        chained = _chained_by_version(con)
+        events = pd.DataFrame(
+            [{"event_at": e["event_at"], "action": e["payload"].get("action"), "from_status": e["payload"].get("from"),
+              "to_status": e["payload"].get("to"), "actor": e["actor"], "os_user": e["os_user"],
+              "comment": e["payload"].get("comment")} for e in chained.get(version_id, [])],
+            columns=["event_at", "action", "from_status", "to_status", "actor", "os_user", "comment"])
+        problems = version_problems(con, row, chained)
+    return {"version": row, "product": product, "events": events, "integrity_problems": problems}
 
 
 def previous_version(warehouse_file, kind: str, force: str, before: datetime) -> dict | None:

@@ -5,18 +5,31 @@ otherwise), never the warehouse, so nothing that reads or packages the warehouse
 problem profiles) can reach it. Its folder is created 0700 and the file 0600 for the user running tasking; a
 store whose file or folder is readable by others is refused until its permissions are tightened.
 
+The file is encrypted at rest (Fernet: AES-128-CBC with an HMAC-SHA256, from the `cryptography` package) with a
+key from `$TASKING_SUBJECTS_KEY` (make one with `tasking subjects new-key`), so no process without the key (a
+DuckDB shell, a backup reader, a copy of the file) can read a nominal: reads happen inside tasking, which
+audits them. A session decrypts the store into a private folder in memory (`/dev/shm` when there is one),
+works on it, and writes it back encrypted (written aside, then renamed over the store); sessions queue on a
+lock file, and plaintext left by a killed session is removed at the next start.
+
 Every read of a nominal goes through `read_subject`, which first writes an `access_log` row saying who asked,
-why, when, and as which operating-system user, and only then returns the record; a read with no name or no
-stated purpose is refused (and logged as refused). Subject profiles are drafted from one such read and kept,
+why, when, and as which operating-system user, chains it (tasking/chain.py, stream `subjects-access`), writes
+the store back encrypted, and only then returns the record; a read with no name or no stated purpose is refused
+(and logged as refused). `verify` checks the chain and that every access_log row matches its chained event, so
+deleted or edited audit rows are found. Subject profiles are drafted from one such read and kept,
 versioned and hashed, in the store's own `profiles/` folder, outside the product store.
 """
 from __future__ import annotations
 
+import fcntl
 import getpass
 import hashlib
 import json
 import os
+import shutil
 import stat
+import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,6 +38,9 @@ from typing import Iterator
 
 import duckdb
 import pandas as pd
+from cryptography.fernet import Fernet, InvalidToken
+
+from tasking import chain
 
 DEFAULT_SUBJECTS = Path("var") / "subjects" / "subjects.duckdb"
 MIN_PURPOSE_CHARACTERS = 15
@@ -81,7 +97,20 @@ CREATE TABLE IF NOT EXISTS profile_version (
     created_at TIMESTAMPTZ NOT NULL,
     UNIQUE (nominal_id, version)
 );
+ALTER TABLE profile_version ADD COLUMN IF NOT EXISTS status VARCHAR DEFAULT 'DRAFT';
+ALTER TABLE profile_version ADD COLUMN IF NOT EXISTS decided_by VARCHAR;
+ALTER TABLE profile_version ADD COLUMN IF NOT EXISTS decided_at TIMESTAMPTZ;
+CREATE TABLE IF NOT EXISTS event_log (
+    stream VARCHAR NOT NULL, seq BIGINT NOT NULL, event_at TIMESTAMPTZ NOT NULL, actor VARCHAR NOT NULL,
+    os_user VARCHAR NOT NULL, payload_json VARCHAR NOT NULL, prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL,
+    PRIMARY KEY (stream, seq)
+);
+CREATE TABLE IF NOT EXISTS event_chain_head (stream VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, hash VARCHAR NOT NULL);
 """
+KEY_ENV = "TASKING_SUBJECTS_KEY"
+ACCESS_STREAM = "subjects-access"
+ENCRYPTED_HEADER = b"TASKING-SUBJECTS-FERNET-1\n"
+LOCK_WAIT_SECONDS = 120
 
 
 class SubjectAccessError(Exception):
@@ -100,13 +129,106 @@ def _too_open(path: Path) -> bool:
     return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
 
 
+def new_key() -> str:
+    """A fresh key for `$TASKING_SUBJECTS_KEY` (keep it in the force's secret store, not beside the file)."""
+    return Fernet.generate_key().decode("ascii")
+
+
+def _cipher() -> Fernet:
+    key = os.environ.get(KEY_ENV)
+    if not key:
+        raise SubjectAccessError(
+            f"the subject store is encrypted and {KEY_ENV} is not set; set it to the store's key "
+            f"(a new store: make a key with `tasking subjects new-key`)")
+    try:
+        return Fernet(key.strip().encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise SubjectAccessError(f"{KEY_ENV} is not a valid key (expected 32 url-safe base64-encoded bytes, "
+                                 f"as `tasking subjects new-key` prints)") from None
+
+
+def _plaintext_root() -> Path:
+    """Memory-backed when possible, so decrypted nominals never reach a disk."""
+    shm = Path("/dev/shm")
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+
+
+def _remove_stale_plaintext() -> None:
+    for folder in _plaintext_root().glob("tasking-subjects-*"):
+        try:
+            pid = int(folder.name.split("-")[2])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            continue
+
+
+@contextmanager
+def _store_lock(target: Path) -> Iterator[None]:
+    """One tasking session at a time on a store (each rewrites the whole encrypted file); others wait."""
+    lock = target.with_name(target.name + ".lock")
+    handle = open(lock, "a+")
+    try:
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise SubjectAccessError(f"{target}: another tasking process has held the subject store for "
+                                             f"{LOCK_WAIT_SECONDS} s; try again when it has finished") from None
+                time.sleep(0.1)
+        yield
+    finally:
+        handle.close()
+
+
+def _decrypt_into(target: Path, plain: Path, cipher: Fernet) -> bool:
+    """Write the store's plaintext to `plain`; returns True when the store was not yet encrypted."""
+    data = target.read_bytes()
+    if data.startswith(ENCRYPTED_HEADER):
+        try:
+            plain.write_bytes(cipher.decrypt(data[len(ENCRYPTED_HEADER):]))
+        except InvalidToken:
+            raise SubjectAccessError(f"{target}: {KEY_ENV} is not the key this subject store was encrypted with "
+                                     f"(or the file has been altered)") from None
+        return False
+    if data[8:12] == b"DUCK":  # a store written before encryption: encrypted when this session ends
+        plain.write_bytes(data)
+        return True
+    raise SubjectAccessError(f"{target}: not a subject store (neither an encrypted store nor a DuckDB file)")
+
+
+def _encrypt_back(plain: Path, target: Path, cipher: Fernet) -> None:
+    token = cipher.encrypt(plain.read_bytes())
+    aside = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with open(aside, "wb") as handle:
+        handle.write(ENCRYPTED_HEADER + token)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(aside, 0o600)
+    os.replace(aside, target)
+
+
+_SAVERS: dict[int, "callable"] = {}
+
+
+def persist(con: duckdb.DuckDBPyConnection) -> None:
+    """Write the session's store back (encrypted) now: called after an audit row, before any data is released."""
+    _SAVERS[id(con)]()
+
+
 @contextmanager
 def connect(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open (creating when absent) the subject store with owner-only permissions.
+    """Open (creating when absent) the encrypted subject store with owner-only permissions.
 
-    The umask is held at 077 while the store is open, so DuckDB's write-ahead log is owner-only too.
+    Yields a DuckDB connection on the decrypted copy; when the session ends, even by an error (a refused read
+    is still logged), the copy is written back encrypted and removed.
     """
     target = subjects_path(path)
+    cipher = _cipher()
     previous_umask = os.umask(0o077)
     try:
         if not target.parent.exists():
@@ -115,13 +237,30 @@ def connect(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyCo
             raise SubjectAccessError(
                 f"{target}: the subject store is readable by other users (mode {stat.filemode(target.stat().st_mode)}); "
                 f"restrict it with `chmod 600 {target}` before use")
-        con = duckdb.connect(str(target))
-        try:
-            os.chmod(target, 0o600)
-            con.execute(SCHEMA)
-            yield con
-        finally:
-            con.close()
+        _remove_stale_plaintext()
+        with _store_lock(target):
+            work = Path(tempfile.mkdtemp(prefix=f"tasking-subjects-{os.getpid()}-", dir=_plaintext_root()))
+            try:
+                plain = work / "subjects.duckdb"
+                was_plain = target.exists() and _decrypt_into(target, plain, cipher)
+                con = duckdb.connect(str(plain))
+
+                def save() -> None:
+                    con.execute("CHECKPOINT")
+                    _encrypt_back(plain, target, cipher)
+
+                _SAVERS[id(con)] = save
+                try:
+                    con.execute(SCHEMA)
+                    if was_plain:
+                        _chain_existing_access(con)
+                    yield con
+                finally:
+                    _SAVERS.pop(id(con), None)
+                    con.close()
+                    _encrypt_back(plain, target, cipher)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
     finally:
         os.umask(previous_umask)
 
@@ -131,12 +270,53 @@ def profiles_dir(path: str | os.PathLike | None = None) -> Path:
     return subjects_path(path).parent / "profiles"
 
 
+def _access_payload(row: dict) -> dict:
+    return {"access_id": int(row["access_id"]), "nominal_id": row["nominal_id"], "action": row["action"],
+            "requested_by": row["requested_by"], "purpose": row["purpose"], "outcome": row["outcome"],
+            "os_user": row["os_user"]}
+
+
 def _audit(con, nominal_id: str | None, action: str, requested_by: str | None, purpose: str | None, outcome: str) -> int:
-    return con.execute(
+    user = getpass.getuser()
+    access_id = con.execute(
         "INSERT INTO access_log (accessed_at, nominal_id, action, requested_by, purpose, os_user, outcome)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING access_id",
-        [datetime.now(timezone.utc), nominal_id, action, requested_by, purpose, getpass.getuser(), outcome],
+        [datetime.now(timezone.utc), nominal_id, action, requested_by, purpose, user, outcome],
     ).fetchall()[0][0]
+    chain.append_event(con, ACCESS_STREAM, requested_by or "?", _access_payload(
+        {"access_id": access_id, "nominal_id": nominal_id, "action": action, "requested_by": requested_by,
+         "purpose": purpose, "outcome": outcome, "os_user": user}))
+    return access_id
+
+
+def _chain_existing_access(con) -> None:
+    """A store from before encryption: its existing access rows become the start of the chain (once)."""
+    if chain.head(con, ACCESS_STREAM) is not None:
+        return
+    for row in con.execute("SELECT * FROM access_log ORDER BY access_id").df().to_dict("records"):
+        row = {k: (None if not isinstance(v, (list, tuple)) and pd.isna(v) else v) for k, v in row.items()}
+        chain.append_event(con, ACCESS_STREAM, row["requested_by"] or "?", _access_payload(row))
+
+
+def verify(subjects_file=None) -> list[str]:
+    """Problems with the access log: a broken chain, or access_log rows missing, edited or added beside it."""
+    with connect(subjects_file) as con:
+        problems = chain.verify_chain(con, ACCESS_STREAM)
+        chained = {e["payload"].get("access_id"): e for e in chain.read_events(con, ACCESS_STREAM)}
+        rows = con.execute("SELECT * FROM access_log ORDER BY access_id").df().to_dict("records")
+    stored = {}
+    for row in rows:
+        row = {k: (None if not isinstance(v, (list, tuple)) and pd.isna(v) else v) for k, v in row.items()}
+        stored[int(row["access_id"])] = row
+    for access_id, event in chained.items():
+        row = stored.get(access_id)
+        if row is None:
+            problems.append(f"access {access_id}: deleted from access_log (its chained event remains)")
+        elif _access_payload(row) != event["payload"]:
+            problems.append(f"access {access_id}: edited in access_log (it differs from its chained event)")
+    for access_id in sorted(set(stored) - set(chained)):
+        problems.append(f"access {access_id}: in access_log but not in the chained log (added outside tasking)")
+    return problems
 
 
 def load_nominals(json_file: str | Path, subjects_file: str | os.PathLike | None = None, *, loaded_by: str) -> int:
@@ -204,6 +384,7 @@ def _read(con, nominal_id: str, requested_by: str, purpose: str, action: str) ->
         raise SubjectAccessError(f"refused: {problem}")
     found = con.execute("SELECT * FROM nominal WHERE nominal_id = ?", [nominal_id]).df()
     access_id = _audit(con, nominal_id, action, requested_by.strip(), purpose.strip(), "granted" if len(found) else "not_found")
+    persist(con)  # the audit row is on disk, encrypted, before any of the record leaves the store
     if found.empty:
         raise SubjectAccessError(f"no nominal {nominal_id!r} in the subject store (the attempt is logged as access {access_id})")
     markers = con.execute("SELECT marker, recorded, detail FROM warning_marker WHERE nominal_id = ? ORDER BY recorded, marker",

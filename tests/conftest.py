@@ -1,11 +1,18 @@
 """Shared test fixtures. Paths to the real public data are in shared_paths.py (tests/ is on pytest's pythonpath)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from shared_paths import SHARED_DATA
+
+# The subject store is encrypted with a key from the environment (tasks/subjects.py); tests use a throwaway one.
+if not os.environ.get("TASKING_SUBJECTS_KEY"):
+    from cryptography.fernet import Fernet
+
+    os.environ["TASKING_SUBJECTS_KEY"] = Fernet.generate_key().decode("ascii")
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from sources.synthetic_internal import generate_internal
 from tasks.ingest_internal import ingest_internal_paths
 from tasks.subject_profile import draft_subject_profile
 from tasks.subjects import SubjectAccessError, access_log, load_nominals, read_subject
+from tasks.subjects import connect as subjects_connect
 
 PURPOSE = "Operation SYNTH-KEY: risk assessment before arrest for linked burglaries"
 
@@ -92,7 +93,7 @@ def test_subject_profile_pdf_is_marked_on_every_page_and_states_purpose_and_mark
     for link in person["links"]:
         assert link["reference"] in unwrapped
     assert audit_rows(world)[before:] == [(person["nominal_id"], "profile", "DS Example", PURPOSE, "granted")]
-    with duckdb.connect(str(world["subjects"]), read_only=True) as con:
+    with subjects_connect(world["subjects"]) as con:
         recorded = con.execute("SELECT version, pdf_sha256, access_id FROM profile_version WHERE profile_id = ?",
                                [result.profile_id]).fetchone()
     assert recorded == (1, hashlib.sha256(result.pdf_path.read_bytes()).hexdigest(), result.access_id)
@@ -143,3 +144,30 @@ def test_the_profile_command_drafts_refuses_and_audits(world, tmp_path):
     audit = runner.invoke(app, ["subjects", "audit", "--nominal", nominal_id, "--subjects", str(world["subjects"])],
                           env={"COLUMNS": "250"})
     assert audit.exit_code == 0 and "refused" in audit.output and "DI Command" in audit.output
+
+
+def test_subject_profiles_go_through_the_same_review(world):
+    from tasks import reviewers, subject_review
+
+    person = world["person"]
+    result = draft_subject_profile(person["nominal_id"], "DS Requester", PURPOSE, subjects_file=world["subjects"],
+                                   warehouse_file=world["warehouse"], as_at=date(2024, 6, 1))
+    decide = lambda who: subject_review.decide(world["subjects"], world["warehouse"], result.profile_id,  # noqa: E731
+                                               "APPROVED", who, "ok")
+    with pytest.raises(SubjectAccessError, match="not a registered reviewer"):
+        decide("DI Nobody")
+    reviewers.add(world["warehouse"], "DS Requester", "senior-analyst", added_by="head")
+    with pytest.raises(SubjectAccessError, match="is the author of this draft"):
+        decide("DS Requester")
+    with pytest.raises(SubjectAccessError, match="pipeline's own name"):
+        decide(reviewers.PIPELINE_AUTHOR)
+    reviewers.add(world["warehouse"], "DI Senior", "intelligence-manager", added_by="head")
+    assert decide("DI Senior")["status"] == "APPROVED"
+    with pytest.raises(SubjectAccessError, match="only a DRAFT"):
+        decide("DI Senior")
+    assert subject_review.verify(world["subjects"]) == []
+    with subjects_connect(world["subjects"]) as con:
+        con.execute("UPDATE profile_version SET status = 'DRAFT' WHERE profile_id = ?", [result.profile_id])
+    assert any("review log says APPROVED" in p for p in subject_review.verify(world["subjects"]))
+    with subjects_connect(world["subjects"]) as con:
+        con.execute("UPDATE profile_version SET status = 'APPROVED' WHERE profile_id = ?", [result.profile_id])

@@ -7,6 +7,8 @@ from typing import Callable
 
 import pandas as pd
 
+from tasks.csv_safe import write_csv
+
 from tasks.indicators.harm_index import HARM_APPROXIMATION, _harm, _priority_matrix
 from tasks.indicators.grid import GI_CELL_M, KDE_BANDWIDTH_M, KDE_CELL_M, _hotspot_change, _hotspots, _kde_grid
 from tasks.indicators.justice import _outcome_shares, _outcome_timing, _stop_search
@@ -68,7 +70,7 @@ def write_indicators(results: dict[str, pd.DataFrame], scope: Scope, out_dir: st
     written = []
     for name, frame in results.items():
         csv_path, parquet_path = out / f"{name}.csv", out / f"{name}.parquet"
-        frame.to_csv(csv_path, index=False)
+        write_csv(frame, csv_path)  # no cell runs as a spreadsheet formula
         frame.to_parquet(parquet_path, index=False)
         written += [csv_path, parquet_path]
     about = out / "scope.json"
