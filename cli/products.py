@@ -23,7 +23,15 @@ ProductStoreOption = typer.Option(None, "--store", help="product store folder (d
 AuthorOption = typer.Option(None, "--author", help="author printed on the product (default $TASKING_AUTHOR)")
 
 
+ForceNewOption = typer.Option(False, "--force-new", help="draft a new version even when nothing changed since the last one")
+
+
 def _print_product(result) -> None:
+    from rich.markup import escape
+
+    if getattr(result, "reason", ""):
+        console.print(f"[bold]{result.version_id}[/bold] unchanged: {escape(result.reason)}\n  PDF {result.pdf_path}")
+        return
     console.print(f"[bold]{result.version_id}[/bold] DRAFT written: {result.pdf_path}")
     console.print(f"  HTML {result.html_path}\n  data pack {result.folder / 'data'} ({len(result.data_pack)} files)"
                   f"\n  content sha256 {result.content_sha256}\n  review with: tasking review show {result.version_id}")
@@ -47,13 +55,14 @@ def assess_tactical(
     marking: str = MarkingOption,
     author: Optional[str] = AuthorOption,
     store: Optional[Path] = ProductStoreOption,
+    force_new: bool = ForceNewOption,
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """The fortnightly tactical assessment: latest month against its baseline, hotspots, draft recommendations."""
     from tasks.products import build_tactical_assessment
 
     _print_product(_run_product(build_tactical_assessment, warehouse, force, period_end=period_end, marking=marking,
-                                store_dir=store, author=author))
+                                store_dir=store, author=author, force_new=force_new))
 
 
 @assess_app.command("strategic")
@@ -64,19 +73,21 @@ def assess_strategic(
     marking: str = MarkingOption,
     author: Optional[str] = AuthorOption,
     store: Optional[Path] = ProductStoreOption,
+    force_new: bool = ForceNewOption,
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """The strategic assessment: trends, seasonality, harm-ranked priorities, deprivation, intelligence requirement."""
     from tasks.products import build_strategic_assessment
 
     _print_product(_run_product(build_strategic_assessment, warehouse, force, months=months, period_end=period_end,
-                                marking=marking, store_dir=store, author=author))
+                                marking=marking, store_dir=store, author=author, force_new=force_new))
 
 
 @profile_app.command("problem")
 def profile_problem(
     tor_id: str = typer.Option(..., "--tor-id", help="the agreed terms of reference (tasking tor propose / agree)"),
     store: Optional[Path] = ProductStoreOption,
+    force_new: bool = ForceNewOption,
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
     """The next version of the problem profile an agreed terms of reference asks for (VOLT), with the ToR and its
@@ -88,7 +99,7 @@ def profile_problem(
 
     with refusals():
         require_agreed(warehouse, tor_id, "problem_profile")
-        print_profile_version(build_from_tor(warehouse, tor_id, store_dir=store))
+        print_profile_version(build_from_tor(warehouse, tor_id, store_dir=store, force_new=force_new))
 
 
 @subjects_app.command("load")

@@ -14,6 +14,9 @@ from cli.products import ProductStoreOption, profile_app
 
 
 def print_profile_version(built) -> None:
+    if not built.drafted:
+        console.print(f"{built.profile_id}: no new version ({escape(built.changes[0])})")
+        return
     console.print(f"[bold]{built.version_id}[/bold] DRAFT: {built.profile_id} version {built.version}, {built.pdf_path}")
     for line in built.changes:
         console.print(f"  {escape(line)}")

@@ -31,20 +31,27 @@ def _publish(key: str, results, description: str) -> None:
 
 
 def _summary(results) -> str:
-    return "drafted " + ", ".join(r.version_id for r in results)
+    """What the run did: versions drafted, and versions left as they were because nothing changed (recorded in
+    the run table, so a scheduled run with no new data says so instead of drafting a copy)."""
+    drafted = [r.version_id for r in results if not getattr(r, "reason", "")]
+    unchanged = [f"{r.version_id} ({r.reason})" for r in results if getattr(r, "reason", "")]
+    parts = (["drafted " + ", ".join(drafted)] if drafted else []) + (["unchanged " + "; ".join(unchanged)] if unchanged else [])
+    return "; ".join(parts) or "nothing to draft"
 
 
 @flow(name="tactical-assessment", **RECORDING_HOOKS)
-def tactical_assessment_flow(config_path: str = "tasking.yaml", period_end: str | None = None) -> list[str]:
+def tactical_assessment_flow(config_path: str = "tasking.yaml", period_end: str | None = None,
+                             force_new: bool = False) -> list[str]:
     """A DRAFT tactical assessment for each configured force, for the fortnightly TT&CG.
 
     period_end: the month assessed ('YYYY-MM'); default the latest month of street crime held.
+    force_new: draft even when nothing changed since the last version (otherwise that is recorded, not drafted).
     """
     config = load_settings(config_path)
     with recorded_run(config.warehouse_file) as run:
         results = [
             tactical_task(config.warehouse_file, force, period_end=period_end, marking=config.default_marking,
-                          store_dir=config.product_dir, requested_by=config.tactical.requested_by)
+                          store_dir=config.product_dir, requested_by=config.tactical.requested_by, force_new=force_new)
             for force in config.all_forces
         ]
         run.summary = _summary(results)
@@ -53,14 +60,15 @@ def tactical_assessment_flow(config_path: str = "tasking.yaml", period_end: str 
 
 
 @flow(name="strategic-assessment", **RECORDING_HOOKS)
-def strategic_assessment_flow(config_path: str = "tasking.yaml", period_end: str | None = None) -> list[str]:
+def strategic_assessment_flow(config_path: str = "tasking.yaml", period_end: str | None = None,
+                              force_new: bool = False) -> list[str]:
     """A DRAFT strategic assessment for each configured force over `strategic.months` months, for the ST&CG."""
     config = load_settings(config_path)
     with recorded_run(config.warehouse_file) as run:
         results = [
             strategic_task(config.warehouse_file, force, months=config.strategic.months, period_end=period_end,
                            marking=config.default_marking, store_dir=config.product_dir,
-                           requested_by=config.strategic.requested_by)
+                           requested_by=config.strategic.requested_by, force_new=force_new)
             for force in config.all_forces
         ]
         run.summary = _summary(results)
@@ -102,7 +110,8 @@ class ProblemProfileRequest(BaseModel):
 
 
 @flow(name="problem-profile", **RECORDING_HOOKS)
-def problem_profile_flow(request: ProblemProfileRequest, config_path: str = "tasking.yaml") -> str:
+def problem_profile_flow(request: ProblemProfileRequest, config_path: str = "tasking.yaml",
+                         force_new: bool = False) -> str:
     """A DRAFT problem profile for the request's crime types, area and period."""
     config = load_settings(config_path)
     with recorded_run(config.warehouse_file) as run:
@@ -112,7 +121,7 @@ def problem_profile_flow(request: ProblemProfileRequest, config_path: str = "tas
             config.warehouse_file, request.force, area=request.area, crime_types=request.crime_types,
             period_from=request.period_from, period_to=request.period_to, requested_by=request.requested_by,
             terms_of_reference=request.terms_of_reference, marking=request.marking or config.default_marking,
-            store_dir=config.product_dir,
+            store_dir=config.product_dir, force_new=force_new,
         )
         run.summary = _summary([result])
         _publish("problem-profile", [result], run.summary)

@@ -36,7 +36,8 @@ def profile_from_tor_flow(
     config = load_config(config_path)  # plain: reading a file needs no Prefect task (or server)
     with recorded_run(config.warehouse_file) as run:
         built = build_from_tor_step(config.warehouse_file, tor_id, store_dir=config.product_dir)
-        run.summary = f"drafted {built.version_id} as {built.profile_id} v{built.version} from {tor_id}"
+        run.summary = (f"drafted {built.version_id} as {built.profile_id} v{built.version} from {tor_id}" if built.drafted
+                       else f"{built.profile_id} not drafted again: {built.changes[0]}")
         _publish("profile-from-tor", [{"profile": built.profile_id, "version": built.version_id,
                                        "changes": " ".join(built.changes)}], run.summary)
         return built.version_id
@@ -51,11 +52,13 @@ def profile_refresh_flow(config_path: str = "tasking.yaml", force: str | None = 
         drafted, failures = refresh_open_step(config.warehouse_file, force=force, store_dir=config.product_dir)
         for failure in failures:
             log().warning("profile not re-drafted: %s", failure)
-        run.summary = (f"re-drafted {len(drafted)} open profiles"
-                       + (": " + ", ".join(f"{d.profile_id} v{d.version}" for d in drafted) if drafted else "")
+        new = [d for d in drafted if d.drafted]
+        run.summary = (f"re-drafted {len(new)} open profiles"
+                       + (": " + ", ".join(f"{d.profile_id} v{d.version}" for d in new) if new else "")
+                       + (f"; {len(drafted) - len(new)} unchanged (no new data)" if len(new) < len(drafted) else "")
                        + (f"; {len(failures)} failed" if failures else ""))
         _publish("profile-refresh", [{"profile": d.profile_id, "version": d.version_id, "changes": " ".join(d.changes)}
                                      for d in drafted], run.summary)
         if failures:
             raise RuntimeError("profiles not re-drafted: " + "; ".join(failures))
-        return [d.version_id for d in drafted]
+        return [d.version_id for d in new]

@@ -199,17 +199,15 @@ def section_title(report: HealthReport, name: str) -> str:
 
 
 def render_health_html(report: HealthReport) -> str:
-    import jinja2
+    from tasks.render import environment
 
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                                     autoescape=jinja2.select_autoescape(["html", "j2"]))
     sections = []
     for name in SECTIONS:
         headings, body = section_rows(report, name)
         state_column = headings.index("state") if "state" in headings else headings.index("status") if "status" in headings else None
         sections.append({"name": name, "title": section_title(report, name), "headings": headings, "rows": body,
                          "state_column": state_column})
-    return environment.get_template("health.html.j2").render(
+    return environment().get_template("health.html.j2").render(
         generated_at=report.generated_at.strftime("%Y-%m-%d %H:%M UTC"), warehouse=report.warehouse,
         problems=report.problems, sections=sections,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -81,7 +82,10 @@ def _css_string(value: str) -> str:
     return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
+@lru_cache(maxsize=1)
 def environment() -> Environment:
+    """The one Jinja environment for every page the project renders (products, subject profiles, the health and
+    quality pages): autoescaped, undefined names are errors."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=True,

@@ -429,15 +429,11 @@ def records(frame: pd.DataFrame) -> list[dict]:
 
 def write_quality_page(warehouse_file=None, out_file: str | os.PathLike | None = None) -> Path:
     """An HTML page of the stored results (the Data Docs equivalent): pass rates, quarantine, gaps, failures."""
-    import jinja2
+    from tasks.render import environment
 
     summary = quality_summary(warehouse_file)
     target = Path(out_file) if out_file else warehouse.warehouse_path(warehouse_file).parent / "quality" / "index.html"
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parents[1] / "report_templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-    )
-    html = environment.get_template("quality.html.j2").render(
+    html = environment().get_template("quality.html.j2").render(
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         warehouse=str(warehouse.warehouse_path(warehouse_file)),
         pass_rates=records(summary.pass_rates),

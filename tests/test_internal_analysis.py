@@ -10,10 +10,8 @@ import pandas as pd
 import pytest
 
 from sources.synthetic_internal import generate_internal
-from tasks.draft import Draft
 from tasks.ingest_internal import ingest_internal_paths
-from tasks.internal_analysis import (hour_weekday, problem_profile_time_and_near_repeat_sections, recent_windows,
-                                     tactical_recent_section)
+from tasks.internal_analysis import hour_weekday, recent_windows
 from tasks.near_repeat import KnoxBands, finding, knox_test
 
 FMT = "%d/%m/%Y %H:%M"
@@ -99,19 +97,28 @@ def test_finding_reads_only_cells_joined_to_the_origin():
     assert finding(result).near_metres == 100
 
 
-def test_product_sections_are_added_only_with_internal_data(loaded, tmp_path):
-    draft = Draft(tmp_path / "draft")
-    findings, recommendations = [], []
-    section = tactical_recent_section(draft, loaded["warehouse"], "demo-shire", findings, recommendations)
-    assert section["heading"] == "The last 14 and 28 days (force records)"
-    assert any("Burglary" in f and "exceptional" in f for f in findings)
-    assert tactical_recent_section(draft, loaded["warehouse"], "another-force", [], []) is None
-    sections = problem_profile_time_and_near_repeat_sections(
-        draft, loaded["warehouse"], "demo-shire", ["Burglary"], date(2024, 1, 1), date(2024, 6, 30), findings,
-        recommendations)
-    assert [s["heading"] for s in sections] == ["When it happens (force records)", "Near repeats: Burglary (force records)"]
-    assert (tmp_path / "draft" / "charts").is_dir()
-    assert any(r["area"] == "Prevention" and "burglary" in r["text"] for r in recommendations)
+def test_product_sections_are_added_only_with_internal_data(loaded):
+    from datetime import timezone
+
+    from tasks.indicators import Scope
+    from tasks.products.engine import IndicatorSession, ProductContext
+    from tasks.products.sections import force_records
+
+    def ctx(force):
+        return ProductContext("tactical", force, date(2024, 6, 1), date(2024, 1, 1), datetime.now(timezone.utc))
+
+    with IndicatorSession(loaded["warehouse"]) as session:
+        recent = force_records.recent(session, Scope("demo-shire", "2024-06", "2024-06"), ctx("demo-shire"))
+        assert recent.title == "The last 14 and 28 days (force records)" and recent.shown
+        assert any("Burglary" in f and "exceptional" in f for f in recent.findings)
+        absent = force_records.recent(session, Scope("another-force", "2024-06", "2024-06"), ctx("another-force"))
+        assert not absent.shown and not absent.items
+        scope = Scope("demo-shire", "2024-01", "2024-06", ("Burglary",))
+        timing = force_records.timing(session, scope, ctx("demo-shire"))
+        near = force_records.near_repeats(session, scope, ctx("demo-shire"), crime_type="Burglary")
+    assert [timing.title, near.title] == ["When it happens (force records)", "Near repeats: Burglary (force records)"]
+    assert [type(i).__name__ for i in timing.items] == ["Figure"]
+    assert any(r.purpose == "prevention" and "burglary" in r.action for r in near.recommendations)
 
 
 def test_records_are_limited_to_the_profile_area(loaded):

@@ -168,8 +168,15 @@ def test_approving_then_regenerating_makes_version_2_compared_with_version_1(tac
     first, _ = tactical
     manifest_before = json.loads((first.folder / "manifest.json").read_text())
     review.approve(warehouse, first.version_id, "DI Smith", "approved for the TT&CG")
-    second = build_tactical_assessment(warehouse, "northumbria", store_dir=store)
+    # Nothing new has been loaded: a second run says so and drafts nothing; --force-new drafts one on purpose.
+    versions = len(review.list_versions(warehouse))
+    same = build_tactical_assessment(warehouse, "northumbria", store_dir=store)
+    assert same.version_id == first.version_id and same.status == "APPROVED"
+    assert same.reason.startswith(f"no new data since {first.version_id} (APPROVED)")
+    assert len(review.list_versions(warehouse)) == versions
+    second = build_tactical_assessment(warehouse, "northumbria", store_dir=store, force_new=True)
     assert (second.product_id, second.version) == (first.product_id, 2)
+    assert second.key_figures["inputs_fingerprint"] == first.key_figures["inputs_fingerprint"]
     assert json.loads((first.folder / "manifest.json").read_text()) == manifest_before
     assert review.verify(warehouse, first.version_id) == []
     text = flat("\n".join(pdf_pages(second.pdf_path)))
@@ -291,7 +298,7 @@ def test_bad_marking_and_unknown_force_fail_clearly_and_register_nothing(warehou
 def test_a_quarantined_month_becomes_one_intelligence_gap(warehouse_file, tmp_path):
     from tasks.draft import collect_sources
     from tasks.ingest import GateVerdict
-    from tasks.products import _common_gaps
+    from tasks.products.sections.gaps import common_gaps
 
     street = sorted(NORTHUMBRIA.glob("*-street.csv"))
     assert ingest_paths(street, warehouse_file, gate=None).ok
@@ -302,12 +309,12 @@ def test_a_quarantined_month_becomes_one_intelligence_gap(warehouse_file, tmp_pa
     assert [b.status for b in report.batches] == ["quarantined"]
     first, last = pd.Timestamp("2022-07-01").date(), pd.Timestamp("2022-10-01").date()
     sources = collect_sources(warehouse_file, "northumbria", first, last)
-    gaps, check = _common_gaps(warehouse_file, "northumbria", first, last, sources, None)
+    gaps, check = common_gaps(warehouse_file, "northumbria", first, last, sources, None)
     assert check == "tasks.validate.completeness"
-    about_october = [g for g in gaps if "2022-10" in g[0]]
+    about_october = [g for g in gaps if "2022-10" in g.gap]
     assert len(about_october) == 1, gaps
-    assert about_october[0][0] == "Incomplete data: street 2022-10" and "quarantined" in about_october[0][1]
-    assert "No outcomes data" in [g[0] for g in gaps] and "No stop and search data" in [g[0] for g in gaps]
+    assert about_october[0].gap == "Incomplete data: street 2022-10" and "quarantined" in about_october[0].missing
+    assert "No outcomes files" in [g.gap for g in gaps] and "No stop and search data" in [g.gap for g in gaps]
 
 
 def test_local_scan_finds_the_planted_synthetic_robbery_problem(tmp_path):

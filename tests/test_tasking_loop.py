@@ -245,7 +245,7 @@ def test_cli_refuses_agreement_by_someone_else_and_a_build_from_an_unagreed_tor(
     assert listed.exit_code == 0 and "ToR-0001" in listed.output
 
 
-def test_the_profile_flows_build_from_a_tor_then_redraft_each_open_profile(warehouse, tmp_path):
+def test_the_profile_flows_build_from_a_tor_and_redraft_only_what_has_new_data(warehouse, tmp_path):
     """The deployments' flows, in-process (no Prefect API): v1 from the agreed ToR, then the scheduled re-draft."""
     import yaml
 
@@ -260,12 +260,12 @@ def test_the_profile_flows_build_from_a_tor_then_redraft_each_open_profile(wareh
         run_flow(profile_from_tor_flow, tor_id=made.tor_id, config_path=str(config))
     tor.agree(warehouse, made.tor_id, "DI Smith")
     first = run_flow(profile_from_tor_flow, tor_id=made.tor_id, config_path=str(config))
-    (second,) = run_flow(profile_refresh_flow, config_path=str(config))
+    # No month published since: the scheduled re-draft drafts nothing and says so (cycles test: a new month).
+    assert run_flow(profile_refresh_flow, config_path=str(config)) == []
     versions = profiles.get(warehouse, "PRF-0001")["versions"]
-    assert versions["version_id"].tolist() == [first, second]
-    assert json.loads(versions["changes_json"].iloc[1])[0] == f"Since {first} (period 2024-07 to 2024-08):"
+    assert versions["version_id"].tolist() == [first]
     with wh.connect(warehouse) as con:
         runs = con.execute("SELECT state, summary FROM flow_run ORDER BY started_at").fetchall()
     assert [state for state, _ in runs] == ["FAILED", "COMPLETED", "COMPLETED"]
     assert runs[1][1].startswith(f"drafted {first} as PRF-0001 v1 from {made.tor_id}")
-    assert runs[2][1] == "re-drafted 1 open profiles: PRF-0001 v2"
+    assert runs[2][1] == "re-drafted 0 open profiles; 1 unchanged (no new data)"

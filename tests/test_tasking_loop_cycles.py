@@ -115,7 +115,29 @@ def test_the_profile_prints_the_agreed_tor_and_its_id_first(cycles):
     assert f"{cycles['tor_id']}, agreed by DI Smith on" in text
     assert "Requester: DI Smith. Author: Analyst Jones." in text
     assert "(1) When is theft from the person concentrated? (2) Which locations repeat?" in text
-    assert "Commissioned by MTG-0001. PRF-0001 version 1: First version" in text
+    assert "Commissioned by MTG-0001." in text
+    assert f"Terms of reference id {cycles['tor_id']}" in text and "Profile PRF-0001 version 1 (kept up to date" in text
+    assert "What changed since the last version PRF-0001 version 1, drafted from ToR-0001." in text
+
+
+def test_the_tactical_assessment_reports_against_the_control_strategy_first(cycles):
+    text = pdf_text(cycles["tactical_1"].pdf_path)
+    first_section = text.index("Against the control strategy")
+    assert first_section < text.index("Actions from the last meeting") < text.index("Current picture")
+    assert "The ST&CG adopted 2 priorities from " + cycles["strategic"].version_id in text
+    assert "Theft from the person: " in text and "Shoplifting: " in text
+    assert "No TT&CG meeting is recorded for this force yet" in text
+
+
+def test_the_next_tactical_assessment_shows_the_last_meetings_actions(cycles):
+    text = pdf_text(cycles["tactical_2"].pdf_path)
+    squashed = "".join(text.split())  # long ids wrap inside table cells
+    assert "The last TT&CG meeting, MTG-0001 on 01 August 2024 (chair Supt Green), which took" in text
+    assert "tookTA-" + cycles["tactical_1"].version_id[3:] in squashed
+    assert "Decision 1: Theft from the person stays the first priority" in text
+    assert "ACT-0001" in text and "Insp White" in text and "Association, not proof of effect" in text
+    (found,) = cycles["measured"]
+    assert f"{found.target_before} before (2024-07) vs {found.target_after} after (2024-08)" in text
 
 
 def test_the_last_meetings_action_is_measured_against_the_rest_of_the_force(cycles):
@@ -143,7 +165,9 @@ def test_the_open_profile_is_redrafted_as_version_2_saying_what_changed(cycles):
     changes = " ".join(second.changes)
     assert f"Since {cycles['first'].version_id} (period 2023-08 to 2024-07)" in changes
     assert "period now 2023-08 to 2024-08; months added (crimes): 2024-08 (" in changes
-    assert "PRF-0001 version 2: Since" in pdf_text(second.pdf_path)
+    text = pdf_text(second.pdf_path)
+    assert f"PRF-0001 version 2, drafted from {cycles['tor_id']}." in text
+    assert f"Since {cycles['first'].version_id} (period 2023-08 to 2024-07):" in text
 
 
 def test_a_closed_profile_stays_findable_and_is_never_redrafted(cycles):

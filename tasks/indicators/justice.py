@@ -146,6 +146,7 @@ SELECT dimension, value, count(*) AS searches,
        count(*) FILTER (WHERE is_arrest) AS arrests,
        count(*) FILTER (WHERE is_action) AS any_action,
        count(*) FILTER (WHERE is_linked) AS linked_to_object,
+       count(*) FILTER (WHERE is_action AND is_linked) AS finds,
        count(*) FILTER (WHERE latitude IS NULL OR longitude IS NULL) AS no_location
 FROM long GROUP BY dimension, value
 ORDER BY dimension, searches DESC, value
@@ -158,7 +159,8 @@ def _stop_search(s: IndicatorSession) -> pd.DataFrame:
     totals = frame.groupby("dimension")["searches"].transform("sum")
     frame["share"] = frame["searches"] / totals
     for column, rate in (("arrests", "arrest_rate"), ("any_action", "any_action_rate"),
-                         ("linked_to_object", "linked_to_object_rate"), ("no_location", "no_location_share")):
+                         ("linked_to_object", "linked_to_object_rate"), ("finds", "find_rate"),
+                         ("no_location", "no_location_share")):
         frame[rate] = frame[column] / frame["searches"]
     return frame
 
@@ -169,8 +171,9 @@ def stop_search(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFrame
     One row per (dimension, value); dimension is 'all' (one row, value 'all searches'), 'legislation',
     'object_of_search', 'age_range', 'gender', 'officer_defined_ethnicity' or 'type'. Columns: dimension,
     value, searches, arrests (outcome 'Arrest'), any_action (any outcome other than no further action),
-    linked_to_object (outcome linked to the object of search), no_location (no published coordinates), share
-    (of the dimension's searches), arrest_rate, any_action_rate, linked_to_object_rate, no_location_share.
+    linked_to_object (outcome linked to the object of search, whatever the outcome), finds (a positive outcome,
+    i.e. anything but no further action, AND linked to the object: the find rate's numerator), no_location (no published coordinates), share
+    (of the dimension's searches), arrest_rate, any_action_rate, linked_to_object_rate, find_rate, no_location_share.
     Crime types do not apply. For LSOA and local-authority areas see IndicatorSession.scoped_stop_search;
     searches with no location fall outside any area but the whole force.
     """

@@ -38,6 +38,23 @@ INDICATORS: dict[str, Callable[[IndicatorSession], pd.DataFrame]] = {
 }
 
 
+def compute(s: IndicatorSession, name: str, **options) -> pd.DataFrame:
+    """One indicator over an open session. Options: `min_months` for repeat_locations (default 2), `cell_size_m`
+    for hotspots, `cell_size_m` and `bandwidth_m` for kde_grid; any other indicator takes none."""
+    if name not in INDICATORS:
+        raise ValueError(f"unknown indicator {name!r}; known: {sorted(INDICATORS)}")
+    if name == "repeat_locations" and options:
+        frame = _location_counts(s)
+        return frame[frame["months_with_crime"] >= options.pop("min_months", 2)].reset_index(drop=True)
+    if name == "hotspots" and options:
+        return _hotspots(s, options.pop("cell_size_m", GI_CELL_M))
+    if name == "kde_grid" and options:
+        return _kde_grid(s, options.pop("cell_size_m", KDE_CELL_M), options.pop("bandwidth_m", KDE_BANDWIDTH_M))
+    if options:
+        raise ValueError(f"indicator {name!r} takes no options, got {sorted(options)}")
+    return INDICATORS[name](s)
+
+
 def all_indicators(warehouse_file: str | Path | None, scope: Scope, only: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """{indicator name: DataFrame} for every indicator (or those named in `only`), over one connection."""
     unknown = sorted(set(only or []) - set(INDICATORS))

@@ -19,6 +19,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import date
+from typing import Callable
 
 import pandas as pd
 
@@ -69,10 +70,13 @@ class ActionChange:
                 f"{self.rate_ratio:.2f} (95% CI {ci}, p = {self.p_value:.3g}): {self.verdict}")
 
 
-def _counts(warehouse_file, scope: Scope, windows) -> tuple[list[int], bool]:
+Volumes = Callable[[Scope], pd.DataFrame]
+
+
+def _counts(volumes: Volumes, scope: Scope, windows) -> tuple[list[int], bool]:
     """Crimes in scope in each window, and whether every month of both windows is held."""
-    volumes = monthly_volumes(warehouse_file, scope)
-    per_month = volumes.groupby("month")["crimes"].sum(min_count=1)
+    frame = volumes(scope)
+    per_month = frame.groupby("month")["crimes"].sum(min_count=1)
     complete = bool(per_month.notna().all()) and len(per_month) == scope.months
     totals = []
     for first, last in windows:
@@ -81,15 +85,22 @@ def _counts(warehouse_file, scope: Scope, windows) -> tuple[list[int], bool]:
     return totals, complete
 
 
+def warehouse_volumes(warehouse_file) -> Volumes:
+    """Monthly volumes read from the warehouse file (a product build passes its session's indicator instead)."""
+    return lambda scope: monthly_volumes(warehouse_file, scope)
+
+
 def first_whole_month(started_on: date) -> date:
     """The first month wholly after the start (the start month itself when the action started on its 1st)."""
     month = date(started_on.year, started_on.month, 1)
     return month if started_on.day == 1 else add_months(month, 1)
 
 
-def measure(warehouse_file, action: dict, latest_month: date) -> ActionChange:
+def measure(source, action: dict, latest_month: date) -> ActionChange:
     """The measured change of one action (a `tasking_action` row as a dict) up to `latest_month` (the latest month
-    of street crime held for the force)."""
+    of street crime held for the force). `source`: the warehouse file, or a function giving monthly volumes for a
+    scope (a product build's session)."""
+    volumes = source if callable(source) else warehouse_volumes(source)
     types = tuple(json.loads(action["crime_types_json"]))
     area = None if action.get("area") is None or pd.isna(action.get("area")) else action["area"]
     started = pd.Timestamp(action["started_on"]).date()
@@ -107,7 +118,7 @@ def measure(warehouse_file, action: dict, latest_month: date) -> ActionChange:
     before = (before[0] if started.day == 1 else add_months(before[0], -1),
               before[1] if started.day == 1 else add_months(before[1], -1))
     target_scope = Scope.from_area_text(action["force"], before[0], after[1], area, types)
-    (target_before, target_after), complete = _counts(warehouse_file, target_scope, [before, after])
+    (target_before, target_after), complete = _counts(volumes, target_scope, [before, after])
     if not complete:
         return ActionChange(**base, measurable=False, before=before, after=after,
                             reason=f"months missing from the data between {before[0]:%Y-%m} and {after[1]:%Y-%m}")
@@ -115,7 +126,7 @@ def measure(warehouse_file, action: dict, latest_month: date) -> ActionChange:
         control_label, control_before, control_after, exposure = "no change (the action covers the whole force)", None, None, 1.0
     else:
         force_scope = Scope(action["force"], before[0], after[1], types)
-        (force_before, force_after), _ = _counts(warehouse_file, force_scope, [before, after])
+        (force_before, force_after), _ = _counts(volumes, force_scope, [before, after])
         control_before, control_after = force_before - target_before, force_after - target_after
         control_label = "the same crime types in the rest of the force"
         if control_before <= 0 or control_after <= 0:

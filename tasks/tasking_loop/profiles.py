@@ -8,7 +8,7 @@ version id); when the ToR's period runs to "the latest month held", each re-draf
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -30,6 +30,7 @@ class ProfileVersion:
     version_id: str          # the product version in the central store
     changes: list[str]
     pdf_path: str
+    drafted: bool = True     # False: nothing new since the last version, so none was drafted
 
 
 def _latest_month(warehouse_file, force: str) -> date:
@@ -102,9 +103,11 @@ def _refuse_if_closed(warehouse_file, tor_id: str, actor: str) -> None:
 
 
 def build_from_tor(warehouse_file, tor_id: str, *, drafted_by: str | None = None, store_dir=None,
-                   subjects_file=None) -> ProfileVersion:
+                   subjects_file=None, force_new: bool = False) -> ProfileVersion:
     """Draft the next version of the profile a ToR asks for. Refused unless the ToR is agreed, and when its
-    profile has been closed. The product prints the agreed ToR (with its id) first, and what changed."""
+    profile has been closed. The product prints the agreed ToR (with its id) first, and what changed since the
+    last version. A problem profile with no new data since its last version is not drafted again (unless
+    `force_new`): the result says so and `drafted` is False."""
     tor = tor_records.require_agreed(warehouse_file, tor_id)
     drafted_by = person(drafted_by or tor.author, "author")
     _refuse_if_closed(warehouse_file, tor_id, drafted_by)
@@ -122,7 +125,12 @@ def build_from_tor(warehouse_file, tor_id: str, *, drafted_by: str | None = None
         figures = snapshot(warehouse_file, scope)
         changes = changes_since(json.loads(last["key_figures_json"]) if last is not None else None, figures,
                                 last["version_id"] if last is not None else None)
-        result = _build_problem(warehouse_file, tor, scope, heading, changes, store_dir, drafted_by)
+        result = _build_problem(warehouse_file, tor, scope, {"profile_id": profile_id, "version": version,
+                                                             "heading": heading, "tor_id": tor_id, "changes": changes},
+                                store_dir, drafted_by, force_new)
+        if getattr(result, "reason", None) and last is not None:  # an UnchangedResult: nothing new to draft
+            return ProfileVersion(profile_id, int(last["version"]), result.version_id, [result.reason],
+                                  str(result.pdf_path), drafted=False)
         version_id, pdf = result.version_id, str(result.pdf_path)
         period = (scope.period_from, scope.period_to)
     else:
@@ -148,16 +156,29 @@ def build_from_tor(warehouse_file, tor_id: str, *, drafted_by: str | None = None
     return ProfileVersion(profile_id, version, version_id, changes, pdf)
 
 
-def _build_problem(warehouse_file, tor, scope: Scope, heading: str, changes: list[str], store_dir, author: str):
-    from tasks.products import build_problem_profile
+def _build_problem(warehouse_file, tor, scope: Scope, version: dict, store_dir, author: str, force_new: bool):
+    """The engine's problem profile for the ToR's scope, with the ToR as agreed (stable text, so an unchanged
+    profile is recognised as such) and a first section saying which version this is and what changed."""
+    from tasks.products import pipeline, problem_profile
+    from tasks.products.common import tor_rows
+    from tasks.products.sections import profile_version
 
-    # Until the product engine gives the profile its own "what changed" section, the change note travels with
-    # the agreed ToR text, which the profile prints first.
-    text = f"{tor.as_text()} {heading}: " + " ".join(changes)
-    return build_problem_profile(
+    plan = problem_profile.plan(
         warehouse_file, tor.force, area=tor.area, crime_types=tor.crime_types, period_from=scope.period_from,
-        period_to=scope.period_to, requested_by=tor.requester, terms_of_reference=text, marking=tor.marking,
+        period_to=scope.period_to, requested_by=tor.requester, terms_of_reference=tor.as_text(), marking=tor.marking,
         store_dir=store_dir, author=author)
+    frame = plan.frame
+
+    def with_profile_rows(ctx) -> dict:
+        framed = frame(ctx)
+        framed["tor"] = tor_rows([("Terms of reference id", tor.tor_id),
+                                  ("Agreed", f"by {tor.agreed_by} on {pd.Timestamp(tor.agreed_at):%Y-%m-%d %H:%M} UTC"),
+                                  ("Profile", f"{version['heading']} (kept up to date until closed)")]) + framed["tor"]
+        return framed
+
+    plan = replace(plan, sections=[("profile_version", profile_version.section), *plan.sections],
+                   frame=with_profile_rows, options={**plan.options, profile_version.OPTION: version})
+    return pipeline.build(plan, force_new=force_new)
 
 
 def close(warehouse_file, profile_id: str, reason: str, by: str, note: str | None = None) -> dict:

@@ -1,0 +1,239 @@
+"""Each product section on tiny hand-made inputs (like an asset test): a fake session hands the section the
+indicator frames it asks for, and the test reads the typed SectionResult back. No warehouse, no rendering."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pandas as pd
+import pytest
+
+from tasks.indicators import Scope
+from tasks.products import common
+from tasks.products.compose import Resolver
+from tasks.products.engine import (Figure, Gap, Lineage, ProductContext, Recommendation, SectionResult, Table, ref)
+from tasks.products.sections import (current_picture, exceedance, gaps, outcomes, recommendations, repeat_locations,
+                                     stop_search, what_changed)
+
+LATEST = date(2024, 8, 1)
+SCOPE = Scope("test-force", "2024-08", "2024-08")
+
+
+class FakeSession:
+    """Hands out hand-made indicator frames by name (or by (name, period_from) when one name is asked for over
+    several periods), and answers the place-name queries from small frames."""
+
+    def __init__(self, frames: dict, places: pd.DataFrame | None = None, names: pd.DataFrame | None = None,
+                 memo: dict | None = None, queries: dict | None = None):
+        self.frames, self.places, self.names, self._memo = frames, places, names, memo or {}
+        self.queries = queries or {}
+        self.warehouse_file = None
+        self.asked: list[str] = []
+
+    def indicator(self, name, scope, **options):
+        self.asked.append(name)
+        return self.frames.get((name, scope.period_from), self.frames.get(name))
+
+    def df(self, sql, params=None):
+        if sql in self.queries:
+            return self.queries[sql]
+        if sql == common.FINDABLE_PLACE_SQL:
+            return self.places if self.places is not None else pd.DataFrame({"location": [], "crimes": []})
+        if sql == common.LSOA_NAME_SQL:
+            return self.names if self.names is not None else pd.DataFrame({"lsoa_name": [], "lad19_name": []})
+        if sql == what_changed.PREVIOUS_VERSION_SQL:
+            return pd.DataFrame({"version_id": [], "status": [], "key_figures_json": []})
+        raise AssertionError(f"unexpected query: {sql[:60]}")
+
+    def memo(self, key, compute):
+        return self._memo[key[0]] if key[0] in self._memo else compute()
+
+
+def ctx(**options) -> ProductContext:
+    return ProductContext("tactical", "test-force", LATEST, date(2023, 8, 1), datetime(2024, 10, 1, tzinfo=timezone.utc),
+                          options=options)
+
+
+def change_frame(rows) -> pd.DataFrame:
+    """period_change rows: (crime_type, crimes, previous, year_earlier, p_rise, p_fall)."""
+    frame = pd.DataFrame(rows, columns=["crime_type", "crimes", "previous_crimes", "year_earlier_crimes",
+                                        "p_rise_vs_year_earlier", "p_fall_vs_year_earlier"])
+    frame["change_vs_previous"] = frame["crimes"] - frame["previous_crimes"]
+    frame["change_vs_year_earlier"] = frame["crimes"] - frame["year_earlier_crimes"]
+    return frame
+
+
+def exceed_frame(rows, held=12) -> pd.DataFrame:
+    """exceedance rows: (crime_type, observed, expected, p_value, flag)."""
+    frame = pd.DataFrame(rows, columns=["crime_type", "observed", "expected", "p_value", "flag"])
+    return frame.assign(baseline_months_held=held, baseline_from="2023-08", baseline_to="2024-07",
+                        latest_from="2024-08", latest_to="2024-08")
+
+
+CHANGE = change_frame([("Robbery", 30, 10, 12, 0.0001, 0.99), ("Burglary", 20, 22, 21, 0.6, 0.5),
+                       ("All crime", 50, 32, 33, 0.001, 0.99)])
+PLACES = pd.DataFrame({"location": ["On or near Supermarket", "On or near ", "On or near Station Approach"],
+                       "crimes": [9, 5, 4]})
+NAMES = pd.DataFrame({"lsoa_name": ["Testville 001A"], "lad19_name": ["Testville"]})
+
+
+# ------------------------------------------------------------------------------------------------ current picture
+
+def test_current_picture_states_the_total_and_its_changes():
+    months = pd.DataFrame({"month": ["2024-07", "2024-08"] * 2, "crime_type": ["Robbery"] * 2 + ["Burglary"] * 2,
+                           "crimes": [10, 30, 22, 20]})
+    result = current_picture.tactical(FakeSession({"period_change": CHANGE, "monthly_volumes": months}), SCOPE, ctx())
+    assert result.paragraphs[0] == ("50 crimes and ASB incidents were recorded in August 2024, +18 (+56%) on July 2024 "
+                                    "and +17 on August 2023 (Poisson p = 0.001 for a rise).")
+    table = result.tables[0]
+    assert [row[0] for row in table.rows] == ["Robbery", "Burglary", "All crime"]
+    assert [type(i) for i in result.items] == [Figure, Table] and result.findings == result.paragraphs[:1]
+
+
+# ----------------------------------------------------------------------------------------------------- exceedance
+
+def test_exceedance_without_a_baseline_says_so_as_a_gap_and_one_recommendation():
+    exceed = exceed_frame([("Robbery", 30, None, None, "insufficient baseline"),
+                           ("All crime", 50, None, None, "insufficient baseline")], held=2)
+    result = exceedance.tactical(FakeSession({"exceedance": exceed, "period_change": CHANGE}), SCOPE, ctx())
+    assert result.facts["baseline_usable"] is False
+    assert [g.gap for g in result.gaps] == ["Baseline months not held"]
+    assert [r.purpose for r in result.recommendations] == ["intelligence"]
+    assert ref("current_change") in result.paragraphs[0]
+
+
+def test_an_exceptional_type_is_sent_to_a_street_never_to_a_snap_point_label():
+    exceed = exceed_frame([("Robbery", 30, 10.0, 1e-6, "exceptional"), ("Burglary", 20, 21.0, 0.6, "normal"),
+                           ("All crime", 50, 31.0, 0.001, "exceptional")])
+    where = pd.DataFrame({"lsoa_code": ["E01000001"], "lsoa_name": ["Testville 001A"], "crimes": [25], "imd_decile": [2]})
+    session = FakeSession({"exceedance": exceed, "period_change": CHANGE, "lsoa_counts": where}, PLACES, NAMES)
+    result = exceedance.tactical(session, SCOPE, ctx())
+    assert result.facts["emerging"] == ["Robbery"]
+    [recommendation] = result.recommendations
+    assert recommendation.place == "Station Approach, Testville 001A (E01000001), Testville"
+    assert "Supermarket" not in recommendation.action and recommendation.purpose == "enforcement"
+
+
+# -------------------------------------------------------------------------------------------------- repeat places
+
+def test_repeat_location_recommendation_skips_generic_snap_points():
+    repeats = pd.DataFrame({"location": ["On or near Parking Area", "On or near High Street"],
+                            "lsoa_code": ["E01000002", "E01000001"], "crimes": [40, 12], "months_with_crime": [3, 3],
+                            "longitude": [0.0, 0.0], "latitude": [0.0, 0.0]})
+    places = pd.DataFrame({"location": ["On or near High Street"], "crimes": [12]})
+    result = repeat_locations.tactical(FakeSession({"repeat_locations": repeats}, places, NAMES), SCOPE, ctx())
+    [recommendation] = result.recommendations
+    assert recommendation.place.startswith("High Street, Testville 001A") and "Parking Area" not in recommendation.action
+    assert result.tables[0].rows[0][0] == "On or near Parking Area"  # listed in the table, not recommended
+
+
+# --------------------------------------------------------------------------------------------------------- outcomes
+
+def test_outcomes_gives_the_denominator_and_one_recommendation_when_most_go_unsolved():
+    shares = pd.DataFrame({"crime_type": ["All crime"] * 2, "outcome_group": ["no suspect identified", "charged or summonsed"],
+                           "crimes": [60, 40], "share": [0.6, 0.4]})
+    result = outcomes.section(FakeSession({"outcome_shares": shares}), SCOPE, ctx())
+    assert result.tables[0].rows[-1] == ["Crimes with a Crime ID (the denominator)", "100"]
+    assert [r.purpose for r in result.recommendations] == ["intelligence"]
+    assert "60.0% of 100 crimes" in result.recommendations[0].evidence
+
+
+# --------------------------------------------------------------------------------------------------- stop and search
+
+def test_stop_search_find_rate_is_a_positive_outcome_linked_to_the_object():
+    search = pd.DataFrame({"dimension": ["all", "object_of_search"], "value": ["all searches", "Controlled drugs"],
+                           "searches": [100, 100], "share": [1.0, 1.0], "arrests": [10, 10], "arrest_rate": [0.1, 0.1],
+                           "any_action": [25, 25], "any_action_rate": [0.25, 0.25], "linked_to_object": [60, 60],
+                           "linked_to_object_rate": [0.6, 0.6], "finds": [20, 20], "find_rate": [0.2, 0.2]})
+    search = pd.concat([search, search.iloc[[1]].assign(dimension="officer_defined_ethnicity", value="White")])
+    result = stop_search.section(FakeSession({"stop_search": search}), SCOPE, ctx())
+    assert "The find rate (a positive outcome linked to the object of the search) was 20.0% (20 of 100)" in result.paragraphs[0]
+    assert result.tables[0].columns[-1] == ("Find rate", "num") and result.tables[0].rows[0][-1] == "20.0%"
+
+
+def test_stop_search_with_no_records_says_so():
+    search = pd.DataFrame({"dimension": ["all"], "value": ["all"], "searches": [0]})
+    result = stop_search.section(FakeSession({"stop_search": search}), SCOPE, ctx())
+    assert result.paragraphs == ["The warehouse holds no stop and search records for August 2024."] and not result.items
+
+
+# ------------------------------------------------------------------------------------------------------ what changed
+
+def test_what_changed_names_new_exceptional_types_and_local_issues():
+    now = {"period_end": "2024-08", "total": 50, "by_type": {"Robbery": 30}, "exceptional": ["Robbery"],
+           "local_issues": ["Robbery in E01000001"], "top_lsoas": ["E01000001"]}
+    before = {"version_id": "TA-1", "status": "APPROVED", "period_end": "2024-07", "total": 40, "by_type": {"Robbery": 10},
+              "exceptional": [], "local_issues": [], "top_lsoas": []}
+    lines, rows = what_changed.compare(now, before)
+    assert "Newly exceptional: Robbery. No longer exceptional: none." in lines
+    assert rows[-1] == ["All crime", "40", "50", "+10"]
+    assert what_changed.compare(now, None)[1] == []
+
+
+# ------------------------------------------------------------------------------------------------------------ gaps
+
+def test_outcome_gap_tells_no_files_from_files_that_end_early():
+    coverage = pd.DataFrame({"kind": ["outcomes"], "first_month": [None], "last_month": [None]})
+    [gap] = gaps.outcome_gaps(coverage, date(2024, 1, 1), LATEST)
+    assert gap.gap == "No outcomes files" and "available only from the street files" in gap.missing
+    coverage = pd.DataFrame({"kind": ["outcomes"], "first_month": [date(2024, 1, 1)], "last_month": [date(2024, 6, 1)]})
+    [gap] = gaps.outcome_gaps(coverage, date(2024, 1, 1), LATEST)
+    assert gap.gap == "Outcomes files end early" and "June 2024" in gap.missing
+    coverage = pd.DataFrame({"kind": ["outcomes"], "first_month": [date(2024, 1, 1)], "last_month": [LATEST]})
+    assert gaps.outcome_gaps(coverage, date(2024, 1, 1), LATEST) == []
+
+
+def test_gaps_section_lists_earlier_sections_gaps_first():
+    earlier = SectionResult("x", gaps=[Gap("Baseline months not held", "2 of 12", "no test")])
+    context = ctx()
+    context.results["exceedance"] = earlier
+
+    class Sources:
+        rejected = pd.DataFrame(columns=["batch_id", "path", "kind", "month", "status", "error", "earlier_version_used"])
+        validation = None
+        no_location = {"crimes": 100, "no_location": 5, "period": "August 2024"}
+        reference = pd.DataFrame({"kind": ["iod-population", "iod-imd", "iod-domains", "lsoa-lookup"]})
+        coverage = pd.DataFrame({"kind": ["street crime", "outcomes", "stop and search"],
+                                 "first_month": [LATEST, LATEST, None], "last_month": [LATEST, LATEST, None]})
+
+    context.sources = Sources()
+    lsoas = pd.DataFrame({"lsoa_code": ["A", "B"], "crimes": [90, 5], "in_area_population": [True, False]})
+    from unittest import mock
+
+    session = FakeSession({"lsoa_counts": lsoas},
+                          queries={gaps.NO_LOCATION_SQL: pd.DataFrame({"crimes": [100], "no_location": [7]})})
+    with mock.patch.object(gaps, "completeness_gaps", return_value=([], "check", set())):
+        result = gaps.section(session, SCOPE, context)
+    names = [g.gap for g in result.gaps]
+    assert names[0] == "Baseline months not held" and "No stop and search data" in names
+    by_name = {g.gap: g for g in result.gaps}
+    assert by_name["Crimes with no location"].missing.startswith("7 of the force's 100 street crimes in August 2024")
+    assert by_name["Crimes snapped outside the force area"].missing.startswith("5 of 95 located crimes")
+    assert "No outcomes files" not in names and not result.body
+
+
+# --------------------------------------------------------------------------------------------------- recommendations
+
+def test_recommendations_keep_one_per_issue_most_harmful_first_and_never_repeat_an_action():
+    given = [Recommendation("Robbery rise", "Patrol A.", "enforcement", "e1", "A", harm=10),
+             Recommendation("Robbery rise", "Design out at A.", "prevention", "e1", "A", harm=5),
+             Recommendation("Burglary rise", "Patrol B.", "enforcement", "e2", "B", harm=500),
+             Recommendation("Other issue", "Patrol B.", "enforcement", "e3", "C", harm=1)]
+    ranked = recommendations.rank(given)
+    assert [r.issue for r in ranked] == ["Burglary rise", "Robbery rise"]
+    assert ranked[1].action == "Patrol A."
+    with pytest.raises(ValueError, match="purpose"):
+        Recommendation("x", "y", "hope", "z")
+
+
+# --------------------------------------------------------------------------------------------------------- compose
+
+def test_numbering_is_in_one_place_and_references_resolve():
+    one = SectionResult("One", [f"See {ref('b')}."], [Figure("a", "A", lambda p: p, Lineage("i", {})),
+                                                       Table("b", "B", [], [], Lineage("i", {}))])
+    two = SectionResult("Two", [], [Table("c", f"C, after {ref('b')}", [], [], Lineage("i", {}))])
+    resolve = Resolver([one, two])
+    assert resolve(one.paragraphs[0]) == "See Table 1."
+    assert resolve.refs == {"a": "Figure 1", "b": "Table 1", "c": "Table 2", "recommendations": "Table 3",
+                            "gaps": "Table 4"}
+    with pytest.raises(KeyError, match="nowhere"):
+        resolve(f"{ref('nowhere')}")
