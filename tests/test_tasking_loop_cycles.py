@@ -162,9 +162,11 @@ def test_the_open_profile_is_redrafted_as_version_2_saying_what_changed(cycles):
     assert cycles["refresh_failures"] == []
     (second,) = cycles["refreshed"]
     assert (second.profile_id, second.version) == ("PRF-0001", 2)
+    # The same registry product, one version on: the store's version number is the profile's.
+    assert second.version_id == cycles["first"].version_id[:-1] + "2"
     changes = " ".join(second.changes)
     assert f"Since {cycles['first'].version_id} (period 2023-08 to 2024-07)" in changes
-    assert "period now 2023-08 to 2024-08; months added (crimes): 2024-08 (" in changes
+    assert "Period now 2023-08 to 2024-08; months added (crimes): 2024-08 (" in changes
     text = pdf_text(second.pdf_path)
     assert f"PRF-0001 version 2, drafted from {cycles['tor_id']}." in text
     assert f"Since {cycles['first'].version_id} (period 2023-08 to 2024-07):" in text

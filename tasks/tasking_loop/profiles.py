@@ -61,13 +61,13 @@ def changes_since(previous: dict | None, current: dict, previous_version_id: str
     if current["period_to"] != previous["period_to"] or current["period_from"] != previous["period_from"]:
         added = sorted(set(current["by_month"]) - set(previous["by_month"]))
         months = ", ".join(f"{m} ({current['by_month'][m]})" for m in added) or "none"
-        lines.append(f"period now {current['period_from']} to {current['period_to']}; months added (crimes): {months}.")
+        lines.append(f"Period now {current['period_from']} to {current['period_to']}; months added (crimes): {months}.")
     revised = [m for m in set(current["by_month"]) & set(previous["by_month"])
                if current["by_month"][m] != previous["by_month"][m]]
     if revised:
-        lines.append("months revised by the publisher: " + ", ".join(
+        lines.append("Months revised by the publisher: " + ", ".join(
             f"{m} {previous['by_month'][m]} -> {current['by_month'][m]}" for m in sorted(revised)) + ".")
-    lines.append(f"crimes in scope {previous['crimes']} -> {current['crimes']}.")
+    lines.append(f"Crimes in scope: {previous['crimes']} -> {current['crimes']}.")
     for crime_type in sorted(set(current["by_type"]) | set(previous["by_type"])):
         before, after = previous["by_type"].get(crime_type, 0), current["by_type"].get(crime_type, 0)
         if before != after:
@@ -75,9 +75,9 @@ def changes_since(previous: dict | None, current: dict, previous_version_id: str
     new_places = [c for c in current["top_lsoas"] if c not in previous["top_lsoas"]]
     gone = [c for c in previous["top_lsoas"] if c not in current["top_lsoas"]]
     if new_places or gone:
-        lines.append(f"busiest LSOAs: new {', '.join(new_places) or 'none'}; no longer among them {', '.join(gone) or 'none'}.")
+        lines.append(f"Busiest LSOAs: new {', '.join(new_places) or 'none'}; no longer among them {', '.join(gone) or 'none'}.")
     else:
-        lines.append("the busiest LSOAs are unchanged.")
+        lines.append("The busiest LSOAs are unchanged.")
     return lines
 
 
@@ -176,8 +176,13 @@ def _build_problem(warehouse_file, tor, scope: Scope, version: dict, store_dir, 
                                   ("Profile", f"{version['heading']} (kept up to date until closed)")]) + framed["tor"]
         return framed
 
+    # One registry product per ToR, whatever its period: each re-draft is the next version of the same product,
+    # so the registry's version number is the profile's.
+    registry_scope = {"tor_id": tor.tor_id, "area": tor.area or "", "crime_types": sorted(tor.crime_types),
+                      "from": f"{tor.period_from:%Y-%m}", "to": f"{tor.period_to:%Y-%m}" if tor.period_to else "latest"}
     plan = replace(plan, sections=[("profile_version", profile_version.section), *plan.sections],
-                   frame=with_profile_rows, options={**plan.options, profile_version.OPTION: version})
+                   frame=with_profile_rows, options={**plan.options, profile_version.OPTION: version},
+                   registry_scope=registry_scope)
     return pipeline.build(plan, force_new=force_new)
 
 
