@@ -269,3 +269,50 @@ def test_the_profile_flows_build_from_a_tor_and_redraft_only_what_has_new_data(w
     assert [state for state, _ in runs] == ["FAILED", "COMPLETED", "COMPLETED"]
     assert runs[1][1].startswith(f"drafted {first} as PRF-0001 v1 from {made.tor_id}")
     assert runs[2][1] == "re-drafted 0 open profiles; 1 unchanged (no new data)"
+
+
+def _context(latest: str):
+    from datetime import datetime, timezone
+
+    from tasks.products.engine import ProductContext
+
+    month = meetings.as_date(latest + "-01", "latest")
+    return ProductContext(kind="tactical", force=FORCE, latest=month, first=month,
+                          created_at=datetime(2024, 9, 2, tzinfo=timezone.utc))
+
+
+def test_the_tactical_sections_report_the_strategy_and_the_last_meeting_from_the_records(warehouse):
+    from tasks.indicators import Scope
+    from tasks.products.engine import IndicatorSession
+    from tasks.products.sections import control_strategy, last_meeting
+
+    scope, ctx = Scope(FORCE, "2024-08", "2024-08"), _context("2024-08")
+    with IndicatorSession(warehouse) as session:  # before any record: each section says what is missing
+        assert "No control strategy is recorded" in control_strategy.tactical(session, scope, ctx).paragraphs[0]
+        assert "No TT&CG meeting is recorded" in last_meeting.tactical(session, scope, ctx).paragraphs[0]
+    _register(warehouse, "SA-city-of-london-2024-08-abc123-v1", "strategic", "APPROVED")
+    strategy.adopt(warehouse, "SA-city-of-london-2024-08-abc123-v1", label="Shoplifting", types=["Shoplifting"],
+                   requirement="Which stores, which times?", by="ACC Brown")
+    meeting_id = meetings.record_meeting(warehouse, force=FORCE, held_on="2024-07-20", chair="Supt Green",
+                                         recorded_by="PC Clerk")
+    meetings.add_decision(warehouse, meeting_id, "Shoplifting first", "PC Clerk")
+    meetings.add_action(warehouse, meeting_id, description="Store visits", owner="PCSO Lee", due_on="2024-08-15",
+                        by="PC Clerk", area="lsoa:E01032739", types=["Shoplifting"])
+    with IndicatorSession(warehouse) as session:
+        strategy_result = control_strategy.tactical(session, scope, ctx)
+        meeting_result = last_meeting.tactical(session, scope, ctx)
+    (priority,) = strategy_result.facts["priorities"]
+    august = _count(warehouse, "crime_type = 'Shoplifting' AND month = DATE '2024-08-01'", [])
+    june_july = [_count(warehouse, f"crime_type = 'Shoplifting' AND month = DATE '2024-0{m}-01'", []) for m in (6, 7)]
+    assert priority["count"] == august and priority["baseline_months"] == 2
+    assert priority["expected"] == pytest.approx(sum(june_july) / 2)
+    assert priority["flag"] == "insufficient baseline"  # two baseline months are too few to call anything
+    assert strategy_result.tables[0].rows[0][:3] == ["Shoplifting", "whole force", f"{august:,}"]
+    assert "Intelligence requirement: Which stores, which times?" in " ".join(strategy_result.paragraphs)
+    assert meeting_result.facts["meeting_id"] == meeting_id
+    (change,) = meeting_result.facts["changes"]
+    direct = measure(warehouse, meetings.actions_of(warehouse, meeting_id).iloc[0].to_dict(), ctx.latest)
+    assert (change.target_before, change.target_after, change.p_value) == \
+        (direct.target_before, direct.target_after, direct.p_value)
+    assert "Decision 1: Shoplifting first" in meeting_result.paragraphs
+    assert ASSOCIATION_LABEL in meeting_result.tables[0].note

@@ -13,7 +13,8 @@ import pandas as pd
 
 from tasking import warehouse
 from tasks.tasking_loop import tor as tor_records
-from tasks.tasking_loop.records import LoopError, area_text, as_date, change, crime_types, next_id, now, person
+from tasks.tasking_loop.records import (LoopError, area_text, as_date, change, crime_types, next_id, now, one_row,
+                                        person)
 
 ACTION_STATUSES = ("open", "in_progress", "done", "cancelled")
 
@@ -45,14 +46,13 @@ def record_meeting(warehouse_file, *, force: str, held_on: str | date, chair: st
 
 def meeting(warehouse_file, meeting_id: str) -> dict:
     with warehouse.connect(warehouse_file) as con:
-        found = con.execute("SELECT * FROM tasking_meeting WHERE meeting_id = ?", [meeting_id]).df()
-        if found.empty:
-            raise LoopError(f"{meeting_id}: no such meeting (see `tasking meeting list`)")
+        found = one_row(con, "tasking_meeting", "meeting_id", meeting_id,
+                        f"{meeting_id}: no such meeting (see `tasking meeting list`)")
         decisions = con.execute("SELECT seq, decision, recorded_by, recorded_at FROM meeting_decision"
                                 " WHERE meeting_id = ? ORDER BY seq", [meeting_id]).df()
         commissions = con.execute("SELECT tor_id, title, requester, author, status FROM terms_of_reference"
                                   " WHERE commissioned_by = ? ORDER BY tor_id", [meeting_id]).df()
-    return {"meeting": found.iloc[0].to_dict(), "decisions": decisions, "actions": actions_of(warehouse_file, meeting_id),
+    return {"meeting": found, "decisions": decisions, "actions": actions_of(warehouse_file, meeting_id),
             "commissions": commissions}
 
 

@@ -17,7 +17,7 @@ from tasking import warehouse
 from tasks.indicators import lsoa_counts, monthly_volumes
 from tasks.indicators.scope import Scope
 from tasks.tasking_loop import tor as tor_records
-from tasks.tasking_loop.records import LoopError, change, dumps, next_id, now, person, refuse
+from tasks.tasking_loop.records import LoopError, change, dumps, next_id, now, one_row, person, refuse
 
 CLOSE_REASONS = ("resolved", "apprehended", "protected", "withdrawn")
 TOP_PLACES = 5
@@ -204,12 +204,11 @@ def close(warehouse_file, profile_id: str, reason: str, by: str, note: str | Non
 
 def get(warehouse_file, profile_id: str) -> dict:
     with warehouse.connect(warehouse_file) as con:
-        found = con.execute("SELECT * FROM profile_record WHERE profile_id = ?", [profile_id]).df()
-        if found.empty:
-            raise LoopError(f"{profile_id}: no such profile (see `tasking profile list`)")
+        found = one_row(con, "profile_record", "profile_id", profile_id,
+                        f"{profile_id}: no such profile (see `tasking profile list`)")
         versions = con.execute("SELECT version, version_id, period_from, period_to, changes_json, drafted_by, drafted_at"
                                " FROM profile_record_version WHERE profile_id = ? ORDER BY version", [profile_id]).df()
-    return {"profile": found.iloc[0].to_dict(), "versions": versions}
+    return {"profile": found, "versions": versions}
 
 
 def list_profiles(warehouse_file, *, force: str | None = None, status: str | None = None) -> pd.DataFrame:

@@ -116,5 +116,14 @@ def refuse(warehouse_file, kind: str, actor: str, event: dict, reason: str) -> L
     return LoopError(reason)
 
 
+def one_row(con, table: str, column: str, key: str, missing: str) -> dict:
+    """The record `key` of `table` as a dict; `missing` is the error when there is none (table and column are
+    this package's fixed names, never user input)."""
+    found = con.execute(f"SELECT * FROM {table} WHERE {column} = ?", [key]).df()  # noqa: S608
+    if found.empty:
+        raise LoopError(missing)
+    return found.iloc[0].to_dict()
+
+
 def dumps(value) -> str:
     return json.dumps(value, sort_keys=True, default=str)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from tasking import warehouse
 from tasks.indicators.scope import parse_month, ScopeError
-from tasks.tasking_loop.records import (LoopError, area_text, as_date, change, crime_types, next_id, now,
+from tasks.tasking_loop.records import (LoopError, area_text, as_date, change, crime_types, next_id, now, one_row,
                                         person, refuse, same_person)
 
 PRODUCT_KINDS = ("problem_profile", "subject_profile")
@@ -160,10 +160,8 @@ def propose(warehouse_file, *, proposed_by: str, commissioned_by: str | None = N
 
 def get(warehouse_file, tor_id: str) -> TermsOfReference:
     with warehouse.connect(warehouse_file) as con:
-        found = con.execute("SELECT * FROM terms_of_reference WHERE tor_id = ?", [tor_id]).df()
-    if found.empty:
-        raise LoopError(f"{tor_id}: no such terms of reference (see `tasking tor list`)")
-    return _from_row(found.iloc[0].to_dict())
+        return _from_row(one_row(con, "terms_of_reference", "tor_id", tor_id,
+                                 f"{tor_id}: no such terms of reference (see `tasking tor list`)"))
 
 
 def agree(warehouse_file, tor_id: str, by: str, comment: str | None = None) -> TermsOfReference:
