@@ -59,6 +59,14 @@ def change_frame(rows) -> pd.DataFrame:
                                         "p_rise_vs_year_earlier", "p_fall_vs_year_earlier"])
     frame["change_vs_previous"] = frame["crimes"] - frame["previous_crimes"]
     frame["change_vs_year_earlier"] = frame["crimes"] - frame["year_earlier_crimes"]
+    frame["rate_ratio_vs_year_earlier"] = frame["crimes"] / frame["year_earlier_crimes"]
+    frame["rate_ratio_ci_low"] = frame["rate_ratio_vs_year_earlier"] * 0.8
+    frame["rate_ratio_ci_high"] = frame["rate_ratio_vs_year_earlier"] * 1.25
+    frame["p_vs_year_earlier"] = 2 * frame[["p_rise_vs_year_earlier", "p_fall_vs_year_earlier"]].min(axis=1)
+    frame["p_rise_adjusted_vs_year_earlier"] = frame["p_rise_vs_year_earlier"]
+    frame["p_fall_adjusted_vs_year_earlier"] = frame["p_fall_vs_year_earlier"]
+    frame["break_note"] = ""
+    frame["comparable"] = True
     return frame
 
 
@@ -66,7 +74,8 @@ def exceed_frame(rows, held=12) -> pd.DataFrame:
     """exceedance rows: (crime_type, observed, expected, p_value, flag)."""
     frame = pd.DataFrame(rows, columns=["crime_type", "observed", "expected", "p_value", "flag"])
     return frame.assign(baseline_months_held=held, baseline_from="2023-08", baseline_to="2024-07",
-                        latest_from="2024-08", latest_to="2024-08")
+                        latest_from="2024-08", latest_to="2024-08", p_adjusted=frame["p_value"], upper_95=None,
+                        dispersion=1.0, overdispersed=False, break_note="")
 
 
 CHANGE = change_frame([("Robbery", 30, 10, 12, 0.0001, 0.99), ("Burglary", 20, 22, 21, 0.6, 0.5),
@@ -83,7 +92,8 @@ def test_current_picture_states_the_total_and_its_changes():
                            "crimes": [10, 30, 22, 20]})
     result = current_picture.tactical(FakeSession({"period_change": CHANGE, "monthly_volumes": months}), SCOPE, ctx())
     assert result.paragraphs[0] == ("50 crimes and ASB incidents were recorded in August 2024, +18 (+56%) on July 2024 "
-                                    "and +17 on August 2023 (Poisson p = 0.001 for a rise).")
+                                    "and +17 on August 2023: a significant rise (rate ratio 1.52, 95% CI 1.21 to 1.89, two-sided "
+                                    "p = 0.002).")
     table = result.tables[0]
     assert [row[0] for row in table.rows] == ["Robbery", "Burglary", "All crime"]
     assert [type(i) for i in result.items] == [Figure, Table] and result.findings == result.paragraphs[:1]
@@ -99,6 +109,26 @@ def test_exceedance_without_a_baseline_says_so_as_a_gap_and_one_recommendation()
     assert [g.gap for g in result.gaps] == ["Baseline months not held"]
     assert [r.purpose for r in result.recommendations] == ["intelligence"]
     assert ref("current_change") in result.paragraphs[0]
+
+
+def test_a_comparison_across_a_break_is_not_called_significant():
+    change = CHANGE.copy()
+    change.loc[change["crime_type"] == "All crime", ["comparable", "break_note"]] = (
+        False, "a likely recording break from March 2024: about 3 a month before, 30 a month after")
+    months = pd.DataFrame({"month": ["2024-08"], "crime_type": ["Robbery"], "crimes": [30]})
+    result = current_picture.tactical(FakeSession({"period_change": change, "monthly_volumes": months}), SCOPE, ctx())
+    assert "not comparable with a year earlier: a likely recording break from March 2024" in result.paragraphs[0]
+    assert "significant" not in result.paragraphs[0]
+    assert result.tables[0].rows[-1][-2:] == ["break", "–"] and result.tables[0].flags[-1] is False
+
+
+def test_a_type_with_a_break_in_its_baseline_is_reported_not_tested():
+    exceed = exceed_frame([("Anti-social behaviour", 46, 25.0, 1e-6, "break in baseline"),
+                           ("All crime", 50, 31.0, 0.3, "within expected range")])
+    exceed.loc[0, "break_note"] = "a likely recording break from August 2023: about 33 a month before, 10 a month after"
+    result = exceedance.tactical(FakeSession({"exceedance": exceed, "period_change": CHANGE}), SCOPE, ctx())
+    assert result.facts["exceptional"] == [] and not result.recommendations
+    assert any("not tested against its baseline" in p and "August 2023" in p for p in result.paragraphs)
 
 
 def test_an_exceptional_type_is_sent_to_a_street_never_to_a_snap_point_label():

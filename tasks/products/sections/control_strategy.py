@@ -10,9 +10,11 @@ import pandas as pd
 
 from tasks.draft import month_label
 from tasks.indicators import Scope
-from tasks.indicators.scope import add_months
+from tasks.indicators.scope import add_months, parse_month
 from tasks.products.engine import IndicatorSession, Lineage, ProductContext, Recommendation, SectionResult, Table, ref
 from tasks.render import number, p_text, p_value
+from tasks.stats import thresholds
+from tasks.stats.breaks import breaks_between
 from tasks.stats.tests import compare_counts, exceedance, exceedance_flag
 
 HOT_SPOTS = 3
@@ -51,8 +53,13 @@ def assess_priority(session: IndicatorSession, force: str, priority: dict, lates
         return out
     if baseline:
         test = exceedance(out["count"], baseline)
+        # A level shift or recording break inside the 13 months makes the baseline the wrong yardstick.
+        held = monthly.dropna()
+        series = pd.Series(held.to_numpy(dtype=float), index=[parse_month(m) for m in held.index])
+        broke = len(held) == len(monthly) and bool(breaks_between(series, add_months(latest, -11), latest))
         out.update(expected=test.expected, p=test.p_value, exceedance_method=test.method,
-                   flag=exceedance_flag(test.p_value, out["count"]) if len(baseline) >= 6 else "insufficient baseline")
+                   flag=(exceedance_flag(test.p_value, out["count"], baseline_break=broke)
+                         if len(baseline) >= thresholds.MIN_BASELINE_MONTHS else "insufficient baseline"))
     if year_earlier is not None and pd.notna(year_earlier):
         compared = compare_counts(out["count"], int(year_earlier))
         out.update(year_earlier=int(year_earlier), year_p=compared.p_value, year_method=compared.method)
