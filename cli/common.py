@@ -71,8 +71,8 @@ def batch_table(report, title: str) -> Table:
             if b.outcomes_changed is not None:
                 changed += f", {b.outcomes_changed} outcomes"
         style = {"failed": "red", "quarantined": "yellow", "unchanged": "dim"}.get(b.status)
-        table.add_row(Path(b.name).name if "!" not in b.name else b.name.split("!")[-1], b.status, b.kind or "",
-                      b.force or "", b.month or "", str(b.rows), changed, b.error or "", style=style)
+        table.add_row(safe(Path(b.name).name if "!" not in b.name else b.name.split("!")[-1]), b.status, safe(b.kind),
+                      safe(b.force), safe(b.month), str(b.rows), changed, safe(b.error), style=style)
     return table
 
 
@@ -81,7 +81,7 @@ def finish(report) -> None:
                        if report.count(status))
     console.print(f"[bold]{len(report.batches)} files:[/bold] {counts or 'nothing found'}")
     for failure in report.failed:
-        console.print(f"[red]error[/red] {failure.error}")
+        console.print(f"[red]error[/red] {safe(failure.error)}")
     if not report.ok:
         raise typer.Exit(code=1)
 
@@ -98,13 +98,13 @@ def print_quality(warehouse) -> None:
         for column in ("suite", "batches", "passed", "pass rate", "warnings"):
             table.add_column(column)
         for r in quality.pass_rates.itertuples(index=False):
-            table.add_row(r.suite, str(r.batches), str(r.passed), f"{r.pass_rate_percent}%", str(r.warnings),
+            table.add_row(safe(r.suite), str(r.batches), str(r.passed), f"{r.pass_rate_percent}%", str(r.warnings),
                           style="yellow" if r.passed < r.batches else None)
         console.print(table)
     for r in quality.quarantined.itertuples(index=False):
-        console.print(f"[yellow]quarantined[/yellow] batch {r.batch_id}: {r.error}")
+        console.print(f"[yellow]quarantined[/yellow] batch {r.batch_id}: {safe(r.error)}")
     if quality.incomplete.empty:
         console.print("Completeness: every loaded force-month is complete.")
     for r in quality.incomplete.itertuples(index=False):
-        console.print(f"[yellow]{r.status}[/yellow] {r.kind} {r.force} {str(r.month)[:7]}: {r.reason}")
+        console.print(f"[yellow]{safe(r.status)}[/yellow] {safe(r.kind)} {safe(r.force)} {str(r.month)[:7]}: {safe(r.reason)}")
 

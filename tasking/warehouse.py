@@ -117,6 +117,11 @@ def is_lock_conflict(error: BaseException) -> bool:
     return isinstance(error, duckdb.Error) and "Could not set lock" in str(error)
 
 
+def _held_in_this_process(error: BaseException) -> bool:
+    """DuckDB's refusal to open a file this process already has open with other settings (read-only vs not)."""
+    return isinstance(error, duckdb.Error) and "different configuration" in str(error)
+
+
 _HOLDER_PID = re.compile(r"\(PID (\d+)\)")
 
 
@@ -152,12 +157,12 @@ def _tell(message: str) -> None:
         on_wait(message)
 
 
-def _open_waiting(target: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _open_waiting(target: Path, read_only: bool, wait: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the file, waiting with growing pauses while another process holds it (bounded by lock_wait_seconds).
 
     A read-only open that meets a writer reads the last published snapshot instead of waiting, if there is one.
     """
-    limit = lock_wait_seconds()
+    limit = lock_wait_seconds() if wait is None else wait
     started = time.monotonic()
     pause = 0.05
     told = False
@@ -165,9 +170,16 @@ def _open_waiting(target: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         try:
             return duckdb.connect(str(target), read_only=read_only)
         except duckdb.Error as error:
-            if not is_lock_conflict(error):
+            if _held_in_this_process(error):
+                if read_only:
+                    # This process already has the file open for writing (e.g. a run's heartbeat thread): join
+                    # that instance rather than fail; the caller only reads.
+                    return duckdb.connect(str(target))
+                holder = f"another connection of this process (PID {os.getpid()}) opened read-only"
+            elif not is_lock_conflict(error):
                 raise
-            holder = lock_holder(error)
+            else:
+                holder = lock_holder(error)
             if read_only:
                 snapshot = snapshot_path(target)
                 if snapshot.exists():
@@ -224,26 +236,28 @@ def publish_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> bool:
 
 
 @contextmanager
-def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
+            wait: float | None = None, snapshot: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse (creating and migrating it when writable) and close it afterwards.
 
     DuckDB allows one process to hold a file for writing, and no other process may open it meanwhile, not even
     read-only. So an open that finds the file held waits (up to `$TASKING_WAREHOUSE_WAIT` seconds, then
-    `WarehouseBusy` naming the file and the holder); a read-only open reads the snapshot the last writer
-    published instead, when there is one. A writer that changed the file publishes a new snapshot as it closes.
+    `WarehouseBusy` naming the file and the holder; `wait` overrides the limit for one call); a read-only open reads the snapshot the last writer
+    published instead, when there is one. A writer that changed the file publishes a new snapshot as it closes
+    (`snapshot=False` for bookkeeping writes such as heartbeats, which readers need not see at once).
     """
     target = warehouse_path(path)
     if read_only:
         if not target.exists():
             raise FileNotFoundError(f"{target}: no warehouse here yet; run `tasking ingest` first")
-        con = _open_waiting(target, read_only=True)
+        con = _open_waiting(target, read_only=True, wait=wait)
         try:
             yield con
         finally:
             con.close()
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    con = _open_waiting(target, read_only=False)
+    con = _open_waiting(target, read_only=False, wait=wait)
     before = _file_state(target)
     try:
         _remove_stale_snapshot_temps(target)
@@ -256,10 +270,22 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     finally:
         # Also after a failure: what the command committed before it failed is what readers should see.
         try:
-            if _file_state(target) != before or not snapshot_path(target).exists():
+            if snapshot and (_file_state(target) != before or not snapshot_path(target).exists()):
                 publish_snapshot(con, target)
         finally:
             con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, rolled back on any exception (a kill needs nothing: DuckDB drops uncommitted work)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
@@ -267,15 +293,27 @@ def schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
     return {version for version, _, _ in migrations()} <= applied
 
 
+@contextmanager
+def reading(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to an up-to-date schema: a warehouse whose migrations are behind this code (or
+    that does not exist yet) is first opened for writing once, which creates or migrates it."""
+    target = warehouse_path(path)
+    if target.exists():
+        with connect(path, read_only=True) as con:
+            if schema_is_current(con):
+                yield con
+                return
+    with connect(path):
+        pass
+    with connect(path, read_only=True) as con:
+        yield con
+
+
 def query_df(path: str | os.PathLike | None, sql: str, params: list | dict | None = None):
     """Run one read query against the warehouse and return a pandas DataFrame.
 
-    Read-only when the warehouse exists and is up to date (so it reads the snapshot while an ingest writes);
-    otherwise through a writable open, which creates or migrates it first.
+    Read-only (so it reads the snapshot while an ingest writes), after creating or migrating the warehouse if
+    it is missing or behind.
     """
-    if warehouse_path(path).exists():
-        with connect(path, read_only=True) as con:
-            if schema_is_current(con):
-                return con.execute(sql, params or []).df()
-    with connect(path) as con:
+    with reading(path) as con:
         return con.execute(sql, params or []).df()

@@ -219,6 +219,10 @@ def held_months(warehouse_file, force: str) -> pd.DataFrame:
 
 
 def latest_street_month(warehouse_file, force: str) -> date:
+    from tasks.indicators.scope import require_force_held
+
+    with warehouse.connect(warehouse_file, read_only=True) as con:
+        require_force_held(con, force)  # an unknown force: one error naming the forces held
     held = held_months(warehouse_file, force)
     last = held.loc[held["kind"] == "street crime", "last_month"].iloc[0]
     if pd.isna(last):
@@ -228,8 +232,11 @@ def latest_street_month(warehouse_file, force: str) -> date:
 
 def require_street_month(warehouse_file, force: str, month: date) -> None:
     """Refuse to assess a month the warehouse holds no street crime for, naming the months it does hold."""
+    from tasks.indicators.scope import require_force_held
+
     held = held_months(warehouse_file, force).set_index("kind").loc["street crime"]
     with warehouse.connect(warehouse_file, read_only=True) as con:
+        require_force_held(con, force)
         found = con.execute("SELECT count(*) FROM street_crime WHERE force = ? AND month = ?", [force, month]).fetchone()[0]
     if not found:
         span = ("none" if pd.isna(held["first_month"]) else

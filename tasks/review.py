@@ -91,7 +91,7 @@ def recover(warehouse_file, store_dir: str | os.PathLike | None = None) -> list[
     target = warehouse.warehouse_path(warehouse_file)
     if not target.exists():
         return []
-    with warehouse.connect(warehouse_file, read_only=True) as con:
+    with warehouse.reading(warehouse_file) as con:
         registered = _registered(con)
         approved = [r[0] for r in con.execute(
             "SELECT store_path FROM product_version WHERE status = 'APPROVED'").fetchall()]
@@ -197,8 +197,7 @@ def record_version(
         with warehouse.connect(warehouse_file) as con:
             if slot.folder.exists():
                 raise ReviewError(f"{slot.folder}: appeared while rendering; a stored version is never overwritten")
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with warehouse.transaction(con):
                 con.execute(
                     "INSERT INTO product_version (version_id, product_id, version, status, marking, author, period_start,"
                     " period_end, store_path, content_sha256, manifest_json, key_figures_json, created_at)"
@@ -211,10 +210,6 @@ def record_version(
                 _log(con, slot.version_id, "drafted", None, "DRAFT", author, None,
                      {"content_sha256": content, "store_path": str(slot.folder), "author": author, "marking": marking})
                 faults.point("publish:before-commit")
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
         faults.point("publish:after-commit")
         work.rename(slot.folder)
         faults.point("publish:after-rename")
@@ -249,7 +244,7 @@ def integrity_problems(row: dict) -> list[str]:
 
 
 def verify(warehouse_file, version_id: str) -> list[str]:
-    with warehouse.connect(warehouse_file, read_only=True) as con:
+    with warehouse.reading(warehouse_file) as con:
         return integrity_problems(_version_row(con, version_id))
 
 
@@ -292,8 +287,7 @@ def _decide(warehouse_file, version_id: str, to_status: str, reviewer: str, comm
                 _log(con, version_id, "integrity_failed", "DRAFT", None, reviewer, reason)
                 raise ReviewError(reason)
         now = datetime.now(timezone.utc)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with warehouse.transaction(con):
             changed = con.execute(
                 "UPDATE product_version SET status = ?, decided_at = ?, decided_by = ? WHERE version_id = ? AND status = 'DRAFT'"
                 " RETURNING version_id",
@@ -304,10 +298,6 @@ def _decide(warehouse_file, version_id: str, to_status: str, reviewer: str, comm
             _log(con, version_id, action, "DRAFT", to_status, reviewer, comment,
                  {"content_sha256": row["content_sha256"], "role": reviewers.role_of(con, reviewer)})
             faults.point("approve:before-commit")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         faults.point("approve:after-commit")
         return _version_row(con, version_id)
 
@@ -378,7 +368,7 @@ def version_problems(con, row: dict, chained: dict[str, list[dict]] | None = Non
 
 def verify_all(warehouse_file) -> dict:
     """The review log's chain, then every version; {"chain": [...], "versions": {version_id: [...]}, "head": ...}."""
-    with warehouse.connect(warehouse_file, read_only=True) as con:
+    with warehouse.reading(warehouse_file) as con:
         chain_problems = chain.verify_chain(con, STREAM) + chain.verify_chain(con, reviewers.STREAM)
         chained = _chained_by_version(con)
         rows = con.execute("SELECT * FROM product_version ORDER BY created_at, version_id").df()
@@ -395,11 +385,7 @@ def list_versions(warehouse_file, *, status: str | None = None, force: str | Non
     files' hashes, its manifest and its row against the review log."""
     if status is not None and status not in STATUSES:
         raise ReviewError(f"status {status!r}: expected one of {', '.join(STATUSES)}")
-    if not warehouse.warehouse_path(warehouse_file).exists():
-        return pd.DataFrame(columns=["version_id", "kind", "force", "status", "integrity"])
-    with warehouse.connect(warehouse_file, read_only=True) as con:
-        if not warehouse.schema_is_current(con):
-            return pd.DataFrame(columns=["version_id", "kind", "force", "status", "integrity"])
+    with warehouse.reading(warehouse_file) as con:
         listed = con.execute(
             "SELECT v.version_id, p.kind, p.force, v.version, v.status, v.marking, v.period_end, v.author, v.created_at,"
             " v.decided_by, v.decided_at, v.store_path FROM product_version v JOIN product p USING (product_id)"
@@ -419,7 +405,7 @@ def list_versions(warehouse_file, *, status: str | None = None, force: str | Non
 
 def show(warehouse_file, version_id: str) -> dict:
     """The version, its product, its chained review events (with OS users) and every problem found with it."""
-    with warehouse.connect(warehouse_file, read_only=True) as con:
+    with warehouse.reading(warehouse_file) as con:
         row = _version_row(con, version_id)
         product = con.execute("SELECT * FROM product WHERE product_id = ?", [row["product_id"]]).df().iloc[0].to_dict()
         chained = _chained_by_version(con)

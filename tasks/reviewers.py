@@ -83,7 +83,7 @@ def remove(warehouse_file, name: str, removed_by: str) -> None:
 
 
 def listed(warehouse_file) -> list[dict]:
-    with warehouse.connect(warehouse_file, read_only=True) as con:
+    with warehouse.reading(warehouse_file) as con:
         return sorted(register_from(con).values(), key=lambda r: norm(r["name"]))
 
 

@@ -292,15 +292,15 @@ def draft_subject_profile(nominal_id: str, requested_by: str, purpose: str, *, s
         for written in (html_path, pdf_path):
             written.chmod(0o400)
         with connect(subjects_file) as con:
-            con.execute("BEGIN TRANSACTION")
-            con.execute(
-                "INSERT INTO profile_version (profile_id, nominal_id, version, access_id, requested_by, purpose, marking,"
-                " folder, pdf_sha256, html_sha256, created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'DRAFT')",
-                [profile_id, nominal_id, version, subject.access_id, requested_by.strip(), purpose.strip(), MARKING,
-                 str(folder), _sha256(pdf_path), _sha256(html_path), created_at],
-            )
-            subject_review.record_drafted(con, profile_id, requested_by.strip(), _sha256(pdf_path), _sha256(html_path))
-            con.execute("COMMIT")
+            with warehouse.transaction(con):
+                con.execute(
+                    "INSERT INTO profile_version (profile_id, nominal_id, version, access_id, requested_by, purpose,"
+                    " marking, folder, pdf_sha256, html_sha256, created_at, status)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'DRAFT')",
+                    [profile_id, nominal_id, version, subject.access_id, requested_by.strip(), purpose.strip(), MARKING,
+                     str(folder), _sha256(pdf_path), _sha256(html_path), created_at],
+                )
+                subject_review.record_drafted(con, profile_id, requested_by.strip(), _sha256(pdf_path), _sha256(html_path))
     finally:
         os.umask(previous_umask)
     return SubjectProfileResult(profile_id, nominal_id, version, folder, pdf_path, html_path, subject.access_id)

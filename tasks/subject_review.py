@@ -69,12 +69,11 @@ def decide(subjects_file, warehouse_file, profile_id: str, to_status: str, revie
             chain.append_event(con, STREAM, reviewer, {"profile_id": profile_id, "action": "refused",
                                                        "comment": f"refused {action}: {refusal}"})
             raise SubjectAccessError(f"{profile_id}: {refusal}")
-        con.execute("BEGIN TRANSACTION")
-        con.execute("UPDATE profile_version SET status = ?, decided_by = ?, decided_at = ? WHERE profile_id = ?",
-                    [to_status, reviewer, datetime.now(timezone.utc), profile_id])
-        chain.append_event(con, STREAM, reviewer, {"profile_id": profile_id, "action": action, "role": role,
-                                                   "comment": comment, "pdf_sha256": row["pdf_sha256"]})
-        con.execute("COMMIT")
+        with warehouse.transaction(con):
+            con.execute("UPDATE profile_version SET status = ?, decided_by = ?, decided_at = ? WHERE profile_id = ?",
+                        [to_status, reviewer, datetime.now(timezone.utc), profile_id])
+            chain.append_event(con, STREAM, reviewer, {"profile_id": profile_id, "action": action, "role": role,
+                                                       "comment": comment, "pdf_sha256": row["pdf_sha256"]})
         return _row(con, profile_id)
 
 

@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from tasks import indicators, review
+from tasks import indicators, review, reviewers
 from tasks.ingest import ingest_paths, ingest_reference_paths
 from tasks.products import build_problem_profile, build_strategic_assessment, build_tactical_assessment
 from tasks.render import check_marking, number
@@ -168,9 +168,7 @@ def test_tactical_data_pack_and_registry(tactical, warehouse):
 def test_approving_then_regenerating_makes_version_2_compared_with_version_1(tactical, warehouse, store):
     first, _ = tactical
     manifest_before = json.loads((first.folder / "manifest.json").read_text())
-    from tasks import reviewers
-
-    reviewers.add(warehouse, "DI Smith", "senior-analyst", "Head of Intelligence")  # only registered reviewers decide
+    reviewers.add(warehouse, "DI Smith", "intelligence-manager", added_by="head of intelligence")
     review.approve(warehouse, first.version_id, "DI Smith", "approved for the TT&CG")
     # Nothing new has been loaded: a second run says so and drafts nothing; --force-new drafts one on purpose.
     versions = len(review.list_versions(warehouse))
@@ -281,7 +279,7 @@ def test_bad_marking_and_unknown_force_fail_clearly_and_register_nothing(warehou
     assert wrong.exit_code == 1 and "not a government security classification" in flat(wrong.output)
     unknown = runner.invoke(app, ["assess", "strategic", "--force", "atlantis", "--warehouse", str(warehouse),
                                   "--store", str(store)])
-    assert unknown.exit_code == 1 and "no street crime for force 'atlantis'" in flat(unknown.output)
+    assert unknown.exit_code == 1 and "force 'atlantis': not a force slug this warehouse knows" in flat(unknown.output)
     # A problem profile is built only from an agreed ToR (tasks/tasking_loop; refusals in tests/test_tasking_loop.py).
     no_tor = runner.invoke(app, ["profile", "problem", "--tor-id", "ToR-0404", "--warehouse", str(warehouse),
                                  "--store", str(store)])

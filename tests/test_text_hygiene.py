@@ -27,3 +27,25 @@ def test_formula_cells_are_neutralised_in_the_csv_and_kept_exactly_in_the_parque
 
 def test_a_column_name_that_is_a_formula_is_neutralised():
     assert list(neutralise_formulas(pd.DataFrame({"=cmd": ["x"]})).columns) == ["'=cmd"]
+
+
+def test_ingest_reports_print_file_names_and_errors_with_brackets_as_typed():
+    import pytest
+    import typer
+    from rich.console import Console
+
+    from cli import common
+    from tasks.ingest import BatchResult, IngestReport
+
+    report = IngestReport([BatchResult(name="data/[/x]2024-01-city-of-london-street.csv", status="failed",
+                                       error="data/[/x]2024-01-city-of-london-street.csv: [bold]bad[/] header")])
+    recorder = Console(record=True, width=300)
+    recorder.print(common.batch_table(report, "Ingest"))
+    original, common.console = common.console, recorder
+    try:
+        with pytest.raises(typer.Exit):
+            common.finish(report)
+    finally:
+        common.console = original
+    text = recorder.export_text()
+    assert "[/x]2024-01-city-of-london-street.csv" in text and "[bold]bad[/] header" in text

@@ -157,3 +157,22 @@ def test_a_temporary_snapshot_left_by_a_killed_writer_is_removed(seeded):
     with warehouse.connect(seeded):
         pass
     assert not stale.exists()
+
+
+def test_a_read_only_open_inside_a_process_already_writing_joins_it(seeded):
+    with warehouse.connect(seeded) as writer:
+        writer.execute("INSERT INTO marker VALUES (3)")
+        with warehouse.connect(seeded, read_only=True) as reader:
+            assert sorted(r[0] for r in reader.execute("SELECT x FROM marker").fetchall()) == [1, 3]
+
+
+def test_a_read_of_a_warehouse_behind_the_code_migrates_it_first(seeded):
+    import duckdb
+
+    with duckdb.connect(str(seeded)) as con:  # as if written by the release before migration 031
+        con.execute("DELETE FROM schema_version WHERE version = 31")
+        for column in ("heartbeat_at", "pid", "host"):
+            con.execute(f"ALTER TABLE flow_run DROP COLUMN {column}")
+    assert warehouse.query_df(seeded, "SELECT heartbeat_at FROM flow_run").empty
+    with warehouse.reading(seeded) as con:
+        assert warehouse.schema_is_current(con)

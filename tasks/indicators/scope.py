@@ -367,7 +367,26 @@ class IndicatorSession:
 def session(warehouse_file: str | Path | None, scope: Scope) -> Iterator[IndicatorSession]:
     """Open the warehouse read-only and prepare it for `scope`."""
     with warehouse.connect(warehouse_file, read_only=True) as con:
+        require_force_held(con, scope.force)
         yield IndicatorSession(con, scope)
+
+
+def require_force_held(con: duckdb.DuckDBPyConnection, force: str) -> None:
+    """One clear ScopeError for a force the warehouse holds no street crime for (a typo, or not yet ingested),
+    naming the forces it does hold and the nearest match, instead of an empty result or a pandas error later."""
+    held = [row[0] for row in con.execute("SELECT DISTINCT force FROM street_crime ORDER BY 1").fetchall()]
+    if force in held:
+        return
+    import difflib
+
+    from tasking.config import POLICE_UK_FORCES
+
+    close = difflib.get_close_matches(force, held + sorted(POLICE_UK_FORCES), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close and close[0] != force else ""
+    what = ("a data.police.uk force whose street crime has not been ingested yet (run `tasking ingest`)"
+            if force in POLICE_UK_FORCES else "not a force slug this warehouse knows")
+    raise ScopeError(f"force {force!r}: {what}; the warehouse holds street crime for "
+                     f"{', '.join(held) if held else 'no force yet'}{hint}")
 
 
 def method_notes() -> list[str]:
