@@ -193,3 +193,24 @@ def test_the_central_store_filters_by_kind_status_period_and_title(cycles):
     assert set(approved["version_id"]) == {cycles["strategic"].version_id, cycles["first"].version_id}
     assert list_products(warehouse, text="THEFT FROM")["kind"].unique().tolist() == ["problem_profile"]
     assert list_products(warehouse, force="atlantis").empty
+
+
+def test_the_commands_show_the_loop(cycles):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    run = lambda *args: CliRunner().invoke(app, [*args, "--warehouse", str(cycles["warehouse"])],  # noqa: E731
+                                           env={"COLUMNS": "250"})
+    found = run("products", "--tor", cycles["tor_id"])
+    assert found.exit_code == 0 and "Central store: 2 versions" in found.output
+    assert cycles["first"].version_id in found.output
+    measured = run("action", "measure", "--meeting", cycles["meeting_id"])
+    (change,) = cycles["measured"]
+    assert measured.exit_code == 0 and f"ACT-0001 Theft from the person in lsoa:{cycles['place']}" in measured.output
+    assert f"{change.target_before} before (2024-07) vs {change.target_after} after (2024-08)" in measured.output
+    assert "Association, not proof of effect" in measured.output
+    shown = run("profile", "show", "PRF-0001")
+    assert shown.exit_code == 0 and "v2 " in shown.output and "Period now 2023-08 to 2024-08" in shown.output
+    bad = run("products", "--kind", "bulletin")
+    assert bad.exit_code == 1 and "kind 'bulletin': expected one of tactical, strategic, problem_profile" in bad.output
