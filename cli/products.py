@@ -91,24 +91,21 @@ def assess_strategic(
 
 @profile_app.command("problem")
 def profile_problem(
-    force: str = typer.Option(..., "--force", help="force slug"),
-    area: Optional[str] = typer.Option(None, "--area", help="lsoa:CODE,CODE | la:NAME_OR_CODE | bbox:minlon,minlat,maxlon,maxlat | wkt:POLYGON((...)) | file:PATH (GeoJSON, shapefile or GeoPackage polygon, any CRS); default whole force"),
-    crime_types: list[str] = typer.Option(..., "--crime-types", help="crime types, comma-separated or repeated, e.g. 'Robbery,Theft from the person'"),
-    period_from: str = typer.Option(..., "--from", help="first month YYYY-MM"),
-    period_to: str = typer.Option(..., "--to", help="last month YYYY-MM"),
-    requested_by: str = typer.Option(..., "--requested-by", help="who commissioned the profile"),
-    tor: str = typer.Option(..., "--tor", help="the agreed terms of reference (printed first)"),
-    marking: str = typer.Option("OFFICIAL-SENSITIVE", "--marking", help="government security classification"),
-    author: Optional[str] = AuthorOption,
+    tor_id: str = typer.Option(..., "--tor-id", help="the agreed terms of reference (tasking tor propose / agree)"),
     store: Optional[Path] = ProductStoreOption,
     force_new: bool = ForceNewOption,
     warehouse: Optional[Path] = WarehouseOption,
 ) -> None:
-    """A problem profile (VOLT) with its terms of reference first and a data pack (CSV, Parquet) beside the PDF."""
-    types = [t.strip() for given in crime_types for t in given.split(",") if t.strip()]
-    _print_product(_run_product("problem_profile", warehouse, force, area=area, crime_types=types,
-                                period_from=period_from, period_to=period_to, requested_by=requested_by,
-                                terms_of_reference=tor, marking=marking, store_dir=store, author=author, force_new=force_new))
+    """The next version of the problem profile an agreed terms of reference asks for (VOLT), with the ToR and its
+    id first and a data pack (CSV, Parquet) beside the PDF. Refused unless the requester has agreed the ToR."""
+    from cli.loop_output import refusals
+    from cli.profile_loop import print_profile_version
+    from tasks.tasking_loop.profiles import build_from_tor
+    from tasks.tasking_loop.tor import require_agreed
+
+    with refusals():
+        require_agreed(warehouse, tor_id, "problem_profile")
+        print_profile_version(build_from_tor(warehouse, tor_id, store_dir=store, force_new=force_new))
 
 
 @subjects_app.command("load")

@@ -37,8 +37,9 @@ def next_dates(schedule_config: dict, start: datetime, n: int = 3) -> list[datet
     return asyncio.run(server_schedule.get_dates(n=n, start=start))
 
 
-def test_the_five_deployments_share_one_process_work_pool():
-    assert set(DEPLOYMENTS) == {"monthly-ingest", "tactical-assessment", "strategic-assessment", "problem-profile", "health"}
+def test_the_deployments_share_one_process_work_pool():
+    assert set(DEPLOYMENTS) == {"monthly-ingest", "tactical-assessment", "strategic-assessment", "problem-profile", "health",
+                                "profile-from-tor", "profile-refresh"}
     pools = {(d["work_pool"]["name"], d["work_pool"]["work_queue_name"]) for d in DEPLOYMENTS.values()}
     assert pools == {("tasking", "default")}
 
@@ -59,7 +60,8 @@ def test_entrypoint_imports_and_parameters_fit_its_signature(name):
         validated = flow.validate_parameters(given)
         assert {p: validated[p] for p in given} == given
     else:
-        assert required == {"request"}, f"{name}: an ad-hoc run takes one request"
+        assert required == ({"tor_id"} if name == "profile-from-tor" else {"request"}), \
+            f"{name}: an ad-hoc run takes one request (a profile from a ToR: the ToR id)"
     # Every flow records itself through the state hooks as well as from its body.
     for hooks in (flow.on_completion_hooks, flow.on_failure_hooks, flow.on_crashed_hooks, flow.on_cancellation_hooks):
         assert [hook.__name__ for hook in hooks] == ["record_final_state"]
@@ -136,3 +138,10 @@ def test_the_server_refuses_unknown_crime_types_from_the_parameter_schema():
     (request,) = [d for name, d in schema["definitions"].items() if name.endswith("ProblemProfileRequest")]
     assert "Violence and sexual offences" in request["properties"]["crime_types"]["items"]["enum"]
     assert set(request["required"]) == {"force", "period_from", "period_to", "requested_by", "terms_of_reference"}
+
+
+def test_a_profile_from_tor_run_takes_a_tor_id_and_refuses_anything_else():
+    flow = load_entrypoint(DEPLOYMENTS["profile-from-tor"]["entrypoint"])
+    assert flow.validate_parameters({"tor_id": "ToR-0007"})["tor_id"] == "ToR-0007"
+    with pytest.raises(Exception, match="ToR-"):
+        flow.validate_parameters({"tor_id": "Robbery near stations"})

@@ -297,18 +297,18 @@ def test_bad_marking_and_unknown_force_fail_clearly_and_register_nothing(warehou
     unknown = runner.invoke(app, ["assess", "strategic", "--force", "atlantis", "--warehouse", str(warehouse),
                                   "--store", str(store)])
     assert unknown.exit_code == 1 and "force 'atlantis': not a force slug this warehouse knows" in flat(unknown.output)
-    no_tor = runner.invoke(app, ["profile", "problem", "--force", "city-of-london", "--crime-types", "Robbery",
-                                 "--from", "2024-01", "--to", "2024-03", "--requested-by", "DI Example", "--tor", " ",
-                                 "--warehouse", str(warehouse), "--store", str(store)])
-    assert no_tor.exit_code == 1 and "terms of reference" in flat(no_tor.output)
+    # A problem profile is built only from an agreed ToR (tasks/tasking_loop; refusals in tests/test_tasking_loop.py).
+    no_tor = runner.invoke(app, ["profile", "problem", "--tor-id", "ToR-0404", "--warehouse", str(warehouse),
+                                 "--store", str(store)])
+    assert no_tor.exit_code == 1 and "ToR-0404: no such terms of reference" in flat(no_tor.output)
     future = runner.invoke(app, ["assess", "tactical", "--force", "northumbria", "--period-end", "2030-01",
                                  "--warehouse", str(warehouse), "--store", str(store)])
     assert future.exit_code == 1 and "no street crime for force 'northumbria' in 2030-01 (months held: 2022-07 to 2022-09)" \
         in flat(future.output)
-    nothing = runner.invoke(app, ["profile", "problem", "--force", "city-of-london", "--crime-types", "Robery",
-                                  "--from", "2024-01", "--to", "2024-03", "--requested-by", "DI Example", "--tor", "typo",
-                                  "--warehouse", str(warehouse), "--store", str(store)])
-    assert nothing.exit_code == 1 and "no street crimes of Robery" in flat(nothing.output)
+    typo = runner.invoke(app, ["tor", "propose", "--force", "city-of-london", "--crime-types", "Robery", "--title", "t",
+                               "--from", "2024-01", "--to", "2024-03", "--requester", "DI Example", "--author", "A",
+                               "--question", "Where?", "--by", "A", "--warehouse", str(warehouse)])
+    assert typo.exit_code == 1 and "unknown crime type 'Robery'" in flat(typo.output)
     assert len(review.list_versions(warehouse)) == len(before)
 
 

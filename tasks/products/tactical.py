@@ -12,11 +12,13 @@ from tasks.indicators.scope import add_months, parse_month
 from tasks.products import pipeline
 from tasks.products.common import tor_rows
 from tasks.products.engine import ProductContext, Recommendation
-from tasks.products.sections import (breaks, current_picture, emerging_hotspots, exceedance, force_records, forecasts,
-                                     gaps, hotspots, local_emerging, lsoa_hotspots, out_of_force, outcomes,
-                                     recommendations, repeat_locations, stop_search, what_changed)
+from tasks.products.sections import (breaks, control_strategy, current_picture, emerging_hotspots, exceedance, force_records,
+                                     forecasts, gaps, hotspots, last_meeting, local_emerging, lsoa_hotspots, out_of_force,
+                                     outcomes, recommendations, repeat_locations, stop_search, what_changed)
 
 SECTIONS = [
+    ("control_strategy", control_strategy.tactical),  # the adopted priorities first (tasking loop)
+    ("last_meeting", last_meeting.tactical),          # then what the last TT&CG set, and its measured change
     ("current_picture", current_picture.tactical),
     ("exceedance", exceedance.tactical),
     ("local_emerging", local_emerging.section),

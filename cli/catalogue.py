@@ -1,0 +1,29 @@
+"""`tasking products`: the central store, listed and filtered."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from cli.common import WarehouseOption, app
+from cli.loop_output import print_frame, refusals
+
+
+@app.command("products")
+def products(
+    kind: Optional[str] = typer.Option(None, "--kind", help="tactical | strategic | problem_profile"),
+    force: Optional[str] = typer.Option(None, "--force"),
+    status: Optional[str] = typer.Option(None, "--status", help="DRAFT | APPROVED | REJECTED"),
+    period: Optional[str] = typer.Option(None, "--period", help="YYYY-MM: versions whose period covers this month"),
+    tor_id: Optional[str] = typer.Option(None, "--tor", help="versions built from this terms of reference"),
+    text: Optional[str] = typer.Option(None, "--title", help="text in the title (any case)"),
+    warehouse: Optional[str] = WarehouseOption,
+) -> None:
+    """Find anything in the central store: product versions, newest first, with their ToR and profile state."""
+    from tasks.catalogue import list_products
+
+    with refusals():
+        frame = list_products(warehouse, kind=kind, force=force, status=status, period=period, tor_id=tor_id, text=text)
+    print_frame(f"Central store: {len(frame)} versions", frame,
+                ["version_id", "kind", "force", "status", "title", "period_start", "period_end", "tor_id",
+                 "profile_status", "close_reason", "store_path"], "No product versions match.")
