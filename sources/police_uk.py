@@ -23,7 +23,8 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from sources.files import Limits, ReadyFile, SourceError, extract_member, is_symlink_member, open_regular, prepare
+from sources.files import (Limits, ReadyFile, SourceError, clean_stale_scratch, extract_member, is_symlink_member,
+                           open_regular, prepare)
 
 KINDS = ("street", "outcomes", "stop-and-search")
 
@@ -120,7 +121,9 @@ def discover(paths: list[str | Path]) -> tuple[list[PoliceFile], list[SourceErro
     Problems do not stop discovery: a zip with one unsafe member still yields its other members. Symbolic links
     are refused (a folder named on the command line may itself be one); the same file reached twice counts
     once; two different inputs for the same (kind, force, month) are both refused, each error naming the other.
+    Discovery starts a run, so it also removes the scratch folders that killed runs left (sources/files.py).
     """
+    clean_stale_scratch()
     found: list[PoliceFile] = []
     problems: list[SourceError] = []
 

@@ -20,9 +20,9 @@ from typing import Callable, Iterator, Protocol
 
 import duckdb
 
+from sources.files import open_regular
 from sources.police_uk import (COLUMNS, PoliceFile, SourceError, check_header, discover, open_source, read_csv_sql,
                                read_header, sha256_of)
-from sources.files import open_regular
 from tasking import warehouse
 from tasking import faults
 from tasks.staging import STAGING, attach_staging as _attach_staging

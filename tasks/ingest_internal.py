@@ -14,8 +14,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sources.internal import CANONICAL_COLUMNS, Extract, load_mapping, read_extract
 from sources.files import open_regular
+from sources.internal import CANONICAL_COLUMNS, Extract, load_mapping, read_extract
 from sources.police_uk import SourceError, sha256_of
 from tasking import warehouse
 from tasks.ingest import (LOADED_STATUSES, BatchResult, Gate, GateVerdict, IngestReport, _log, _quarantine, batch_attempt,

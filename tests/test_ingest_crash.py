@@ -29,7 +29,7 @@ print([(b.name, b.status, b.error) for b in report.batches])
 
 # Where the child kills itself: the second archive member mid-extraction, the UTF-16 member after normalising,
 # the second month with its rows written but not committed, the second and third months committed but not logged.
-# The value is how many months (in file order) the kill finds already re-published.
+# Six kills in all (five here, one below). The value is how many months (in file order) the kill finds already re-published.
 KILL_POINTS = {"extract:block@2": 1, "prepare:normalised": 2, "ingest:before-commit@2": 1, "ingest:after-commit@2": 2,
                "ingest:after-commit@3": 3}
 
@@ -93,3 +93,13 @@ def test_kill_during_ingest_leaves_whole_months_and_the_rerun_is_exact(tmp_path,
         last = con.execute("SELECT strftime(month, '%Y-%m'), arg_max(status, batch_id) FROM ingest_log"
                            " WHERE kind = 'street' GROUP BY ALL ORDER BY 1").fetchall()
     assert all(status in ("replaced", "unchanged") for _, status in last), last
+
+
+def test_a_run_of_plain_files_also_removes_a_killed_runs_scratch_folder(tmp_path, warehouse_file):
+    scratch = tmp_path / "scratch"
+    archive = republished_archive(tmp_path)
+    killed = run_child(warehouse_file, [archive], scratch, "extract:block")
+    assert killed.returncode == -signal.SIGKILL and len(list(scratch.glob("run-*"))) == 1
+    plain = run_child(warehouse_file, [ORIGINALS[0]], scratch, None)  # needs no scratch file of its own
+    assert plain.returncode == 0, plain.stderr
+    assert list(scratch.glob("run-*")) == []
