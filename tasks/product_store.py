@@ -33,6 +33,8 @@ _STAGING = re.compile(r"^\.v(\d+)\.staging-(\d+)$")
 _OLD_TEMPORARY = re.compile(r"^\.v(\d+)-[A-Za-z0-9_]+$")  # tempfile.mkdtemp folders of earlier releases
 _VERSION = re.compile(r"^v(\d+)$")
 WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+# Staging folders this process is rendering into right now (a flow may build several products in threads).
+ACTIVE: set[Path] = set()
 
 
 def staging_folder(final: Path, pid: int | None = None) -> Path:
@@ -93,9 +95,9 @@ def unfrozen_files(folder: Path) -> list[str]:
             if p.is_file() and p.stat().st_mode & WRITE_BITS]
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, folder: Path) -> bool:
     if pid == os.getpid():
-        return False  # our own leftovers can only be from a step that already failed
+        return folder in ACTIVE  # our own: in use by another thread, or left by a step that already failed
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -129,7 +131,7 @@ def tidy(product_folders: set[Path], registered: dict[tuple[str, int], dict]) ->
             final = _VERSION.match(entry.name)
             if staging and entry.is_dir():
                 version, pid = int(staging.group(1)), int(staging.group(2))
-                if _alive(pid):
+                if _alive(pid, entry):
                     continue
                 row = registered.get((product_id, version))
                 target = product_folder / f"v{version}"

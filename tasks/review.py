@@ -163,10 +163,12 @@ def writing(slot: DraftSlot) -> Iterator[Path]:
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True, mode=0o755)
+    product_store.ACTIVE.add(work)
     try:
         yield work
         faults.point("publish:after-render")
     except BaseException:
+        product_store.ACTIVE.discard(work)
         shutil.rmtree(work, ignore_errors=True)
         raise
 
@@ -217,6 +219,8 @@ def record_version(
         if work.exists() and not slot.folder.exists():
             shutil.rmtree(work, ignore_errors=True)
         raise
+    finally:
+        product_store.ACTIVE.discard(work)
     return content
 
 
