@@ -1,7 +1,7 @@
 """The product store on disk: staging a version's files, moving them into place, freezing them, and tidying up
 after a crash.
 
-A version is rendered into a hidden staging folder beside its final place (`<product>/.v<N>.staging-<pid>`),
+A version is rendered into a hidden staging folder beside its final place (`<product>/.v<N>.staging-<pid>-<token>`),
 its manifest (every file's sha256) written there, the registry row committed in the warehouse, and only then is
 the staging folder renamed to `v<N>`. So a crash leaves one of three states, each put right by `tidy` at the
 start of the next publish or review command:
@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import stat
 from datetime import datetime, timezone
@@ -29,7 +30,7 @@ from sources.police_uk import sha256_of
 
 MANIFEST_NAME = "manifest.json"
 UNREGISTERED = ".unregistered"
-_STAGING = re.compile(r"^\.v(\d+)\.staging-(\d+)$")
+_STAGING = re.compile(r"^\.v(\d+)\.staging-(\d+)(?:-[0-9a-f]+)?$")
 _OLD_TEMPORARY = re.compile(r"^\.v(\d+)-[A-Za-z0-9_]+$")  # tempfile.mkdtemp folders of earlier releases
 _VERSION = re.compile(r"^v(\d+)$")
 WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
@@ -37,8 +38,9 @@ WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 ACTIVE: set[Path] = set()
 
 
-def staging_folder(final: Path, pid: int | None = None) -> Path:
-    return final.parent / f".{final.name}.staging-{pid or os.getpid()}"
+def staging_folder(final: Path) -> Path:
+    """A staging folder for one publish: the pid says whose it is, the token keeps two publishes apart."""
+    return final.parent / f".{final.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def build_manifest(folder: Path) -> dict[str, str]:

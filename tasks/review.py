@@ -56,6 +56,11 @@ class DraftSlot:
     force: str
     folder: Path
     created_at: datetime
+    staging: Path | None = None  # where this publish renders before registering (product_store.staging_folder)
+
+    @property
+    def work(self) -> Path:
+        return self.staging or self.folder.with_name(f".{self.folder.name}.staging-{os.getpid()}")
 
 
 def store_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -147,8 +152,9 @@ def reserve_version(
         ).fetchone()[0]
     product_folder = store_path(store_dir).resolve() / product_id
     version = registered + 1
-    return DraftSlot(product_id, version, f"{product_id}-v{version}", kind, force,
-                     product_folder / f"v{version}", now)
+    final = product_folder / f"v{version}"
+    return DraftSlot(product_id, version, f"{product_id}-v{version}", kind, force, final, now,
+                     product_store.staging_folder(final))
 
 
 @contextmanager
@@ -159,7 +165,7 @@ def writing(slot: DraftSlot) -> Iterator[Path]:
     """
     if slot.folder.exists():
         raise ReviewError(f"{slot.folder}: version folder already exists; a stored version is never overwritten")
-    work = product_store.staging_folder(slot.folder)
+    work = slot.work
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True, mode=0o755)
@@ -188,7 +194,8 @@ def record_version(
     The registry row and its chained `drafted` event commit in one transaction before the folder is renamed into
     place; a crash between the two is completed by `recover`. Returns the content hash.
     """
-    work = product_store.staging_folder(slot.folder)
+    work = slot.work
+    committed = False
     try:
         manifest = build_manifest(work)
         if not manifest:
@@ -197,8 +204,10 @@ def record_version(
         content = manifest_sha256(manifest)
         faults.point("publish:after-files")
         with warehouse.connect(warehouse_file) as con:
-            if slot.folder.exists():
-                raise ReviewError(f"{slot.folder}: appeared while rendering; a stored version is never overwritten")
+            taken = con.execute("SELECT count(*) FROM product_version WHERE version_id = ?", [slot.version_id]).fetchone()[0]
+            if slot.folder.exists() or taken:
+                raise ReviewError(f"{slot.version_id}: another publish of the same product registered this version while "
+                                  f"this one was rendering; nothing of this draft was kept, run it again for the next version")
             with warehouse.transaction(con):
                 con.execute(
                     "INSERT INTO product_version (version_id, product_id, version, status, marking, author, period_start,"
@@ -212,11 +221,12 @@ def record_version(
                 _log(con, slot.version_id, "drafted", None, "DRAFT", author, None,
                      {"content_sha256": content, "store_path": str(slot.folder), "author": author, "marking": marking})
                 faults.point("publish:before-commit")
+        committed = True
         faults.point("publish:after-commit")
         work.rename(slot.folder)
         faults.point("publish:after-rename")
     except BaseException:
-        if work.exists() and not slot.folder.exists():
+        if work.exists() and not committed:  # once registered, recover() moves it into place instead
             shutil.rmtree(work, ignore_errors=True)
         raise
     finally:
