@@ -1,8 +1,8 @@
 """The product store on disk: staging a version's files, moving them into place, freezing them, and tidying up
 after a crash.
 
-A version is rendered into a hidden staging folder beside its final place (`<product>/.v<N>.staging-<pid>-<token>`),
-its manifest (every file's sha256) written there, the registry row committed in the warehouse, and only then is
+A version is rendered into a hidden staging folder beside its final place
+(`<product>/.v<N>.staging-<pid>-<token>`), its manifest (every file's sha256) written there, the registry row committed in the warehouse, and only then is
 the staging folder renamed to `v<N>`. So a crash leaves one of three states, each put right by `tidy` at the
 start of the next publish or review command:
 
