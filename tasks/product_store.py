@@ -2,8 +2,8 @@
 after a crash.
 
 A version is rendered into a hidden staging folder beside its final place
-(`<product>/.v<N>.staging-<pid>-<token>`), its manifest (every file's sha256) written there, the registry row committed in the warehouse, and only then is
-the staging folder renamed to `v<N>`. So a crash leaves one of three states, each put right by `tidy` at the
+(`<product>/.v<N>.staging-<pid>-<token>`), its manifest (every file's sha256) written there, the registry row
+committed in the warehouse, and only then is the staging folder renamed to `v<N>`. So a crash leaves one of three states, each put right by `tidy` at the
 start of the next publish or review command:
 
 - a staging folder and no registry row (crashed while rendering or before the commit): removed;
