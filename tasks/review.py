@@ -33,12 +33,13 @@ import pandas as pd
 
 from tasking import chain, faults, warehouse
 from tasks import product_store, reviewers
+from tasks.review_audit import (  # noqa: F401  (verify_all: re-exported for callers of tasks.review)
+    STREAM, chained_by_version, integrity_problems, row_problems, verify_all, version_problems)
 from tasks.product_store import MANIFEST_NAME, build_manifest, manifest_sha256
 
 DEFAULT_STORE = Path("var") / "products"
 STATUSES = ("DRAFT", "APPROVED", "REJECTED")
 KIND_PREFIX = {"tactical": "TA", "strategic": "SA", "problem_profile": "PP"}
-STREAM = "review"
 
 
 class ReviewError(Exception):
@@ -252,11 +253,6 @@ def _version_row(con, version_id: str) -> dict:
     return found.iloc[0].to_dict()
 
 
-def integrity_problems(row: dict) -> list[str]:
-    """What no longer matches the hashes recorded when the version was drafted (empty when intact)."""
-    return product_store.integrity_problems(Path(row["store_path"]), json.loads(row["manifest_json"]))
-
-
 def verify(warehouse_file, version_id: str) -> list[str]:
     with warehouse.reading(warehouse_file) as con:
         return integrity_problems(_version_row(con, version_id))
@@ -284,7 +280,7 @@ def _decide(warehouse_file, version_id: str, to_status: str, reviewer: str, comm
         refusal = reviewers.decision_refusal(con, reviewer, row["author"])
         if refusal:
             raise _refuse(con, row, action, to_status, reviewer, f"{version_id}: {refusal}")
-        problems = integrity_problems(row) + _row_problems(con, row)
+        problems = integrity_problems(row) + row_problems(con, row)
         if problems:
             reason = f"{version_id}: files differ from those drafted, so it cannot be {action}: " + "; ".join(problems)
             _log(con, version_id, "integrity_failed", "DRAFT", None, reviewer, reason)
@@ -326,74 +322,6 @@ def reject(warehouse_file, version_id: str, reviewer: str, comment: str) -> dict
     return _decide(warehouse_file, version_id, "REJECTED", reviewer, comment)
 
 
-# ---------------------------------------------------------------------------------------------- tamper evidence
-
-DECISIONS = {"approved": "APPROVED", "rejected": "REJECTED"}
-
-
-def _chained_by_version(con) -> dict[str, list[dict]]:
-    found: dict[str, list[dict]] = {}
-    for event in chain.read_events(con, STREAM):
-        found.setdefault(str(event["payload"].get("version_id")), []).append(event)
-    return found
-
-
-def _row_problems(con, row: dict, chained: dict[str, list[dict]] | None = None) -> list[str]:
-    """Where the registry row disagrees with its own manifest or with the chained review events."""
-    chained = _chained_by_version(con) if chained is None else chained
-    problems = []
-    try:
-        manifest = json.loads(row["manifest_json"])
-    except (TypeError, ValueError):
-        manifest = None
-    if manifest is None or manifest_sha256(manifest) != row["content_sha256"]:
-        problems.append("registry row: manifest and content hash disagree (the row was edited)")
-    events = chained.get(row["version_id"], [])
-    drafted = [e["payload"] for e in events if e["payload"].get("action") == "drafted"]
-    if not drafted:
-        problems.append("review log: no chained `drafted` event for this version (deleted, or drafted before the log was chained)")
-    else:
-        first = drafted[0]
-        for field in ("content_sha256", "store_path", "author"):
-            if first.get(field) != row[field]:
-                problems.append(f"registry row: {field} differs from the value recorded when it was drafted (the row was edited)")
-    decisions = [e for e in events if e["payload"].get("action") in DECISIONS]
-    expected_status = DECISIONS[decisions[-1]["payload"]["action"]] if decisions else "DRAFT"
-    if row["status"] != expected_status:
-        problems.append(f"registry row: status {row['status']} but the review log says {expected_status} (the row was edited)")
-    if decisions:
-        last = decisions[-1]
-        if last["actor"] != row["decided_by"]:
-            problems.append(f"registry row: decided_by {row['decided_by']!r} but the review log says {last['actor']!r}")
-        if last["payload"].get("content_sha256") != row["content_sha256"]:
-            problems.append("registry row: content hash differs from the one approved (the row was edited)")
-    return problems
-
-
-def version_problems(con, row: dict, chained: dict[str, list[dict]] | None = None) -> list[str]:
-    """Everything wrong with one version: its files, its manifest, its registry row against the review log,
-    and (approved) files that are writable again."""
-    problems = integrity_problems(row) + _row_problems(con, row, chained)
-    if row["status"] == "APPROVED":
-        problems += [f"{name}: writable again (approved files are frozen read-only)"
-                     for name in product_store.unfrozen_files(Path(row["store_path"]))]
-    return problems
-
-
-def verify_all(warehouse_file) -> dict:
-    """The review log's chain, then every version; {"chain": [...], "versions": {version_id: [...]}, "head": ...}."""
-    with warehouse.reading(warehouse_file) as con:
-        chain_problems = chain.verify_chain(con, STREAM) + chain.verify_chain(con, reviewers.STREAM)
-        chained = _chained_by_version(con)
-        rows = con.execute("SELECT * FROM product_version ORDER BY created_at, version_id").df()
-        versions = {row["version_id"]: version_problems(con, row, chained) for row in rows.to_dict("records")}
-        for version_id in sorted(set(chained) - set(versions)):
-            chain_problems.append(f"review log: events for {version_id}, which the registry no longer holds (its row was deleted)")
-        head = chain.head(con, STREAM)
-    return {"chain": chain_problems, "versions": {k: v for k, v in versions.items() if v}, "checked": len(versions),
-            "head": head}
-
-
 def list_versions(warehouse_file, *, status: str | None = None, force: str | None = None) -> pd.DataFrame:
     """Every version (newest first) with `integrity`: "ok", or "TAMPERED: <first problem>" after re-checking its
     files' hashes, its manifest and its row against the review log."""
@@ -407,7 +335,7 @@ def list_versions(warehouse_file, *, status: str | None = None, force: str | Non
             " ORDER BY v.created_at DESC, v.version_id",
             [status, status, force, force],
         ).df()
-        chained = _chained_by_version(con)
+        chained = chained_by_version(con)
         integrity = []
         for version_id in listed["version_id"]:
             problems = version_problems(con, _version_row(con, version_id), chained)
@@ -422,7 +350,7 @@ def show(warehouse_file, version_id: str) -> dict:
     with warehouse.reading(warehouse_file) as con:
         row = _version_row(con, version_id)
         product = con.execute("SELECT * FROM product WHERE product_id = ?", [row["product_id"]]).df().iloc[0].to_dict()
-        chained = _chained_by_version(con)
+        chained = chained_by_version(con)
         events = pd.DataFrame(
             [{"event_at": e["event_at"], "action": e["payload"].get("action"), "from_status": e["payload"].get("from"),
               "to_status": e["payload"].get("to"), "actor": e["actor"], "os_user": e["os_user"],
