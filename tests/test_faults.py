@@ -168,3 +168,18 @@ def test_kill_minus_nine_at_random_moments_of_a_publish_and_approve_loop(setup):
     after = run_step(warehouse_file, store, "publish")
     assert after.stdout.strip().endswith(f"-v{before + 1}"), (before, after.stdout, after.stderr)
     assert_invariants(warehouse_file, store)
+
+
+def test_a_staging_folder_another_thread_of_this_process_renders_into_is_left_alone(setup):
+    warehouse_file, store = setup
+    slot = review.reserve_version(warehouse_file, kind="tactical", force="northumbria", scope={"period_end": "2022-09"},
+                                  period_label="2022-09", title="Tactical assessment", store_dir=store)
+    with review.writing(slot) as folder:
+        (folder / "product.html").write_text("<p>half</p>")
+        # Meanwhile another product's publish in this process tidies the store first.
+        review.reserve_version(warehouse_file, kind="strategic", force="northumbria", scope={"months": 36},
+                               period_label="2022-09", title="Strategic assessment", store_dir=store)
+        assert (folder / "product.html").is_file()
+    review.record_version(warehouse_file, slot, marking="OFFICIAL", author="analyst", period_start=None, period_end=None)
+    assert (slot.folder / "product.html").is_file()
+    assert_invariants(warehouse_file, store)
