@@ -11,15 +11,14 @@ import pandas as pd
 from tasks import charts
 from tasks.draft import month_label, period_text, scope_params
 from tasks.indicators import Scope
-from tasks.indicators.scope import add_months
+from tasks.indicators.volume import ALL_CRIME, monthly_series
 from tasks.products.common import harm_weight
-from tasks.products.engine import Figure, Gap, IndicatorSession, Lineage, ProductContext, SectionResult, Table, ref
+from tasks.products.engine import Figure, IndicatorSession, Lineage, ProductContext, SectionResult, Table, ref
 from tasks.render import number
 from tasks.stats.backtest import methods_sentence
-from tasks.stats.breaks import detect_breaks
 from tasks.stats.forecast import Forecast, forecast, interval_supports_rise
 
-HISTORY_MONTHS = 36          # months of history read for each series (the forecast uses those after any break)
+HISTORY_MONTHS = 36          # months of history drawn in the chart (the forecast uses every month after any break)
 TACTICAL_HORIZON, STRATEGIC_HORIZON = 3, 12
 TACTICAL_SERIES = 4          # flagged types first, then the most harmful, up to this many
 REFERENCE_MONTHS = 12        # "likely to affect" is judged against the mean of the last 12 months
@@ -31,19 +30,13 @@ METHOD_TEXT = ("Forecasts: per crime type, exponential smoothing (ETS, statsmode
                "months' average.")
 
 
-def monthly_series(session: IndicatorSession, scope: Scope, latest: date) -> dict[str, pd.Series]:
-    """Crimes per month for every crime type over the last HISTORY_MONTHS months, as the trailing run of months
-    the warehouse holds (a month not held ends the run: a forecast needs consecutive months)."""
-    history = scope.shifted(add_months(latest, -(HISTORY_MONTHS - 1)), latest)
-    volumes = session.indicator("monthly_volumes", history)
-    wide = volumes.pivot(index="month", columns="crime_type", values="crimes").sort_index()
-    held = wide.notna().all(axis=1).to_numpy()
-    start = len(held)
-    while start > 0 and held[start - 1]:
-        start -= 1
-    wide = wide.iloc[start:]
-    wide.index = pd.to_datetime(wide.index + "-01")
-    return {crime_type: wide[crime_type].astype(float) for crime_type in wide.columns}
+def history(session: IndicatorSession, scope: Scope, latest: date) -> dict[str, pd.Series]:
+    """Crimes per month for every crime type: the unbroken run of held months ending at `latest`, the same series
+    the breaks section searches (so the forecast and the gaps agree on where a series broke)."""
+    def compute() -> dict[str, pd.Series]:
+        series = monthly_series(session.scoped(scope), latest)
+        return {t: s.fillna(0).astype(float) for t, s in series.items() if t != ALL_CRIME}
+    return session.memo(("forecast_series", scope, latest), compute)
 
 
 def _tactical_types(series: dict[str, pd.Series], ctx: ProductContext) -> list[str]:
@@ -142,26 +135,21 @@ def _build(scope: Scope, types: list[str], series: dict[str, pd.Series], horizon
         note="Recent level: the mean of the last 12 months, or of the months since a break if later. "
              "Method per type: " + "; ".join(f"{t}: {results[t].method}" + (f" ({results[t].note})" if results[t].note else "")
                                               for t in types))
-    gaps = [Gap(f"Break in the {t.lower()} series",
-                f"The monthly series shows {detect_breaks(series[t])[-1].describe()}",
-                f"The {t.lower()} forecast is fitted only from {month_label(results[t].fitted_from)}, so it rests on "
-                f"fewer months and its intervals are wider; check whether recording changed.")
-            for t in types if results[t].fitted_from is not None]
     paragraphs = [f"Forecasts for {len(types)} crime types ({ref(f'forecast_chart_{horizon}')}, "
                   f"{ref(f'forecast_{horizon}')}). {methods_sentence(first_only=True)}"] + statements
     findings = [s for t, s in zip(types, statements) if judgements[t] != "no change indicated"]
-    return SectionResult(title, paragraphs, [figure, table], findings=findings, gaps=gaps,
+    return SectionResult(title, paragraphs, [figure, table], findings=findings,
                          methods=[METHOD_TEXT, methods_sentence()],
                          facts={"forecasts": results, "judgements": judgements})
 
 
 def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> SectionResult:
-    series = monthly_series(session, scope, ctx.latest)
+    series = history(session, scope, ctx.latest)
     return _build(scope, _tactical_types(series, ctx), series, TACTICAL_HORIZON, detail_by_month=True)
 
 
 def strategic(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> SectionResult:
-    series = monthly_series(session, scope, ctx.latest)
+    series = history(session, scope, ctx.latest)
     top = ctx.fact("priorities", "top")
     types = [t for t in ([] if top is None else top["crime_type"].tolist()) if t in series]
     return _build(scope, types, series, STRATEGIC_HORIZON, detail_by_month=False)
