@@ -18,10 +18,9 @@ from test_product_sections import SCOPE, FakeSession, ctx
 MONTHS = pd.date_range("2021-09-01", "2024-08-01", freq="MS")
 
 
-def volumes(series: dict[str, np.ndarray]) -> pd.DataFrame:
-    """monthly_volumes rows: month ('YYYY-MM'), crime_type, crimes."""
-    return pd.DataFrame([{"month": m.strftime("%Y-%m"), "crime_type": t, "crimes": int(v[i])}
-                         for t, v in series.items() for i, m in enumerate(MONTHS)])
+def history(series: dict[str, np.ndarray]) -> FakeSession:
+    """A session whose monthly series (tasks.indicators.volume.monthly_series) are these counts."""
+    return FakeSession({}, memo={"forecast_series": {t: pd.Series(v.astype(float), index=MONTHS) for t, v in series.items()}})
 
 
 @pytest.fixture(scope="module")
@@ -42,23 +41,25 @@ def with_facts(context, **facts_by_section):
 
 
 def test_tactical_forecast_says_likely_to_affect_only_where_the_interval_supports_it(series, tmp_path):
-    session = FakeSession({"monthly_volumes": volumes(series)})
+    session = history(series)
     context = with_facts(ctx(), exceedance={"emerging": ["Burglary"], "elevated": []})
     result = forecasts.tactical(session, SCOPE, context)
     assert result.facts["judgements"]["Burglary"] == "no change indicated"
     # Burglary was flagged, so it comes first; the rest follow by harm.
     table = next(i for i in result.items if isinstance(i, Table))
     assert table.rows[0][0] == "Burglary" and len(table.rows) == 3 * 3
-    burglary = next(p for p in result.paragraphs if p.startswith("Burglary"))
-    assert "no change is indicated" in burglary and burglary not in result.findings
+    steady = next(p for p in result.paragraphs if p.startswith("No change is indicated"))
+    assert "burglary (" in steady and steady not in result.findings
     # Robbery stepped up 12 months ago: the recent level is the new one, so no "likely to affect" is claimed
     # from a year that straddles the step.
     robbery = result.facts["forecasts"]["Robbery"]
     assert robbery.fitted_from == date(2023, 9, 1)
     assert result.facts["judgements"]["Robbery"] == "no change indicated"
-    # The recording dip in shoplifting is named as a gap, with the month the forecast was fitted from.
-    [gap] = [g for g in result.gaps if "shoplifting" in g.gap]
-    assert "March 2024" in gap.effect and "recording break" in gap.missing  # recovered in month 30
+    # After the recording dip in shoplifting the forecast is fitted from the recovery (month 30) and says so; the
+    # break itself is the breaks section's gap, not repeated here.
+    assert result.facts["forecasts"]["Shoplifting"].fitted_from == date(2024, 3, 1)
+    assert "Fitted from March 2024 only" in table.note and "recording break" in table.note
+    assert "shoplifting (" in steady and "since the break in March 2024" in steady and result.gaps == []
     assert any("Forecasts: per crime type" in m for m in result.methods)
     figure = next(i for i in result.items if isinstance(i, Figure))
     svg = figure.draw(tmp_path / "forecast.svg").read_text(encoding="utf-8")
@@ -68,7 +69,7 @@ def test_tactical_forecast_says_likely_to_affect_only_where_the_interval_support
 def test_a_rise_the_interval_clears_is_likely_to_affect(series):
     t = np.arange(36)
     rising = {"Robbery": np.random.default_rng(5).poisson(20 + 2.5 * t)}
-    result = forecasts.tactical(FakeSession({"monthly_volumes": volumes(rising)}), SCOPE, ctx())
+    result = forecasts.tactical(history(rising), SCOPE, ctx())
     assert result.facts["judgements"]["Robbery"] == "rise"
     [finding] = result.findings
     assert finding.startswith("Robbery is likely to affect the next 3 months more than the last year")
@@ -76,19 +77,12 @@ def test_a_rise_the_interval_clears_is_likely_to_affect(series):
 
 def test_strategic_forecasts_the_priorities_twelve_months_ahead(series):
     context = with_facts(ctx(), priorities={"top": pd.DataFrame({"crime_type": ["Shoplifting", "Burglary"]})})
-    result = forecasts.strategic(FakeSession({"monthly_volumes": volumes(series)}), SCOPE, context)
+    result = forecasts.strategic(history(series), SCOPE, context)
     assert result.title == "Looking ahead: forecasts for the next 12 months"
     table = next(i for i in result.items if isinstance(i, Table))
     assert [row[0] for row in table.rows] == ["Shoplifting", "Burglary"]
     assert all(len(result.facts["forecasts"][t].frame) == 12 for t in ("Shoplifting", "Burglary"))
     assert table.rows[1][-1] == "no change indicated"
-
-
-def test_months_not_held_end_the_series(series):
-    frame = volumes(series)
-    frame.loc[frame["month"] == "2022-03", "crimes"] = None
-    got = forecasts.monthly_series(FakeSession({"monthly_volumes": frame}), SCOPE, date(2024, 8, 1))
-    assert got["Robbery"].index[0] == pd.Timestamp("2022-04-01") and len(got["Robbery"]) == 29
 
 
 # ------------------------------------------------------------------------------------------- emerging hot spots

@@ -11,15 +11,14 @@ import pandas as pd
 from tasks import charts
 from tasks.draft import month_label, period_text, scope_params
 from tasks.indicators import Scope
-from tasks.indicators.scope import add_months
+from tasks.indicators.volume import ALL_CRIME, monthly_series
 from tasks.products.common import harm_weight
-from tasks.products.engine import Figure, Gap, IndicatorSession, Lineage, ProductContext, SectionResult, Table, ref
+from tasks.products.engine import Figure, IndicatorSession, Lineage, ProductContext, SectionResult, Table, ref
 from tasks.render import number
 from tasks.stats.backtest import methods_sentence
-from tasks.stats.breaks import detect_breaks
 from tasks.stats.forecast import Forecast, forecast, interval_supports_rise
 
-HISTORY_MONTHS = 36          # months of history read for each series (the forecast uses those after any break)
+HISTORY_MONTHS = 36          # months drawn in the strategic chart (24 in the tactical); the fit uses all after a break
 TACTICAL_HORIZON, STRATEGIC_HORIZON = 3, 12
 TACTICAL_SERIES = 4          # flagged types first, then the most harmful, up to this many
 REFERENCE_MONTHS = 12        # "likely to affect" is judged against the mean of the last 12 months
@@ -31,19 +30,13 @@ METHOD_TEXT = ("Forecasts: per crime type, exponential smoothing (ETS, statsmode
                "months' average.")
 
 
-def monthly_series(session: IndicatorSession, scope: Scope, latest: date) -> dict[str, pd.Series]:
-    """Crimes per month for every crime type over the last HISTORY_MONTHS months, as the trailing run of months
-    the warehouse holds (a month not held ends the run: a forecast needs consecutive months)."""
-    history = scope.shifted(add_months(latest, -(HISTORY_MONTHS - 1)), latest)
-    volumes = session.indicator("monthly_volumes", history)
-    wide = volumes.pivot(index="month", columns="crime_type", values="crimes").sort_index()
-    held = wide.notna().all(axis=1).to_numpy()
-    start = len(held)
-    while start > 0 and held[start - 1]:
-        start -= 1
-    wide = wide.iloc[start:]
-    wide.index = pd.to_datetime(wide.index + "-01")
-    return {crime_type: wide[crime_type].astype(float) for crime_type in wide.columns}
+def history(session: IndicatorSession, scope: Scope, latest: date) -> dict[str, pd.Series]:
+    """Crimes per month for every crime type: the unbroken run of held months ending at `latest`, the same series
+    the breaks section searches (so the forecast and the gaps agree on where a series broke)."""
+    def compute() -> dict[str, pd.Series]:
+        series = monthly_series(session.scoped(scope), latest)
+        return {t: s.fillna(0).astype(float) for t, s in series.items() if t != ALL_CRIME}
+    return session.memo(("forecast_series", scope, latest), compute)
 
 
 def _tactical_types(series: dict[str, pd.Series], ctx: ProductContext) -> list[str]:
@@ -73,25 +66,34 @@ def _judgement(result: Forecast, reference: float) -> str:
     return "no change indicated"
 
 
+def _since(result: Forecast) -> str:
+    return f", since the break in {month_label(result.fitted_from)}" if result.fitted_from else ""
+
+
 def _statement(crime_type: str, result: Forecast, reference: float, horizon: int) -> str:
+    """The sentence for a forecast whose 80% interval clears the recent level (a rise or a fall)."""
     months = f"the next {horizon} months" if horizon > 1 else "next month"
-    judgement = _judgement(result, reference)
     span = period_text(result.frame["month"].iloc[0], result.frame["month"].iloc[-1])
-    if judgement == "rise":
+    if _judgement(result, reference) == "rise":
         return (f"{crime_type} is likely to affect {months} more than the last year: the 80% prediction interval of "
-                f"every month of {span} lies above the average of the last 12 months ({number(reference, 1)} a month"
-                + (f", since the break in {month_label(result.fitted_from)}" if result.fitted_from else "") + ").")
-    since = f" (since the break in {month_label(result.fitted_from)})" if result.fitted_from else ""
-    if judgement == "fall":
-        return (f"{crime_type} is forecast to stay below the last year's level over {months}: the 80% interval of "
-                f"every month of {span} lies below the average of the last 12 months{since} ({number(reference, 1)} a month).")
-    return (f"{crime_type}: the forecast for {span} ({number(result.frame['mean'].sum())} in all) is within the range "
-            f"of the last year{since} (80% intervals include its average of {number(reference, 1)} a month): no change "
-            "is indicated.")
+                f"every month of {span} lies above the recent level ({number(reference, 1)} a month{_since(result)}).")
+    return (f"{crime_type} is forecast to stay below the last year's level over {months}: the 80% interval of "
+            f"every month of {span} lies below the recent level ({number(reference, 1)} a month{_since(result)}).")
 
 
-def _panel(crime_type: str, history: pd.Series, result: Forecast) -> dict:
-    shown = history.iloc[-HISTORY_MONTHS:]
+def _no_change(types: list[str], results: dict[str, Forecast], references: dict[str, float]) -> str:
+    """One sentence for every type whose forecast stays within the range of its recent level."""
+    first = results[types[0]].frame["month"]
+    parts = [f"{t.lower() if t != 'Anti-social behaviour' else 'anti-social behaviour'} "
+             f"({number(results[t].frame['mean'].sum())} forecast against a recent level of "
+             f"{number(references[t], 1)} a month{_since(results[t])})" for t in types]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return (f"No change is indicated for {listed} over {period_text(first.iloc[0], first.iloc[-1])}: each "
+            "forecast's 80% intervals include its recent level.")
+
+
+def _panel(crime_type: str, history: pd.Series, result: Forecast, months_shown: int) -> dict:
+    shown = history.iloc[-months_shown:]
     frame = result.frame
     return {"name": crime_type, "months": [d.date() for d in shown.index], "history": shown.to_numpy(float),
             "future": list(frame["month"]), "mean": frame["mean"].to_numpy(), "lo80": frame["lo80"].to_numpy(),
@@ -111,7 +113,10 @@ def _build(scope: Scope, types: list[str], series: dict[str, pd.Series], horizon
     params = {**scope_params(scope), "horizon": horizon, "crime_types": ", ".join(types)}
     results = {t: forecast(series[t], horizon) for t in types}
     references = {t: _reference(series[t], results[t]) for t in types}
-    statements = [_statement(t, results[t], references[t], horizon) for t in types]
+    changing = [t for t in types if _judgement(results[t], references[t]) != "no change indicated"]
+    steady = [t for t in types if t not in changing]
+    findings = [_statement(t, results[t], references[t], horizon) for t in changing]
+    statements = findings + ([_no_change(steady, results, references)] if steady else [])
     judgements = {t: _judgement(results[t], references[t]) for t in types}
     data = pd.concat([results[t].frame.assign(crime_type=t, method=results[t].method, note=results[t].note,
                                               fitted_from=results[t].fitted_from, recent_level=references[t])
@@ -119,7 +124,7 @@ def _build(scope: Scope, types: list[str], series: dict[str, pd.Series], horizon
     figure = Figure(
         f"forecast_chart_{horizon}",
         f"Recorded crimes and the forecast for the next {horizon} months with 80% and 95% prediction intervals",
-        lambda path: charts.forecast_panels(path, [_panel(t, series[t], results[t]) for t in types],
+        lambda path: charts.forecast_panels(path, [_panel(t, series[t], results[t], 24 if horizon <= 3 else HISTORY_MONTHS) for t in types],
                                             title="Recorded and forecast crimes per month"),
         Lineage("tasks.stats.forecast", params, None, f"forecast_{horizon}"),
         note="Dashed: forecast; shaded: 80% (darker) and 95% prediction intervals; dotted: a level shift or likely "
@@ -142,26 +147,20 @@ def _build(scope: Scope, types: list[str], series: dict[str, pd.Series], horizon
         note="Recent level: the mean of the last 12 months, or of the months since a break if later. "
              "Method per type: " + "; ".join(f"{t}: {results[t].method}" + (f" ({results[t].note})" if results[t].note else "")
                                               for t in types))
-    gaps = [Gap(f"Break in the {t.lower()} series",
-                f"The monthly series shows {detect_breaks(series[t])[-1].describe()}",
-                f"The {t.lower()} forecast is fitted only from {month_label(results[t].fitted_from)}, so it rests on "
-                f"fewer months and its intervals are wider; check whether recording changed.")
-            for t in types if results[t].fitted_from is not None]
     paragraphs = [f"Forecasts for {len(types)} crime types ({ref(f'forecast_chart_{horizon}')}, "
                   f"{ref(f'forecast_{horizon}')}). {methods_sentence(first_only=True)}"] + statements
-    findings = [s for t, s in zip(types, statements) if judgements[t] != "no change indicated"]
-    return SectionResult(title, paragraphs, [figure, table], findings=findings, gaps=gaps,
+    return SectionResult(title, paragraphs, [figure, table], findings=findings,
                          methods=[METHOD_TEXT, methods_sentence()],
                          facts={"forecasts": results, "judgements": judgements})
 
 
 def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> SectionResult:
-    series = monthly_series(session, scope, ctx.latest)
+    series = history(session, scope, ctx.latest)
     return _build(scope, _tactical_types(series, ctx), series, TACTICAL_HORIZON, detail_by_month=True)
 
 
 def strategic(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> SectionResult:
-    series = monthly_series(session, scope, ctx.latest)
+    series = history(session, scope, ctx.latest)
     top = ctx.fact("priorities", "top")
     types = [t for t in ([] if top is None else top["crime_type"].tolist()) if t in series]
     return _build(scope, types, series, STRATEGIC_HORIZON, detail_by_month=False)
