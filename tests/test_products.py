@@ -328,7 +328,10 @@ def test_a_quarantined_month_becomes_one_intelligence_gap(warehouse_file, tmp_pa
     assert [b.status for b in report.batches] == ["quarantined"]
     first, last = pd.Timestamp("2022-07-01").date(), pd.Timestamp("2022-10-01").date()
     sources = collect_sources(warehouse_file, "northumbria", first, last)
-    gaps, check = common_gaps(warehouse_file, "northumbria", first, last, sources, None)
+    from tasks.products.engine import IndicatorSession
+
+    with IndicatorSession(warehouse_file) as session:
+        gaps, check = common_gaps(session, "northumbria", first, last, sources)
     assert check == "tasks.validate.completeness"
     about_october = [g for g in gaps if "2022-10" in g.gap]
     assert len(about_october) == 1, gaps
