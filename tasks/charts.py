@@ -54,6 +54,7 @@ class MapLayers:
     attribution their licence requires, and an optional tile base map (a URL template with {z}/{x}/{y})."""
     lsoas: Sequence = field(default_factory=list)
     force_area: object | None = None
+    area: object | None = None  # the product's own area when it is part of the force (a problem profile's)
     attribution: str = ""
     tile_url: str | None = None
     tile_attribution: str = ""
@@ -224,6 +225,7 @@ def hotspot_map(
     layers = layers or MapLayers()
     outlines = _outline_segments(layers.lsoas)
     force_outline = _outline_segments([layers.force_area] if layers.force_area is not None else [])
+    area_outline = _outline_segments([layers.area] if layers.area is not None else [])
     if outlines:
         # The area's own LSOAs frame the map: crimes snapped outside it do not stretch it.
         corners = np.concatenate(outlines)
@@ -254,7 +256,7 @@ def hotspot_map(
         close_title = None
     else:
         fig, (overview, close) = plt.subplots(1, 2, figsize=(7.4, 4.6), gridspec_kw={"width_ratios": [1, 1.35]})
-        _draw_outlines(overview, outlines, force_outline, fine=True)
+        _draw_outlines(overview, outlines, force_outline, area_outline, fine=True)
         _points_panel(overview, x, y, whole, dot=1.2)
         overview.set_title("Whole area (box: close-up)", loc="left", fontsize=8.5)
         overview.add_patch(plt.Rectangle((extent[0], extent[2]), extent[1] - extent[0], extent[3] - extent[2],
@@ -263,7 +265,7 @@ def hotspot_map(
             if not (extent[0] <= px <= extent[1] and extent[2] <= py <= extent[3]):
                 _marker(overview, px, py, rank, size=90)
         close_title = "Close-up on hot spot 1"
-    _draw_outlines(close, outlines, force_outline, fine=False)
+    _draw_outlines(close, outlines, force_outline, area_outline, fine=False)
     if density is not None and np.size(density[2]) and np.nanmax(density[2]) > 0:
         grid_x, grid_y, values = density
         top = float(np.nanmax(values))
@@ -290,7 +292,7 @@ def hotspot_map(
     else:
         close.set_title(close_title if len(hx) else "Located crimes (no hot spot at 99%)", loc="left", fontsize=8.5)
         fig.suptitle(title, x=0.02, ha="left", fontsize=9.5, fontweight="bold")
-    _key_and_attribution(fig, labels, layers, outlines, force_outline)
+    _key_and_attribution(fig, labels, layers, outlines, force_outline, area_outline)
     return _save(fig, path)
 
 
@@ -307,14 +309,18 @@ def _outline_segments(geometries) -> list[np.ndarray]:
     return rings
 
 
-def _draw_outlines(ax, lsoas: list[np.ndarray], force: list[np.ndarray], *, fine: bool) -> None:
-    """LSOA boundaries in light grey and the force boundary in dark ink, under the data."""
+def _draw_outlines(ax, lsoas: list[np.ndarray], force: list[np.ndarray], area: list[np.ndarray], *,
+                   fine: bool) -> None:
+    """LSOA boundaries in light grey, the force boundary in dark ink, the product's own area dashed in red."""
     from matplotlib.collections import LineCollection
 
     if lsoas:
         ax.add_collection(LineCollection(lsoas, colors="#9aa5b1", linewidths=0.25 if fine else 0.5, zorder=1))
     if force:
         ax.add_collection(LineCollection(force, colors=INK, linewidths=0.9 if fine else 1.4, zorder=4))
+    if area:
+        ax.add_collection(LineCollection(area, colors=ACCENT, linewidths=0.9 if fine else 1.3, linestyles="--",
+                                         zorder=4))
 
 
 def _basemap(ax, url: str, attribution: str) -> None:
@@ -328,7 +334,7 @@ def _basemap(ax, url: str, attribution: str) -> None:
                 va="top", fontsize=6, color=MUTED, zorder=8)
 
 
-def _key_and_attribution(fig, labels: list[str], layers: MapLayers, lsoas: list, force: list) -> None:
+def _key_and_attribution(fig, labels: list[str], layers: MapLayers, lsoas: list, force: list, area: list) -> None:
     """Under the map: what each number is (street and LSOA, readable without the table), what the lines are,
     and the attribution the boundaries' licence requires. Placed just under the lowest map panel (the panels
     keep an equal aspect, so their drawn height is known only once laid out); the saved figure grows to fit."""
@@ -355,6 +361,8 @@ def _key_and_attribution(fig, labels: list[str], layers: MapLayers, lsoas: list,
         legend.append("grey lines: LSOA boundaries")
     if force:
         legend.append("dark line: force boundary")
+    if area:
+        legend.append("dashed red line: the area of this product")
     if legend or layers.attribution:
         text = "; ".join(legend) + (". " if legend else "") + layers.attribution
         fig.text(0.02, y, "\n".join(textwrap.wrap(text, 130)), ha="left", va="top", fontsize=6, color=MUTED)

@@ -48,5 +48,6 @@ def hotspot_places(session: IndicatorSession, scope: Scope, spots: pd.DataFrame,
 def map_note(layers) -> str:
     """The figure's note; the boundaries' attribution is printed on the map itself."""
     if layers.lsoas:
-        return MAP_NOTE + " Grey lines: LSOA boundaries; dark line: the force boundary."
+        return MAP_NOTE + " Grey lines: LSOA boundaries; dark line: the force boundary" + (
+            "; dashed red line: the area of this product." if layers.area is not None else ".")
     return MAP_NOTE + " No boundary files are loaded (tasking ingest-reference), so no boundaries are drawn."

@@ -37,7 +37,9 @@ def _map(key: str, located: pd.DataFrame, spots: pd.DataFrame, kde: pd.DataFrame
 def _named_spots(session: IndicatorSession, scope: Scope, spots: pd.DataFrame, cell_size: int) -> pd.DataFrame:
     """The hot spots with the street and LSOA a reader can find (`around` becomes that street)."""
     spots = hotspot_places(session, scope, spots, cell_size or 250)
-    return spots.assign(around=spots["street"])
+    # `prefer`: the street alone, for the place a recommendation names ("near" is the map's and table's word).
+    prefer = [None if s == "no named street" else s.removeprefix("near ") for s in spots["street"]]
+    return spots.assign(around=spots["street"], prefer=prefer)
 
 
 def _lsoa_text(spot) -> str:
@@ -114,7 +116,7 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
     if not new_spots.empty:
         first = new_spots.iloc[0]
         place = findable_place(session, scope.force, first["lsoa_code"], scope.crime_types, latest, latest,
-                               prefer=first["around"])
+                               prefer=first["prefer"])
         recommendations.append(Recommendation(
             issue="New hot spot", place=place, purpose="reassurance",
             action=f"Add the new hot spot at {place} to neighbourhood patrol plans for the coming fortnight and tell "
@@ -184,7 +186,7 @@ def profile_location(session: IndicatorSession, scope: Scope, ctx: ProductContex
                      f"crimes in one {cell_size} m cell (Gi* z = {number(first['gi_z'], 1)}).")
         if first["lsoa_code"] != "–":
             place = findable_place(session, scope.force, first["lsoa_code"], scope.crime_types, scope.period_from,
-                                   scope.period_to, prefer=first["around"])
+                                   scope.period_to, prefer=first["prefer"])
             weight = max((harm_weight(t) for t in scope.crime_types), default=1.0)
             recommendations.append(Recommendation(
                 issue="Leading hot spot", place=place, purpose="enforcement",
