@@ -350,3 +350,17 @@ def test_a_subject_profile_follows_the_same_tor_versions_and_closing(tmp_path):
     profiles.close(warehouse, first.profile_id, "apprehended", "DI Smith")
     with pytest.raises(LoopError, match="closed \\(apprehended\\)"):
         profiles.build_from_tor(warehouse, made.tor_id, subjects_file=subjects)
+
+
+def test_meeting_verify_shows_an_edited_tasking_event(warehouse):
+    from cli.main import app
+
+    tor.propose(warehouse, proposed_by="Analyst Jones", **proposal())
+    runner = CliRunner()
+    intact = runner.invoke(app, ["meeting", "verify", "--warehouse", str(warehouse)])
+    assert intact.exit_code == 0 and "tasking-loop:tor: intact" in intact.output
+    with wh.connect(warehouse) as con:  # someone rewrites who asked for the profile
+        con.execute("UPDATE event_log SET payload_json = replace(payload_json, 'DI Smith', 'DI Jones')"
+                    " WHERE stream = 'tasking-loop:tor'")
+    edited = runner.invoke(app, ["meeting", "verify", "--warehouse", str(warehouse)])
+    assert edited.exit_code == 1 and "tasking-loop:tor: 1 problems" in edited.output
