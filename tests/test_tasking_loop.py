@@ -259,9 +259,11 @@ def test_the_profile_flows_build_from_a_tor_and_redraft_only_what_has_new_data(w
     with pytest.raises(LoopError, match="not agreed"):
         run_flow(profile_from_tor_flow, tor_id=made.tor_id, config_path=str(config))
     tor.agree(warehouse, made.tor_id, "DI Smith")
-    first = run_flow(profile_from_tor_flow, tor_id=made.tor_id, config_path=str(config))
+    first = run_flow(profile_from_tor_flow, tor_id=made.tor_id, config_path=str(config))["version_id"]
     # No month published since: the scheduled re-draft drafts nothing and says so (cycles test: a new month).
-    assert run_flow(profile_refresh_flow, config_path=str(config)) == []
+    (unchanged,) = run_flow(profile_refresh_flow, config_path=str(config))
+    assert (unchanged["profile_id"], unchanged["drafted"]) == ("PRF-0001", False)
+    assert unchanged["changes"][0].startswith(f"no new data since {first}")
     versions = profiles.get(warehouse, "PRF-0001")["versions"]
     assert versions["version_id"].tolist() == [first]
     with wh.connect(warehouse) as con:
