@@ -132,7 +132,7 @@ def verify_all(warehouse_file) -> dict[str, list[str]]:
     """{stream: problems} for every tasking-loop stream (edited, deleted or reordered events; empty when intact)."""
     from tasking.chain import verify_chain
 
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         return {stream(kind): verify_chain(con, stream(kind)) for kind in KINDS}
 
 
