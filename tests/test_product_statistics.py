@@ -3,7 +3,6 @@ after it is not called exceptional although a plain Poisson test against the bas
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
 import pytest
 from scipy import stats
 

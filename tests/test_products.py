@@ -225,6 +225,20 @@ def test_strategic_on_36_months_of_city_of_london(strategic, warehouse):
     assert sha in squashed(text)
 
 
+def test_the_cli_says_when_nothing_changed_and_force_new_drafts_anyway(tactical, warehouse, store):
+    from cli.main import app
+
+    runner = CliRunner()
+    args = ["assess", "tactical", "--force", "northumbria", "--warehouse", str(warehouse), "--store", str(store)]
+    before = len(review.list_versions(warehouse))
+    same = runner.invoke(app, args)
+    assert same.exit_code == 0 and "unchanged: no new data since TA-northumbria-2022-09-" in flat(same.output)
+    assert len(review.list_versions(warehouse)) == before
+    forced = runner.invoke(app, args + ["--force-new"])
+    assert forced.exit_code == 0 and "DRAFT written" in forced.output
+    assert len(review.list_versions(warehouse)) == before + 1
+
+
 # ---------------------------------------------------------------------------------------------------- problem profile
 
 def test_profile_states_its_terms_of_reference_first(profile):
@@ -311,7 +325,10 @@ def test_a_quarantined_month_becomes_one_intelligence_gap(warehouse_file, tmp_pa
     assert [b.status for b in report.batches] == ["quarantined"]
     first, last = pd.Timestamp("2022-07-01").date(), pd.Timestamp("2022-10-01").date()
     sources = collect_sources(warehouse_file, "northumbria", first, last)
-    gaps, check = common_gaps(warehouse_file, "northumbria", first, last, sources, None)
+    from tasks.products.engine import IndicatorSession
+
+    with IndicatorSession(warehouse_file) as session:
+        gaps, check = common_gaps(session, "northumbria", first, last, sources)
     assert check == "tasks.validate.completeness"
     about_october = [g for g in gaps if "2022-10" in g.gap]
     assert len(about_october) == 1, gaps

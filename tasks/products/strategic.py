@@ -12,13 +12,15 @@ from tasks.indicators.scope import add_months, parse_month
 from tasks.products import pipeline
 from tasks.products.common import as_int, tor_rows
 from tasks.products.engine import ProductContext
-from tasks.products.sections import (analyst_input, breaks, current_picture, deprivation, gaps, outcomes, priorities,
-                                     recommendations, seasonality, stop_search)
+from tasks.products.sections import (analyst_input, breaks, current_picture, deprivation, emerging_hotspots, forecasts,
+                                     gaps, outcomes, priorities, recommendations, seasonality, stop_search)
 
 SECTIONS = [
     ("current_picture", current_picture.strategic),
     ("seasonality", seasonality.strategic),
     ("priorities", priorities.section),
+    ("forecasts", forecasts.strategic),
+    ("emerging_hotspots", emerging_hotspots.section),
     ("deprivation", deprivation.section),
     ("outcomes", outcomes.section),
     ("stop_search", stop_search.section),

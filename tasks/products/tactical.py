@@ -12,9 +12,9 @@ from tasks.indicators.scope import add_months, parse_month
 from tasks.products import pipeline
 from tasks.products.common import tor_rows
 from tasks.products.engine import ProductContext, Recommendation
-from tasks.products.sections import (breaks, control_strategy, current_picture, exceedance, force_records, gaps,
-                                     hotspots, last_meeting, local_emerging, outcomes, recommendations,
-                                     repeat_locations, stop_search, what_changed)
+from tasks.products.sections import (breaks, control_strategy, current_picture, emerging_hotspots, exceedance,
+                                     force_records, forecasts, gaps, hotspots, last_meeting, local_emerging, outcomes,
+                                     recommendations, repeat_locations, stop_search, what_changed)
 
 SECTIONS = [
     ("control_strategy", control_strategy.tactical),  # the adopted priorities first (tasking loop)
@@ -22,7 +22,9 @@ SECTIONS = [
     ("current_picture", current_picture.tactical),
     ("exceedance", exceedance.tactical),
     ("local_emerging", local_emerging.section),
+    ("forecasts", forecasts.tactical),
     ("hotspots", hotspots.tactical),
+    ("emerging_hotspots", emerging_hotspots.section),
     ("repeat_locations", repeat_locations.tactical),
     ("outcomes", outcomes.section),
     ("stop_search", stop_search.section),

@@ -95,6 +95,10 @@ level."""
 MIN_MONTHS_FOR_SEASONAL_NAIVE = 12
 """Fewest months for seasonal naive; shorter series are forecast by their mean."""
 
+SEASONALITY_ALPHA = 0.05
+"""A forecast keeps a month-of-year profile when a one-way ANOVA of the detrended square-root counts across the
+twelve calendar months is significant at this level."""
+
 MIN_MEAN_FOR_MODEL = 5.0
 """A series averaging fewer crimes a month than this is forecast by its mean with Poisson/NB intervals: an ETS
 fit to counts of 0-4 mostly fits noise and its Gaussian intervals go negative."""

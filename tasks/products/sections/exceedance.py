@@ -99,7 +99,8 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
     by_type_p = exceed[exceed["crime_type"] != ALL_CRIME].sort_values(["p_value", "crime_type"], na_position="last")
     ordered = pd.concat([by_type_p, exceed[exceed["crime_type"] == ALL_CRIME]])
     tested = ordered["flag"].isin(["exceptional", "elevated", "within expected range"])
-    items.append(Table(
+    # Without a baseline the table would be a column of dashes: the paragraph says so, the data pack keeps it.
+    table = None if not baseline_usable else Table(
         "exceedance",
         f"Exceedance test, {month_label(latest)} against the monthly mean of the previous 12 months",
         [("Crime type", "text"), ("Recorded", "num"), ("Expected", "num"), ("Upper 95%", "num"), ("Model", "text"),
@@ -117,7 +118,9 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
              f"p < {T.EXCEPTIONAL_P:g}; elevated: < {T.ELEVATED_P:g}; counts under {T.MIN_COUNT_TO_FLAG} are never "
              "flagged. 'break in baseline': the series changed level inside the baseline (see Intelligence gaps), so "
              "it is not tested. The last column compares the month with the same month a year earlier (exact "
-             "two-sample test), which separates seasonal peaks from new rises."))
+             "two-sample test), which separates seasonal peaks from new rises.")
+    if table is not None:
+        items.append(table)
     for r in emerging.head(2).itertuples(index=False):
         focus = Scope(scope.force, latest, latest, crime_types=(r.crime_type,))
         where = session.indicator("lsoa_counts", focus)
@@ -149,6 +152,7 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
                "year earlier: exact conditional binomial test of the two counts with a 95% interval for the rate ratio."]
     return SectionResult(
         "Emerging and exceptional issues", paragraphs, items, findings=findings, recommendations=recommendations,
-        gaps=gaps, methods=methods, facts={"baseline_usable": baseline_usable, "exceptional": exceptional["crime_type"].tolist(),
-                          "elevated": elevated["crime_type"].tolist(), "emerging": emerging["crime_type"].tolist(),
-                          "exceed": exceed})
+        gaps=gaps, methods=methods, data={} if baseline_usable else {"exceedance": exceed},
+        facts={"baseline_usable": baseline_usable, "exceptional": exceptional["crime_type"].tolist(),
+               "elevated": elevated["crime_type"].tolist(), "emerging": emerging["crime_type"].tolist(),
+               "exceed": exceed})
