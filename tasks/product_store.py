@@ -1,9 +1,9 @@
 """The product store on disk: staging a version's files, moving them into place, freezing them, and tidying up
 after a crash.
 
-A version is rendered into a hidden staging folder beside its final place (`<product>/.v<N>.staging-<pid>`),
-its manifest (every file's sha256) written there, the registry row committed in the warehouse, and only then is
-the staging folder renamed to `v<N>`. So a crash leaves one of three states, each put right by `tidy` at the
+A version is rendered into a hidden staging folder beside its final place
+(`<product>/.v<N>.staging-<pid>-<token>`), its manifest (every file's sha256) written there, the registry row
+committed in the warehouse, and only then is the staging folder renamed to `v<N>`. So a crash leaves one of three states, each put right by `tidy` at the
 start of the next publish or review command:
 
 - a staging folder and no registry row (crashed while rendering or before the commit): removed;
@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import stat
 from datetime import datetime, timezone
@@ -29,14 +30,17 @@ from sources.police_uk import sha256_of
 
 MANIFEST_NAME = "manifest.json"
 UNREGISTERED = ".unregistered"
-_STAGING = re.compile(r"^\.v(\d+)\.staging-(\d+)$")
+_STAGING = re.compile(r"^\.v(\d+)\.staging-(\d+)(?:-[0-9a-f]+)?$")
 _OLD_TEMPORARY = re.compile(r"^\.v(\d+)-[A-Za-z0-9_]+$")  # tempfile.mkdtemp folders of earlier releases
 _VERSION = re.compile(r"^v(\d+)$")
 WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+# Staging folders this process is rendering into right now (a flow may build several products in threads).
+ACTIVE: set[Path] = set()
 
 
-def staging_folder(final: Path, pid: int | None = None) -> Path:
-    return final.parent / f".{final.name}.staging-{pid or os.getpid()}"
+def staging_folder(final: Path) -> Path:
+    """A staging folder for one publish: the pid says whose it is, the token keeps two publishes apart."""
+    return final.parent / f".{final.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def build_manifest(folder: Path) -> dict[str, str]:
@@ -93,9 +97,9 @@ def unfrozen_files(folder: Path) -> list[str]:
             if p.is_file() and p.stat().st_mode & WRITE_BITS]
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, folder: Path) -> bool:
     if pid == os.getpid():
-        return False  # our own leftovers can only be from a step that already failed
+        return folder in ACTIVE  # our own: in use by another thread, or left by a step that already failed
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -129,7 +133,7 @@ def tidy(product_folders: set[Path], registered: dict[tuple[str, int], dict]) ->
             final = _VERSION.match(entry.name)
             if staging and entry.is_dir():
                 version, pid = int(staging.group(1)), int(staging.group(2))
-                if _alive(pid):
+                if _alive(pid, entry):
                     continue
                 row = registered.get((product_id, version))
                 target = product_folder / f"v{version}"

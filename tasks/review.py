@@ -33,12 +33,13 @@ import pandas as pd
 
 from tasking import chain, faults, warehouse
 from tasks import product_store, reviewers
+from tasks.review_audit import (  # noqa: F401  (verify_all: re-exported for callers of tasks.review)
+    STREAM, chained_by_version, integrity_problems, row_problems, verify_all, version_problems)
 from tasks.product_store import MANIFEST_NAME, build_manifest, manifest_sha256
 
 DEFAULT_STORE = Path("var") / "products"
 STATUSES = ("DRAFT", "APPROVED", "REJECTED")
 KIND_PREFIX = {"tactical": "TA", "strategic": "SA", "problem_profile": "PP"}
-STREAM = "review"
 
 
 class ReviewError(Exception):
@@ -56,6 +57,11 @@ class DraftSlot:
     force: str
     folder: Path
     created_at: datetime
+    staging: Path | None = None  # where this publish renders before registering (product_store.staging_folder)
+
+    @property
+    def work(self) -> Path:
+        return self.staging or self.folder.with_name(f".{self.folder.name}.staging-{os.getpid()}")
 
 
 def store_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -147,8 +153,9 @@ def reserve_version(
         ).fetchone()[0]
     product_folder = store_path(store_dir).resolve() / product_id
     version = registered + 1
-    return DraftSlot(product_id, version, f"{product_id}-v{version}", kind, force,
-                     product_folder / f"v{version}", now)
+    final = product_folder / f"v{version}"
+    return DraftSlot(product_id, version, f"{product_id}-v{version}", kind, force, final, now,
+                     product_store.staging_folder(final))
 
 
 @contextmanager
@@ -159,14 +166,16 @@ def writing(slot: DraftSlot) -> Iterator[Path]:
     """
     if slot.folder.exists():
         raise ReviewError(f"{slot.folder}: version folder already exists; a stored version is never overwritten")
-    work = product_store.staging_folder(slot.folder)
+    work = slot.work
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True, mode=0o755)
+    product_store.ACTIVE.add(work)
     try:
         yield work
         faults.point("publish:after-render")
     except BaseException:
+        product_store.ACTIVE.discard(work)
         shutil.rmtree(work, ignore_errors=True)
         raise
 
@@ -186,7 +195,8 @@ def record_version(
     The registry row and its chained `drafted` event commit in one transaction before the folder is renamed into
     place; a crash between the two is completed by `recover`. Returns the content hash.
     """
-    work = product_store.staging_folder(slot.folder)
+    work = slot.work
+    committed = False
     try:
         manifest = build_manifest(work)
         if not manifest:
@@ -195,8 +205,10 @@ def record_version(
         content = manifest_sha256(manifest)
         faults.point("publish:after-files")
         with warehouse.connect(warehouse_file) as con:
-            if slot.folder.exists():
-                raise ReviewError(f"{slot.folder}: appeared while rendering; a stored version is never overwritten")
+            taken = con.execute("SELECT count(*) FROM product_version WHERE version_id = ?", [slot.version_id]).fetchone()[0]
+            if slot.folder.exists() or taken:
+                raise ReviewError(f"{slot.version_id}: another publish of the same product registered this version while "
+                                  f"this one was rendering; nothing of this draft was kept, run it again for the next version")
             with warehouse.transaction(con):
                 con.execute(
                     "INSERT INTO product_version (version_id, product_id, version, status, marking, author, period_start,"
@@ -210,13 +222,16 @@ def record_version(
                 _log(con, slot.version_id, "drafted", None, "DRAFT", author, None,
                      {"content_sha256": content, "store_path": str(slot.folder), "author": author, "marking": marking})
                 faults.point("publish:before-commit")
+        committed = True
         faults.point("publish:after-commit")
         work.rename(slot.folder)
         faults.point("publish:after-rename")
     except BaseException:
-        if work.exists() and not slot.folder.exists():
+        if work.exists() and not committed:  # once registered, recover() moves it into place instead
             shutil.rmtree(work, ignore_errors=True)
         raise
+    finally:
+        product_store.ACTIVE.discard(work)
     return content
 
 
@@ -236,11 +251,6 @@ def _version_row(con, version_id: str) -> dict:
     if found.empty:
         raise ReviewError(f"{version_id}: no such product version (see `tasking review list`)")
     return found.iloc[0].to_dict()
-
-
-def integrity_problems(row: dict) -> list[str]:
-    """What no longer matches the hashes recorded when the version was drafted (empty when intact)."""
-    return product_store.integrity_problems(Path(row["store_path"]), json.loads(row["manifest_json"]))
 
 
 def verify(warehouse_file, version_id: str) -> list[str]:
@@ -270,7 +280,7 @@ def _decide(warehouse_file, version_id: str, to_status: str, reviewer: str, comm
         refusal = reviewers.decision_refusal(con, reviewer, row["author"])
         if refusal:
             raise _refuse(con, row, action, to_status, reviewer, f"{version_id}: {refusal}")
-        problems = integrity_problems(row) + _row_problems(con, row)
+        problems = integrity_problems(row) + row_problems(con, row)
         if problems:
             reason = f"{version_id}: files differ from those drafted, so it cannot be {action}: " + "; ".join(problems)
             _log(con, version_id, "integrity_failed", "DRAFT", None, reviewer, reason)
@@ -312,74 +322,6 @@ def reject(warehouse_file, version_id: str, reviewer: str, comment: str) -> dict
     return _decide(warehouse_file, version_id, "REJECTED", reviewer, comment)
 
 
-# ---------------------------------------------------------------------------------------------- tamper evidence
-
-DECISIONS = {"approved": "APPROVED", "rejected": "REJECTED"}
-
-
-def _chained_by_version(con) -> dict[str, list[dict]]:
-    found: dict[str, list[dict]] = {}
-    for event in chain.read_events(con, STREAM):
-        found.setdefault(str(event["payload"].get("version_id")), []).append(event)
-    return found
-
-
-def _row_problems(con, row: dict, chained: dict[str, list[dict]] | None = None) -> list[str]:
-    """Where the registry row disagrees with its own manifest or with the chained review events."""
-    chained = _chained_by_version(con) if chained is None else chained
-    problems = []
-    try:
-        manifest = json.loads(row["manifest_json"])
-    except (TypeError, ValueError):
-        manifest = None
-    if manifest is None or manifest_sha256(manifest) != row["content_sha256"]:
-        problems.append("registry row: manifest and content hash disagree (the row was edited)")
-    events = chained.get(row["version_id"], [])
-    drafted = [e["payload"] for e in events if e["payload"].get("action") == "drafted"]
-    if not drafted:
-        problems.append("review log: no chained `drafted` event for this version (deleted, or drafted before the log was chained)")
-    else:
-        first = drafted[0]
-        for field in ("content_sha256", "store_path", "author"):
-            if first.get(field) != row[field]:
-                problems.append(f"registry row: {field} differs from the value recorded when it was drafted (the row was edited)")
-    decisions = [e for e in events if e["payload"].get("action") in DECISIONS]
-    expected_status = DECISIONS[decisions[-1]["payload"]["action"]] if decisions else "DRAFT"
-    if row["status"] != expected_status:
-        problems.append(f"registry row: status {row['status']} but the review log says {expected_status} (the row was edited)")
-    if decisions:
-        last = decisions[-1]
-        if last["actor"] != row["decided_by"]:
-            problems.append(f"registry row: decided_by {row['decided_by']!r} but the review log says {last['actor']!r}")
-        if last["payload"].get("content_sha256") != row["content_sha256"]:
-            problems.append("registry row: content hash differs from the one approved (the row was edited)")
-    return problems
-
-
-def version_problems(con, row: dict, chained: dict[str, list[dict]] | None = None) -> list[str]:
-    """Everything wrong with one version: its files, its manifest, its registry row against the review log,
-    and (approved) files that are writable again."""
-    problems = integrity_problems(row) + _row_problems(con, row, chained)
-    if row["status"] == "APPROVED":
-        problems += [f"{name}: writable again (approved files are frozen read-only)"
-                     for name in product_store.unfrozen_files(Path(row["store_path"]))]
-    return problems
-
-
-def verify_all(warehouse_file) -> dict:
-    """The review log's chain, then every version; {"chain": [...], "versions": {version_id: [...]}, "head": ...}."""
-    with warehouse.reading(warehouse_file) as con:
-        chain_problems = chain.verify_chain(con, STREAM) + chain.verify_chain(con, reviewers.STREAM)
-        chained = _chained_by_version(con)
-        rows = con.execute("SELECT * FROM product_version ORDER BY created_at, version_id").df()
-        versions = {row["version_id"]: version_problems(con, row, chained) for row in rows.to_dict("records")}
-        for version_id in sorted(set(chained) - set(versions)):
-            chain_problems.append(f"review log: events for {version_id}, which the registry no longer holds (its row was deleted)")
-        head = chain.head(con, STREAM)
-    return {"chain": chain_problems, "versions": {k: v for k, v in versions.items() if v}, "checked": len(versions),
-            "head": head}
-
-
 def list_versions(warehouse_file, *, status: str | None = None, force: str | None = None) -> pd.DataFrame:
     """Every version (newest first) with `integrity`: "ok", or "TAMPERED: <first problem>" after re-checking its
     files' hashes, its manifest and its row against the review log."""
@@ -393,7 +335,7 @@ def list_versions(warehouse_file, *, status: str | None = None, force: str | Non
             " ORDER BY v.created_at DESC, v.version_id",
             [status, status, force, force],
         ).df()
-        chained = _chained_by_version(con)
+        chained = chained_by_version(con)
         integrity = []
         for version_id in listed["version_id"]:
             problems = version_problems(con, _version_row(con, version_id), chained)
@@ -408,7 +350,7 @@ def show(warehouse_file, version_id: str) -> dict:
     with warehouse.reading(warehouse_file) as con:
         row = _version_row(con, version_id)
         product = con.execute("SELECT * FROM product WHERE product_id = ?", [row["product_id"]]).df().iloc[0].to_dict()
-        chained = _chained_by_version(con)
+        chained = chained_by_version(con)
         events = pd.DataFrame(
             [{"event_at": e["event_at"], "action": e["payload"].get("action"), "from_status": e["payload"].get("from"),
               "to_status": e["payload"].get("to"), "actor": e["actor"], "os_user": e["os_user"],

@@ -8,9 +8,7 @@ store whose file or folder is readable by others is refused until its permission
 The file is encrypted at rest (Fernet: AES-128-CBC with an HMAC-SHA256, from the `cryptography` package) with a
 key from `$TASKING_SUBJECTS_KEY` (make one with `tasking subjects new-key`), so no process without the key (a
 DuckDB shell, a backup reader, a copy of the file) can read a nominal: reads happen inside tasking, which
-audits them. A session decrypts the store into a private folder in memory (`/dev/shm` when there is one),
-works on it, and writes it back encrypted (written aside, then renamed over the store); sessions queue on a
-lock file, and plaintext left by a killed session is removed at the next start.
+audits them (tasks/subject_store.py: sessions on a decrypted copy in memory, written back encrypted).
 
 Every read of a nominal goes through `read_subject`, which first writes an `access_log` row saying who asked,
 why, when, and as which operating-system user, chains it (tasking/chain.py, stream `subjects-access`), writes
@@ -21,15 +19,11 @@ versioned and hashed, in the store's own `profiles/` folder, outside the product
 """
 from __future__ import annotations
 
-import fcntl
 import getpass
 import hashlib
 import json
 import os
-import shutil
 import stat
-import tempfile
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -38,9 +32,9 @@ from typing import Iterator
 
 import duckdb
 import pandas as pd
-from cryptography.fernet import Fernet, InvalidToken
-
 from tasking import chain
+from tasks.subject_store import (  # noqa: F401  (KEY_ENV, ENCRYPTED_HEADER, new_key: re-exported)
+    ENCRYPTED_HEADER, KEY_ENV, SubjectAccessError, encrypted_session, new_key, persist)
 
 DEFAULT_SUBJECTS = Path("var") / "subjects" / "subjects.duckdb"
 MIN_PURPOSE_CHARACTERS = 15
@@ -107,14 +101,7 @@ CREATE TABLE IF NOT EXISTS event_log (
 );
 CREATE TABLE IF NOT EXISTS event_chain_head (stream VARCHAR PRIMARY KEY, seq BIGINT NOT NULL, hash VARCHAR NOT NULL);
 """
-KEY_ENV = "TASKING_SUBJECTS_KEY"
 ACCESS_STREAM = "subjects-access"
-ENCRYPTED_HEADER = b"TASKING-SUBJECTS-FERNET-1\n"
-LOCK_WAIT_SECONDS = 120
-
-
-class SubjectAccessError(Exception):
-    """A read or store operation that is not allowed; the message says which and why."""
 
 
 def subjects_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -129,106 +116,13 @@ def _too_open(path: Path) -> bool:
     return bool(path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
 
 
-def new_key() -> str:
-    """A fresh key for `$TASKING_SUBJECTS_KEY` (keep it in the force's secret store, not beside the file)."""
-    return Fernet.generate_key().decode("ascii")
-
-
-def _cipher() -> Fernet:
-    key = os.environ.get(KEY_ENV)
-    if not key:
-        raise SubjectAccessError(
-            f"the subject store is encrypted and {KEY_ENV} is not set; set it to the store's key "
-            f"(a new store: make a key with `tasking subjects new-key`)")
-    try:
-        return Fernet(key.strip().encode("ascii"))
-    except (ValueError, UnicodeEncodeError):
-        raise SubjectAccessError(f"{KEY_ENV} is not a valid key (expected 32 url-safe base64-encoded bytes, "
-                                 f"as `tasking subjects new-key` prints)") from None
-
-
-def _plaintext_root() -> Path:
-    """Memory-backed when possible, so decrypted nominals never reach a disk."""
-    shm = Path("/dev/shm")
-    return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
-
-
-def _remove_stale_plaintext() -> None:
-    for folder in _plaintext_root().glob("tasking-subjects-*"):
-        try:
-            pid = int(folder.name.split("-")[2])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except (ValueError, IndexError, PermissionError):
-            continue
-
-
-@contextmanager
-def _store_lock(target: Path) -> Iterator[None]:
-    """One tasking session at a time on a store (each rewrites the whole encrypted file); others wait."""
-    lock = target.with_name(target.name + ".lock")
-    handle = open(lock, "a+")
-    try:
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise SubjectAccessError(f"{target}: another tasking process has held the subject store for "
-                                             f"{LOCK_WAIT_SECONDS} s; try again when it has finished") from None
-                time.sleep(0.1)
-        yield
-    finally:
-        handle.close()
-
-
-def _decrypt_into(target: Path, plain: Path, cipher: Fernet) -> bool:
-    """Write the store's plaintext to `plain`; returns True when the store was not yet encrypted."""
-    data = target.read_bytes()
-    if data.startswith(ENCRYPTED_HEADER):
-        try:
-            plain.write_bytes(cipher.decrypt(data[len(ENCRYPTED_HEADER):]))
-        except InvalidToken:
-            raise SubjectAccessError(f"{target}: {KEY_ENV} is not the key this subject store was encrypted with "
-                                     f"(or the file has been altered)") from None
-        return False
-    if data[8:12] == b"DUCK":  # a store written before encryption: encrypted when this session ends
-        plain.write_bytes(data)
-        return True
-    raise SubjectAccessError(f"{target}: not a subject store (neither an encrypted store nor a DuckDB file)")
-
-
-def _encrypt_back(plain: Path, target: Path, cipher: Fernet) -> None:
-    token = cipher.encrypt(plain.read_bytes())
-    aside = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with open(aside, "wb") as handle:
-        handle.write(ENCRYPTED_HEADER + token)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(aside, 0o600)
-    os.replace(aside, target)
-
-
-_SAVERS: dict[int, "callable"] = {}
-
-
-def persist(con: duckdb.DuckDBPyConnection) -> None:
-    """Write the session's store back (encrypted) now: called after an audit row, before any data is released."""
-    _SAVERS[id(con)]()
-
-
 @contextmanager
 def connect(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open (creating when absent) the encrypted subject store with owner-only permissions.
+    """Open (creating when absent) the encrypted subject store with owner-only permissions (tasks/subject_store.py).
 
-    Yields a DuckDB connection on the decrypted copy; when the session ends, even by an error (a refused read
-    is still logged), the copy is written back encrypted and removed.
+    Yields a DuckDB connection on the decrypted copy, written back encrypted when the session ends.
     """
     target = subjects_path(path)
-    cipher = _cipher()
     previous_umask = os.umask(0o077)
     try:
         if not target.parent.exists():
@@ -237,30 +131,11 @@ def connect(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyCo
             raise SubjectAccessError(
                 f"{target}: the subject store is readable by other users (mode {stat.filemode(target.stat().st_mode)}); "
                 f"restrict it with `chmod 600 {target}` before use")
-        _remove_stale_plaintext()
-        with _store_lock(target):
-            work = Path(tempfile.mkdtemp(prefix=f"tasking-subjects-{os.getpid()}-", dir=_plaintext_root()))
-            try:
-                plain = work / "subjects.duckdb"
-                was_plain = target.exists() and _decrypt_into(target, plain, cipher)
-                con = duckdb.connect(str(plain))
-
-                def save() -> None:
-                    con.execute("CHECKPOINT")
-                    _encrypt_back(plain, target, cipher)
-
-                _SAVERS[id(con)] = save
-                try:
-                    con.execute(SCHEMA)
-                    if was_plain:
-                        _chain_existing_access(con)
-                    yield con
-                finally:
-                    _SAVERS.pop(id(con), None)
-                    con.close()
-                    _encrypt_back(plain, target, cipher)
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
+        with encrypted_session(target) as (con, was_plain):
+            con.execute(SCHEMA)
+            if was_plain:
+                _chain_existing_access(con)
+            yield con
     finally:
         os.umask(previous_umask)
 

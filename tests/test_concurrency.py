@@ -12,7 +12,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import pytest
 
 from shared_paths import CITY_OF_LONDON
 from tasks import review, reviewers

@@ -124,3 +124,62 @@ def test_a_staging_folder_of_a_running_publish_is_left_alone(setup):
     review.recover(warehouse_file, store)
     assert busy.is_dir()
     busy.rmdir()
+
+
+LOOP = textwrap.dedent("""
+    import sys
+    from datetime import date
+    from tasks import review
+    warehouse_file, store = sys.argv[1], sys.argv[2]
+    print("ready", flush=True)
+    while True:
+        slot = review.reserve_version(warehouse_file, kind="tactical", force="northumbria", scope={"period_end": "2022-09"},
+                                      period_label="2022-09", title="Tactical assessment", store_dir=store)
+        with review.writing(slot) as folder:
+            for n in range(20):
+                (folder / f"part{n}.csv").write_text(f"n\\n{n}\\n" * 200, encoding="utf-8")
+        review.record_version(warehouse_file, slot, marking="OFFICIAL", author="analyst", period_start=date(2022, 9, 1),
+                              period_end=date(2022, 9, 1))
+        review.approve(warehouse_file, slot.version_id, "DI Smith", "ok")
+""")
+RANDOM_KILLS = 8
+
+
+def test_kill_minus_nine_at_random_moments_of_a_publish_and_approve_loop(setup):
+    """SIGKILL from outside at random moments (not at a marker), then the next command and the invariants."""
+    import random
+    import time
+
+    warehouse_file, store = setup
+    rng = random.Random(14)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("TASKING_FAULT", None)
+    for _ in range(RANDOM_KILLS):
+        process = subprocess.Popen([sys.executable, "-c", LOOP, str(warehouse_file), str(store)], env=env, cwd=ROOT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert process.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 1.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        review.recover(warehouse_file, store)  # what the next command does first
+        assert_invariants(warehouse_file, store)
+    listed = review.list_versions(warehouse_file)
+    before = int(listed["version"].max()) if not listed.empty else 0
+    after = run_step(warehouse_file, store, "publish")
+    assert after.stdout.strip().endswith(f"-v{before + 1}"), (before, after.stdout, after.stderr)
+    assert_invariants(warehouse_file, store)
+
+
+def test_a_staging_folder_another_thread_of_this_process_renders_into_is_left_alone(setup):
+    warehouse_file, store = setup
+    slot = review.reserve_version(warehouse_file, kind="tactical", force="northumbria", scope={"period_end": "2022-09"},
+                                  period_label="2022-09", title="Tactical assessment", store_dir=store)
+    with review.writing(slot) as folder:
+        (folder / "product.html").write_text("<p>half</p>")
+        # Meanwhile another product's publish in this process tidies the store first.
+        review.reserve_version(warehouse_file, kind="strategic", force="northumbria", scope={"months": 36},
+                               period_label="2022-09", title="Strategic assessment", store_dir=store)
+        assert (folder / "product.html").is_file()
+    review.record_version(warehouse_file, slot, marking="OFFICIAL", author="analyst", period_start=None, period_end=None)
+    assert (slot.folder / "product.html").is_file()
+    assert_invariants(warehouse_file, store)

@@ -184,3 +184,20 @@ def test_review_commands(warehouse_file, tmp_path):
     (slot.folder / "product.html").write_text("edited")
     tampered = runner.invoke(app, ["review", "show", slot.version_id, "--warehouse", str(warehouse_file)])
     assert tampered.exit_code == 1 and "product.html: changed" in text(tampered)
+
+
+def test_two_publishes_of_the_same_product_at_once_register_one_and_refuse_the_other_clearly(warehouse_file, tmp_path):
+    store = tmp_path / "store"
+    reserve = dict(kind="tactical", force="northumbria", scope={"period_end": "2022-09"}, period_label="2022-09",
+                   title="Tactical assessment", store_dir=store)
+    first, second = review.reserve_version(warehouse_file, **reserve), review.reserve_version(warehouse_file, **reserve)
+    assert first.version == second.version == 1
+    with pytest.raises(ReviewError, match="another publish of the same product registered this version"):
+        with review.writing(second) as slow:  # the second is still rendering when the first finishes
+            (slow / "product.html").write_text("second")
+            with review.writing(first) as folder:
+                (folder / "product.html").write_text("first")
+            review.record_version(warehouse_file, first, marking="OFFICIAL", author="a", period_start=None, period_end=None)
+        review.record_version(warehouse_file, second, marking="OFFICIAL", author="a", period_start=None, period_end=None)
+    assert (first.folder / "product.html").read_text() == "first"
+    assert [p.name for p in first.folder.parent.iterdir()] == ["v1"]

@@ -1,7 +1,6 @@
 """Tamper evidence and who may decide: each edit the attacker tried is found by `review verify` and `review list`."""
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import duckdb

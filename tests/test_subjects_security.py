@@ -9,7 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 from typer.testing import CliRunner
 
-from tasks import subjects
+from tasks import subject_store, subjects
 from tasks.subjects import SubjectAccessError, access_log, load_nominals, read_subject
 
 PURPOSE = "Operation SYNTH-KEY: risk assessment before arrest"
@@ -55,7 +55,7 @@ def test_the_file_is_encrypted_and_unreadable_without_the_key(store, monkeypatch
 
 
 def test_no_plaintext_is_left_behind_and_a_killed_sessions_copy_is_removed(store):
-    root = subjects._plaintext_root()
+    root = subject_store.plaintext_root()
     assert not [p for p in root.glob(f"tasking-subjects-{os.getpid()}-*")]
     stale = root / "tasking-subjects-999999-abc"
     stale.mkdir()
