@@ -26,4 +26,4 @@ def products(
         frame = list_products(warehouse, kind=kind, force=force, status=status, period=period, tor_id=tor_id, text=text)
     print_frame(f"Central store: {len(frame)} versions", frame,
                 ["version_id", "kind", "force", "status", "title", "period_start", "period_end", "tor_id",
-                 "profile_status", "close_reason", "store_path"], "No product versions match.")
+                 "profile_status", "close_reason"], "No product versions match.")

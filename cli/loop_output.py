@@ -1,6 +1,7 @@
 """What the tasking-loop commands share: a refused change printed as one red line (exit 1), and tables."""
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 
 import pandas as pd
@@ -30,6 +31,11 @@ def refusals():
 def cell(value) -> str:
     if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
         return ""
+    if isinstance(value, str) and value.startswith("["):  # a stored JSON list (crime types): shown as a list
+        try:
+            return escape(", ".join(json.loads(value)) or "all crime")
+        except (ValueError, TypeError):
+            pass
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d")
     return escape(str(value))
@@ -41,7 +47,7 @@ def print_frame(title: str, frame: pd.DataFrame, columns: list[str], empty: str)
         return
     table = Table(title=title)
     for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
+        table.add_column(column.removesuffix("_json").replace("_", " "), overflow="fold")
     for row in frame[columns].itertuples(index=False):
         table.add_row(*(cell(v) for v in row))
     console.print(table)

@@ -100,3 +100,19 @@ def meeting_list(force: Optional[str] = typer.Option(None, "--force"), warehouse
         frame = meetings.list_meetings(warehouse, force)
     print_frame("TT&CG meetings", frame, ["meeting_id", "force", "held_on", "chair", "tactical_version_id", "decisions",
                                           "actions"], "No meetings recorded.")
+
+
+@meeting_app.command("verify")
+def meeting_verify(warehouse: Optional[str] = WarehouseOption) -> None:
+    """Check the hash-chained record of the whole loop (ToR, strategy, meetings, actions, profiles): exit 1 when an
+    event was edited, deleted or reordered."""
+    from tasks.tasking_loop.records import verify_all
+
+    with refusals():
+        found = verify_all(warehouse)
+    for stream, problems in found.items():
+        console.print(f"{stream}: " + ("intact" if not problems else f"[red]{len(problems)} problems[/red]"))
+        for problem in problems:
+            console.print(f"  {escape(problem)}")
+    if any(found.values()):
+        raise typer.Exit(code=1)

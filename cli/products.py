@@ -100,12 +100,16 @@ def profile_problem(
     id first and a data pack (CSV, Parquet) beside the PDF. Refused unless the requester has agreed the ToR."""
     from cli.loop_output import refusals
     from cli.profile_loop import print_profile_version
-    from tasks.tasking_loop.profiles import build_from_tor
+    from flows.engine import run_flow
+    from flows.profiles import profile_from_tor_flow
+    from tasks.tasking_loop.profiles import ProfileVersion
     from tasks.tasking_loop.tor import require_agreed
 
     with refusals():
-        require_agreed(warehouse, tor_id, "problem_profile")
-        print_profile_version(build_from_tor(warehouse, tor_id, store_dir=store, force_new=force_new))
+        require_agreed(warehouse, tor_id, "problem_profile")  # refused here, before a run is recorded
+        built = run_flow(profile_from_tor_flow, tor_id=tor_id, config_path=None, force_new=force_new,
+                         warehouse=str(warehouse) if warehouse else None, store_dir=str(store) if store else None)
+    print_profile_version(ProfileVersion(**built))
 
 
 @subjects_app.command("load")

@@ -69,15 +69,16 @@ def profile_close(profile_id: str = typer.Argument(...),
 def profile_refresh(force: Optional[str] = typer.Option(None, "--force"), store: Optional[str] = ProductStoreOption,
                     warehouse: Optional[str] = WarehouseOption) -> None:
     """Re-draft every open profile as its next version (what the profile-refresh deployment runs each cycle)."""
-    from tasks.tasking_loop import profiles
+    from flows.engine import run_flow
+    from flows.profiles import profile_refresh_flow
+    from tasks.tasking_loop.profiles import ProfileVersion
 
     with refusals():
-        drafted, failures = profiles.refresh_open(warehouse, force=force, store_dir=store)
+        try:
+            drafted = run_flow(profile_refresh_flow, config_path=None, force=force, warehouse=warehouse, store_dir=store)
+        except RuntimeError as error:  # some profiles failed; the others were re-drafted (tasking profile list)
+            raise ValueError(f"{error}; the others were re-drafted (see `tasking profile list`)") from None
     for built in drafted:
-        print_profile_version(built)
-    for failure in failures:
-        console.print(f"[red]error[/red] {escape(failure)}")
-    if not drafted and not failures:
+        print_profile_version(ProfileVersion(**built))
+    if not drafted:
         console.print("No open profiles.")
-    if failures:
-        raise typer.Exit(code=1)

@@ -48,6 +48,6 @@ def list_products(warehouse_file, *, kind: str | None = None, force: str | None 
         month = parse_month(period) if period else None
     except ValueError as error:
         raise CatalogueError(f"period: {error}") from None
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         return con.execute(CATALOGUE_SQL, {"kind": kind, "force": force, "status": status, "month": month,
                                            "tor_id": tor_id, "text": text.strip() if text else None}).df()

@@ -259,9 +259,11 @@ def test_the_profile_flows_build_from_a_tor_and_redraft_only_what_has_new_data(w
     with pytest.raises(LoopError, match="not agreed"):
         run_flow(profile_from_tor_flow, tor_id=made.tor_id, config_path=str(config))
     tor.agree(warehouse, made.tor_id, "DI Smith")
-    first = run_flow(profile_from_tor_flow, tor_id=made.tor_id, config_path=str(config))
+    first = run_flow(profile_from_tor_flow, tor_id=made.tor_id, config_path=str(config))["version_id"]
     # No month published since: the scheduled re-draft drafts nothing and says so (cycles test: a new month).
-    assert run_flow(profile_refresh_flow, config_path=str(config)) == []
+    (unchanged,) = run_flow(profile_refresh_flow, config_path=str(config))
+    assert (unchanged["profile_id"], unchanged["drafted"]) == ("PRF-0001", False)
+    assert unchanged["changes"][0].startswith(f"no new data since {first}")
     versions = profiles.get(warehouse, "PRF-0001")["versions"]
     assert versions["version_id"].tolist() == [first]
     with wh.connect(warehouse) as con:
@@ -316,3 +318,51 @@ def test_the_tactical_sections_report_the_strategy_and_the_last_meeting_from_the
         (direct.target_before, direct.target_after, direct.p_value)
     assert "Decision 1: Shoplifting first" in meeting_result.paragraphs
     assert ASSOCIATION_LABEL in meeting_result.tables[0].note
+
+
+def test_a_subject_profile_follows_the_same_tor_versions_and_closing(tmp_path):
+    """SYNTHETIC nominals: a subject profile from an agreed ToR, re-drafted as version 2, closed as apprehended."""
+    from datetime import date
+
+    from sources.synthetic_internal import generate_internal
+    from tasks.ingest_internal import ingest_internal_paths
+    from tasks.subjects import access_log, load_nominals
+
+    synthetic = generate_internal(tmp_path, "demo-shire", date(2024, 1, 1), date(2024, 2, 29), seed=5,
+                                  records_per_day=20, nominal_count=4)
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert ingest_internal_paths([synthetic.extract], synthetic.mapping, warehouse, gate=None).ok
+    subjects = tmp_path / "restricted" / "subjects.duckdb"
+    load_nominals(synthetic.nominals, subjects, loaded_by="test loader")
+    nominal = json.loads(synthetic.nominals.read_text())["nominals"][0]["nominal_id"]
+    made = tor.propose(warehouse, proposed_by="Analyst Jones", **proposal(
+        force="demo-shire", product_kind="subject_profile", nominal_id=nominal, types=[], title="Risk before arrest",
+        period_from="2024-01", period_to=None))
+    with pytest.raises(LoopError, match="not agreed"):
+        profiles.build_from_tor(warehouse, made.tor_id, subjects_file=subjects)
+    tor.agree(warehouse, made.tor_id, "DI Smith")
+    first = profiles.build_from_tor(warehouse, made.tor_id, subjects_file=subjects)
+    second = profiles.build_from_tor(warehouse, made.tor_id, subjects_file=subjects)
+    assert (first.version, second.version) == (1, 2)
+    assert (first.version_id, second.version_id) == (f"SP-{nominal}-v1", f"SP-{nominal}-v2")
+    assert second.changes[0].startswith("Re-drafted from the subject store as at") and first.version_id in second.changes[0]
+    # The agreed ToR (with its id) is the purpose written to the subject store's access log.
+    purposes = access_log(subjects, nominal)["purpose"].tolist()
+    assert any(p.startswith(f"{made.tor_id}, agreed by DI Smith") for p in purposes)
+    profiles.close(warehouse, first.profile_id, "apprehended", "DI Smith")
+    with pytest.raises(LoopError, match="closed \\(apprehended\\)"):
+        profiles.build_from_tor(warehouse, made.tor_id, subjects_file=subjects)
+
+
+def test_meeting_verify_shows_an_edited_tasking_event(warehouse):
+    from cli.main import app
+
+    tor.propose(warehouse, proposed_by="Analyst Jones", **proposal())
+    runner = CliRunner()
+    intact = runner.invoke(app, ["meeting", "verify", "--warehouse", str(warehouse)])
+    assert intact.exit_code == 0 and "tasking-loop:tor: intact" in intact.output
+    with wh.connect(warehouse) as con:  # someone rewrites who asked for the profile
+        con.execute("UPDATE event_log SET payload_json = replace(payload_json, 'DI Smith', 'DI Jones')"
+                    " WHERE stream = 'tasking-loop:tor'")
+    edited = runner.invoke(app, ["meeting", "verify", "--warehouse", str(warehouse)])
+    assert edited.exit_code == 1 and "tasking-loop:tor: 1 problems" in edited.output

@@ -26,7 +26,7 @@ def record_meeting(warehouse_file, *, force: str, held_on: str | date, chair: st
     if held is None:
         raise LoopError("a meeting needs the date it was held")
     if tactical_version_id:
-        with warehouse.connect(warehouse_file) as con:
+        with warehouse.reading(warehouse_file) as con:
             found = con.execute("SELECT p.kind, p.force FROM product_version v JOIN product p USING (product_id)"
                                 " WHERE v.version_id = ?", [tactical_version_id]).fetchone()
         if found is None:
@@ -45,7 +45,7 @@ def record_meeting(warehouse_file, *, force: str, held_on: str | date, chair: st
 
 
 def meeting(warehouse_file, meeting_id: str) -> dict:
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         found = one_row(con, "tasking_meeting", "meeting_id", meeting_id,
                         f"{meeting_id}: no such meeting (see `tasking meeting list`)")
         decisions = con.execute("SELECT seq, decision, recorded_by, recorded_at FROM meeting_decision"
@@ -130,12 +130,12 @@ def commission(warehouse_file, meeting_id: str, *, by: str, **proposal) -> str:
 
 
 def actions_of(warehouse_file, meeting_id: str) -> pd.DataFrame:
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         return con.execute("SELECT * FROM tasking_action WHERE meeting_id = ? ORDER BY action_id", [meeting_id]).df()
 
 
 def list_meetings(warehouse_file, force: str | None = None) -> pd.DataFrame:
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         return con.execute(
             "SELECT m.*, (SELECT count(*) FROM tasking_action a WHERE a.meeting_id = m.meeting_id) AS actions,"
             " (SELECT count(*) FROM meeting_decision d WHERE d.meeting_id = m.meeting_id) AS decisions"
@@ -145,7 +145,7 @@ def list_meetings(warehouse_file, force: str | None = None) -> pd.DataFrame:
 
 def list_actions(warehouse_file, *, force: str | None = None, status: str | None = None,
                  owner: str | None = None) -> pd.DataFrame:
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         return con.execute(
             "SELECT * FROM tasking_action WHERE (CAST(? AS VARCHAR) IS NULL OR force = ?)"
             " AND (CAST(? AS VARCHAR) IS NULL OR status = ?) AND (CAST(? AS VARCHAR) IS NULL OR lower(owner) = lower(?))"
@@ -155,7 +155,7 @@ def list_actions(warehouse_file, *, force: str | None = None, status: str | None
 def previous_meeting(warehouse_file, force: str, before: date | None = None) -> str | None:
     """The force's latest meeting held before `before` (default: the latest of all): whose actions the next
     tactical assessment reports."""
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         row = con.execute("SELECT meeting_id FROM tasking_meeting WHERE force = ? AND (CAST(? AS DATE) IS NULL OR"
                           " held_on < ?) ORDER BY held_on DESC, meeting_id DESC LIMIT 1", [force, before, before]).fetchone()
     return row[0] if row else None

@@ -93,7 +93,7 @@ def _last_version(con, profile_id: str) -> dict | None:
 
 
 def _refuse_if_closed(warehouse_file, tor_id: str, actor: str) -> None:
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         record = profile_of_tor(con, tor_id)
     if record is not None and record["status"] == "closed":
         raise refuse(warehouse_file, "profile", actor, {"event": "profile.redraft", "profile_id": record["profile_id"]},
@@ -111,7 +111,7 @@ def build_from_tor(warehouse_file, tor_id: str, *, drafted_by: str | None = None
     tor = tor_records.require_agreed(warehouse_file, tor_id)
     drafted_by = person(drafted_by or tor.author, "author")
     _refuse_if_closed(warehouse_file, tor_id, drafted_by)
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         record = profile_of_tor(con, tor_id)
         last = _last_version(con, record["profile_id"]) if record else None
         # The id the profile will have, printed on it. Two first builds at once would both take it and the second
@@ -203,7 +203,7 @@ def close(warehouse_file, profile_id: str, reason: str, by: str, note: str | Non
 
 
 def get(warehouse_file, profile_id: str) -> dict:
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         found = one_row(con, "profile_record", "profile_id", profile_id,
                         f"{profile_id}: no such profile (see `tasking profile list`)")
         versions = con.execute("SELECT version, version_id, period_from, period_to, changes_json, drafted_by, drafted_at"
@@ -212,7 +212,7 @@ def get(warehouse_file, profile_id: str) -> dict:
 
 
 def list_profiles(warehouse_file, *, force: str | None = None, status: str | None = None) -> pd.DataFrame:
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         return con.execute(
             "SELECT r.profile_id, r.tor_id, r.force, r.kind, r.status, r.close_reason, r.closed_by, r.closed_at, t.title,"
             " (SELECT max(version) FROM profile_record_version v WHERE v.profile_id = r.profile_id) AS versions,"

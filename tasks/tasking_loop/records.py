@@ -125,5 +125,16 @@ def one_row(con, table: str, column: str, key: str, missing: str) -> dict:
     return found.iloc[0].to_dict()
 
 
+KINDS = ("tor", "strategy", "meeting", "action", "profile")
+
+
+def verify_all(warehouse_file) -> dict[str, list[str]]:
+    """{stream: problems} for every tasking-loop stream (edited, deleted or reordered events; empty when intact)."""
+    from tasking.chain import verify_chain
+
+    with warehouse.reading(warehouse_file) as con:
+        return {stream(kind): verify_chain(con, stream(kind)) for kind in KINDS}
+
+
 def dumps(value) -> str:
     return json.dumps(value, sort_keys=True, default=str)

@@ -30,7 +30,7 @@ def adopt(warehouse_file, strategic_version_id: str, *, label: str, types, requi
           area: str | None = None) -> Priority:
     """Record one adopted priority; refused unless the strategic assessment version is APPROVED."""
     attempt = {"event": "priority.adopted", "strategic_version_id": strategic_version_id, "label": label}
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         found = con.execute(
             "SELECT v.status, p.kind, p.force FROM product_version v JOIN product p USING (product_id)"
             " WHERE v.version_id = ?", [strategic_version_id]).fetchone()
@@ -85,7 +85,7 @@ def adopted(warehouse_file, force: str) -> list[Priority]:
 
 
 def list_priorities(warehouse_file, *, force: str | None = None, status: str | None = None) -> pd.DataFrame:
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         return con.execute(
             "SELECT * FROM control_priority WHERE (CAST(? AS VARCHAR) IS NULL OR force = ?)"
             " AND (CAST(? AS VARCHAR) IS NULL OR status = ?) ORDER BY priority_id", [force, force, status, status]).df()

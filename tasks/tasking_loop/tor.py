@@ -159,7 +159,7 @@ def propose(warehouse_file, *, proposed_by: str, commissioned_by: str | None = N
 
 
 def get(warehouse_file, tor_id: str) -> TermsOfReference:
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         return _from_row(one_row(con, "terms_of_reference", "tor_id", tor_id,
                                  f"{tor_id}: no such terms of reference (see `tasking tor list`)"))
 
@@ -216,7 +216,7 @@ def require_agreed(warehouse_file, tor_id: str, kind: str | None = None) -> Term
 def list_tors(warehouse_file, *, force: str | None = None, status: str | None = None) -> pd.DataFrame:
     if status is not None and status not in STATUSES:
         raise LoopError(f"status {status!r}: expected one of {', '.join(STATUSES)}")
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         return con.execute(
             "SELECT tor_id, force, product_kind, title, requester, author, status, deadline, commissioned_by, agreed_by,"
             " agreed_at FROM terms_of_reference WHERE (CAST(? AS VARCHAR) IS NULL OR force = ?)"
