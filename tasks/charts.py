@@ -293,3 +293,101 @@ def _scale_bar(ax) -> None:
     ax.plot([left, left + length], [base, base], color=INK, linewidth=2.5, solid_capstyle="butt", zorder=6)
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length} m"
     ax.text(left + length / 2, base + (y1 - y0) * 0.015, label, ha="center", va="bottom", fontsize=7.5, color=INK, zorder=6)
+
+
+def forecast_panels(path: Path, panels: Sequence[dict], *, title: str) -> Path:
+    """One small panel per series: the months held (line), the forecast (dashed) with its 80% (darker) and 95%
+    (lighter) prediction intervals, and a dotted line where a break starts the months the forecast was fitted to.
+
+    Each panel: {"name", "months", "history", "future", "mean", "lo80", "hi80", "lo95", "hi95", "fitted_from"}
+    (months and future as dates; fitted_from a date or None).
+    """
+    count = max(len(panels), 1)
+    columns = 1 if count == 1 else 2
+    rows = int(np.ceil(count / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(7.2, 2.15 * rows + 0.35), squeeze=False, sharex=True)
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
+    for ax, panel in zip(axes.ravel(), panels):
+        x = np.array(panel["months"], dtype="datetime64[D]")
+        fx = np.array(panel["future"], dtype="datetime64[D]")
+        # The forecast joins the last month held so the two read as one line.
+        jx = np.concatenate([x[-1:], fx])
+        last = np.asarray(panel["history"], float)[-1:]
+        ax.fill_between(jx, np.r_[last, panel["lo95"]], np.r_[last, panel["hi95"]], color=LIGHT, linewidth=0,
+                        label="95% interval")
+        ax.fill_between(jx, np.r_[last, panel["lo80"]], np.r_[last, panel["hi80"]], color="#8fa9c4", linewidth=0,
+                        label="80% interval")
+        ax.plot(x, panel["history"], color=INK, linewidth=1.3, label="recorded")
+        ax.plot(jx, np.r_[last, panel["mean"]], color=ACCENT, linewidth=1.4, linestyle="--", label="forecast")
+        if panel.get("fitted_from") is not None:
+            ax.axvline(np.datetime64(panel["fitted_from"], "D"), color=MUTED, linestyle=":", linewidth=1.1,
+                       label="break: fitted from here")
+        ax.set_title(_short(str(panel["name"]), 44), loc="left", fontsize=8.5)
+        ax.set_ylim(bottom=0)
+        ax.grid(axis="y", color="#e4e7eb", linewidth=0.6)
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+        ax.tick_params(labelsize=7, labelbottom=True)  # a panel with none below it keeps its month labels
+    handles, labels = [], []
+    for ax in axes.ravel()[:len(panels)]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=7.5, bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle(title, x=0.02, ha="left", fontsize=9.5, fontweight="bold")
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    return _save(fig, path)
+
+
+EMERGING_COLOURS = {
+    "new": "#d88c00", "consecutive": "#f2b134", "intensifying": "#b42318", "persistent": "#e06c5a",
+    "diminishing": "#f3b8ad", "sporadic": "#6b4c9a", "oscillating": "#9a7fc4", "historical": "#7b8794",
+}
+
+
+def emerging_map(path: Path, cell_x: Sequence[float], cell_y: Sequence[float], patterns: Sequence[str],
+                 cell_size_m: float, *, title: str, context_x: Sequence[float] = (), context_y: Sequence[float] = (),
+                 context_crimes: Sequence[float] = (), labels: Sequence[str] = ()) -> Path:
+    """Grid cells coloured by emerging hot spot class (British National Grid metres) over the cells with located
+    crime (grey dots sized by crimes) for orientation; cells with no pattern are not drawn; `labels` (one per
+    cell, "" for none) number the cells a table lists. The map is framed on
+    the classed cells (or, with none, on where the bulk of the crime is), so a few far-off points do not shrink it."""
+    fig, ax = plt.subplots(figsize=(6.2, 5.0))
+    cx, cy = np.asarray(context_x, float), np.asarray(context_y, float)
+    weight = np.asarray(context_crimes, float) if len(context_crimes) else np.ones(cx.size)
+    x, y = np.asarray(cell_x, float), np.asarray(cell_y, float)
+    if x.size:
+        x_lo, x_hi, y_lo, y_hi = x.min(), x.max(), y.min(), y.max()
+    elif cx.size:
+        # The middle 98% of crimes, weighted: mis-snapped points far away do not set the frame.
+        order_x, order_y = np.argsort(cx), np.argsort(cy)
+        cum_x, cum_y = np.cumsum(weight[order_x]) / weight.sum(), np.cumsum(weight[order_y]) / weight.sum()
+        x_lo, x_hi = cx[order_x][np.searchsorted(cum_x, [0.01, 0.99]).clip(0, cx.size - 1)]
+        y_lo, y_hi = cy[order_y][np.searchsorted(cum_y, [0.01, 0.99]).clip(0, cy.size - 1)]
+    else:
+        x_lo, x_hi, y_lo, y_hi = 0, 1000, 0, 1000
+    span = max(x_hi - x_lo, y_hi - y_lo) + 6 * cell_size_m
+    mid_x, mid_y = (x_lo + x_hi) / 2, (y_lo + y_hi) / 2
+    extent = (mid_x - span / 2, mid_x + span / 2, mid_y - span / 2, mid_y + span / 2)
+    _points_panel(ax, [], [], extent, dot=1.5)
+    if cx.size:
+        ax.scatter(cx, cy, s=2 + 18 * np.sqrt(weight / weight.max()), color=MUTED, alpha=0.5, linewidths=0,
+                   zorder=2, rasterized=True)
+    for pattern, colour in EMERGING_COLOURS.items():
+        chosen = np.asarray(patterns) == pattern
+        for px, py in zip(x[chosen], y[chosen]):
+            ax.add_patch(plt.Rectangle((px - cell_size_m / 2, py - cell_size_m / 2), cell_size_m, cell_size_m,
+                                       facecolor=colour, edgecolor="white", linewidth=0.4, alpha=0.85, zorder=4))
+        if chosen.any():
+            ax.scatter([], [], marker="s", s=40, color=colour, label=f"{pattern} ({int(chosen.sum())})")
+    for px, py, label in zip(x, y, labels):
+        if label:
+            _marker(ax, px, py, label, size=110)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5, title="class (cells)", title_fontsize=7.5)
+    ax.annotate("N", xy=(0.93, 0.95), xytext=(0.93, 0.84), xycoords="axes fraction", ha="center", fontsize=8,
+                fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": INK})
+    ax.set_title(title, loc="left", fontsize=9.5, fontweight="bold")
+    return _save(fig, path)

@@ -260,10 +260,15 @@ ORDER BY source_file, v.severity, v.expectation
 def validation_summary(warehouse_file, files: pd.DataFrame) -> pd.DataFrame | None:
     """The quality gate's results for these files, or None when this warehouse has no validation results."""
     with warehouse.connect(warehouse_file, read_only=True) as con:
-        if not _table_exists(con, "validation_result"):
-            return None
-        return con.execute(VALIDATION_SQL, {"files": files["source_file"].tolist(),
-                                            "shas": files["source_sha256"].tolist()}).df()
+        return validation_summary_on(con, files)
+
+
+def validation_summary_on(con, files: pd.DataFrame) -> pd.DataFrame | None:
+    """validation_summary over an open connection."""
+    if not _table_exists(con, "validation_result"):
+        return None
+    return con.execute(VALIDATION_SQL, {"files": files["source_file"].tolist(),
+                                        "shas": files["source_sha256"].tolist()}).df()
 
 
 @dataclass
@@ -280,17 +285,22 @@ def collect_sources(warehouse_file, force: str, first: date, last: date,
                     focus: tuple[date, date] | None = None) -> SourcesAndMethods:
     """Files, reference data, rejected batches and coverage for the months used (`first`..`last`); the
     no-location counts are for `focus` (the months the product assesses), default the same months."""
+    with warehouse.connect(warehouse_file, read_only=True) as con:
+        return collect_sources_on(con, force, first, last, focus)
+
+
+def collect_sources_on(con, force: str, first: date, last: date,
+                       focus: tuple[date, date] | None = None) -> SourcesAndMethods:
+    """collect_sources over an open connection (a product build's one read-only session)."""
     params = {"force": force, "first": first, "last": last}
     focus_params = {"force": force, "first": (focus or (first, last))[0], "last": (focus or (first, last))[1]}
-    with warehouse.connect(warehouse_file, read_only=True) as con:
-        files = con.execute(SOURCE_FILES_SQL, params).df()
-        reference = con.execute(REFERENCE_FILES_SQL).df()
-        rejected = con.execute(REJECTED_BATCHES_SQL, params).df()
-        coverage = con.execute(HELD_MONTHS_SQL, {"force": force}).df()
-        counts = con.execute(NO_LOCATION_SQL, focus_params).df().iloc[0].to_dict()
+    files = con.execute(SOURCE_FILES_SQL, params).df()
+    reference = con.execute(REFERENCE_FILES_SQL).df()
+    rejected = con.execute(REJECTED_BATCHES_SQL, params).df()
+    coverage = con.execute(HELD_MONTHS_SQL, {"force": force}).df()
+    counts = con.execute(NO_LOCATION_SQL, focus_params).df().iloc[0].to_dict()
     counts["period"] = period_text(focus_params["first"], focus_params["last"])
-    validation = validation_summary(warehouse_file, files)
-    return SourcesAndMethods(files, reference, rejected, coverage, validation, counts)
+    return SourcesAndMethods(files, reference, rejected, coverage, validation_summary_on(con, files), counts)
 
 
 def sources_section(draft: Draft, force: str, sources: SourcesAndMethods, methods: Sequence[str],

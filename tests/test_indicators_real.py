@@ -152,8 +152,15 @@ def test_period_change_counts_previous_and_year_earlier(wh, street):
     for crime_type in rows["Crime type"].unique():
         n, p, y = int(now.get(crime_type, 0)), int(before.get(crime_type, 0)), int(year.get(crime_type, 0))
         assert (got.loc[crime_type, "crimes"], got.loc[crime_type, "previous_crimes"], got.loc[crime_type, "year_earlier_crimes"]) == (n, p, y)
-        assert close(got.loc[crime_type, "p_rise_vs_year_earlier"], stats.poisson.sf(n - 1, y) if n > 0 else 1.0)
-        assert close(got.loc[crime_type, "p_fall_vs_year_earlier"], stats.poisson.cdf(n, y))
+        # Two observed counts: the exact conditional binomial test (scipy), not a Poisson test against y as if known.
+        if n + y:
+            assert close(got.loc[crime_type, "p_rise_vs_year_earlier"], stats.binomtest(n, n + y, 0.5, "greater").pvalue)
+            assert close(got.loc[crime_type, "p_fall_vs_year_earlier"], stats.binomtest(n, n + y, 0.5, "less").pvalue)
+            assert close(got.loc[crime_type, "p_vs_year_earlier"], stats.binomtest(n, n + y, 0.5).pvalue)
+            ci = stats.binomtest(n, n + y, 0.5).proportion_ci(0.95, method="exact")
+            if y and ci.high < 1:
+                assert close(got.loc[crime_type, "rate_ratio_ci_low"], ci.low / (1 - ci.low))
+                assert close(got.loc[crime_type, "rate_ratio_ci_high"], ci.high / (1 - ci.high))
     assert got.loc["All crime", "crimes"] == int(now.sum())
 
 
@@ -174,16 +181,44 @@ def test_exceedance_poisson_against_trailing_twelve_months(wh, street, latest_mo
     got = exceedance(wh, Scope(CITY, "2023-09", "2024-08"), latest_months=latest_months).set_index("crime_type")
     observed = rows[rows["Month"].isin(latest)]["Crime type"].value_counts()
     base = rows[rows["Month"].isin(baseline)]["Crime type"].value_counts()
+    from statsmodels.stats.multitest import multipletests
+
+    from tasks.stats.tests import exceedance as exceedance_test
+
+    by_month = rows[rows["Month"].isin(baseline)].groupby(["Crime type", "Month"]).size()
+    raw = {}
     for crime_type in list(rows["Crime type"].unique()) + ["All crime"]:
         obs = int(observed.sum()) if crime_type == "All crime" else int(observed.get(crime_type, 0))
         mean = (int(base.sum()) if crime_type == "All crime" else int(base.get(crime_type, 0))) / 12.0
         expected = mean * latest_months
-        p = stats.poisson.sf(obs - 1, expected) if obs > 0 else 1.0
+        monthly = np.array([by_month.xs(m, level="Month").sum() if crime_type == "All crime" else
+                            by_month.get((crime_type, m), 0) for m in baseline], dtype=float)
+        blocks = monthly.reshape(-1, latest_months).sum(axis=1)
+        raw[crime_type] = exceedance_test(obs, blocks).p_value
         assert got.loc[crime_type, "observed"] == obs
         assert close(got.loc[crime_type, "expected"], expected)
-        assert close(got.loc[crime_type, "p_value"], p)
-        flag = "exceptional" if p < 0.01 else "elevated" if p < 0.05 else "within expected range"
+        assert close(got.loc[crime_type, "p_value"], raw[crime_type])
+    types = [t for t in raw if t != "All crime"]
+    adjusted = dict(zip(types, multipletests([raw[t] for t in types], method="fdr_bh")[1]), **{"All crime": raw["All crime"]})
+    for crime_type, p in adjusted.items():
+        n = int(got.loc[crime_type, "observed"])
+        flag = ("break in baseline" if got.loc[crime_type, "break_note"] else "within expected range" if n < 5 else
+                "exceptional" if p < 0.01 else "elevated" if p < 0.05 else "within expected range")
+        assert close(got.loc[crime_type, "p_adjusted"], p)
         assert got.loc[crime_type, "flag"] == flag
+
+
+def test_a_real_recording_break_is_not_called_exceptional(wh, street):
+    """City of London anti-social behaviour fell to about a tenth of its level from August 2023 for three months
+    and recovered in November: August 2024 against that baseline is a recording change, not an exceptional month."""
+    rows = street[CITY]
+    asb = rows[rows["Crime type"] == "Anti-social behaviour"]["Month"].value_counts()
+    assert asb["2023-09"] < asb["2023-06"] / 3 and asb["2024-08"] > 2 * asb["2023-09"]  # the dip, in the file itself
+    got = exceedance(wh, Scope(CITY, "2024-08", "2024-08")).set_index("crime_type").loc["Anti-social behaviour"]
+    assert got["flag"] == "break in baseline"
+    assert "recording break from November 2023" in got["break_note"]  # the recovery from the dip
+    change = period_change(wh, Scope(CITY, "2023-09", "2024-08")).set_index("crime_type").loc["Anti-social behaviour"]
+    assert not change["comparable"]  # the 12 months against the 12 before span the same break
 
 
 # ---- 3. seasonality -----------------------------------------------------------------------------------------
@@ -427,15 +462,15 @@ def test_priority_matrix_scores_every_component(wh):
     got = priority_matrix(wh, scope)
     harm_frame = harm(wh, scope).set_index("crime_type")
     change = period_change(wh, scope).set_index("crime_type")
-    latest = exceedance(wh, scope).set_index("crime_type")
     for row in got.itertuples():
         assert row.harm_score == points(harm_frame.loc[row.crime_type, "harm_share"])
         assert row.volume_score == points(harm_frame.loc[row.crime_type, "crime_share"])
-        rise, fall = change.loc[row.crime_type, "p_rise_vs_year_earlier"], change.loc[row.crime_type, "p_fall_vs_year_earlier"]
+        rise = change.loc[row.crime_type, "p_rise_adjusted_vs_year_earlier"]
+        fall = change.loc[row.crime_type, "p_fall_adjusted_vs_year_earlier"]
         trend = 5 if rise < 0.01 else 4 if rise < 0.05 else 1 if fall < 0.01 else 2 if fall < 0.05 else 3
-        assert row.trend_score == trend
-        assert row.exceedance_score == {"exceptional": 5, "elevated": 3}.get(latest.loc[row.crime_type, "flag"], 1)
-        assert row.priority_score == row.harm_score + row.volume_score + row.trend_score + row.exceedance_score
+        assert row.trend_score == (trend if change.loc[row.crime_type, "comparable"] else 3)
+        # Harm counts twice; one month's exceedance plays no part (the ranking is the 12 months' trend).
+        assert row.priority_score == 2 * row.harm_score + row.volume_score + row.trend_score
     assert list(got["rank"]) == list(range(1, len(got) + 1))
     assert got["priority_score"].is_monotonic_decreasing
     assert got["organisational_position"].isna().all()

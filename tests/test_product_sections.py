@@ -11,8 +11,10 @@ from tasks.indicators import Scope
 from tasks.products import common
 from tasks.products.compose import Resolver
 from tasks.products.engine import (Figure, Gap, Lineage, ProductContext, Recommendation, SectionResult, Table, ref)
-from tasks.products.sections import (current_picture, exceedance, gaps, outcomes, recommendations, repeat_locations,
-                                     stop_search, what_changed)
+from tasks.products.sections import (analyst_input, breaks, current_picture, exceedance, gaps, local_emerging, outcomes,
+                                     priorities, recommendations, repeat_locations, seasonality, stop_search,
+                                     what_changed)
+from tasks.products.sections.deprivation import section as deprivation_section
 
 LATEST = date(2024, 8, 1)
 SCOPE = Scope("test-force", "2024-08", "2024-08")
@@ -59,6 +61,14 @@ def change_frame(rows) -> pd.DataFrame:
                                         "p_rise_vs_year_earlier", "p_fall_vs_year_earlier"])
     frame["change_vs_previous"] = frame["crimes"] - frame["previous_crimes"]
     frame["change_vs_year_earlier"] = frame["crimes"] - frame["year_earlier_crimes"]
+    frame["rate_ratio_vs_year_earlier"] = frame["crimes"] / frame["year_earlier_crimes"]
+    frame["rate_ratio_ci_low"] = frame["rate_ratio_vs_year_earlier"] * 0.8
+    frame["rate_ratio_ci_high"] = frame["rate_ratio_vs_year_earlier"] * 1.25
+    frame["p_vs_year_earlier"] = 2 * frame[["p_rise_vs_year_earlier", "p_fall_vs_year_earlier"]].min(axis=1)
+    frame["p_rise_adjusted_vs_year_earlier"] = frame["p_rise_vs_year_earlier"]
+    frame["p_fall_adjusted_vs_year_earlier"] = frame["p_fall_vs_year_earlier"]
+    frame["break_note"] = ""
+    frame["comparable"] = True
     return frame
 
 
@@ -66,7 +76,8 @@ def exceed_frame(rows, held=12) -> pd.DataFrame:
     """exceedance rows: (crime_type, observed, expected, p_value, flag)."""
     frame = pd.DataFrame(rows, columns=["crime_type", "observed", "expected", "p_value", "flag"])
     return frame.assign(baseline_months_held=held, baseline_from="2023-08", baseline_to="2024-07",
-                        latest_from="2024-08", latest_to="2024-08")
+                        latest_from="2024-08", latest_to="2024-08", p_adjusted=frame["p_value"], upper_95=None,
+                        dispersion=1.0, overdispersed=False, break_note="")
 
 
 CHANGE = change_frame([("Robbery", 30, 10, 12, 0.0001, 0.99), ("Burglary", 20, 22, 21, 0.6, 0.5),
@@ -83,7 +94,8 @@ def test_current_picture_states_the_total_and_its_changes():
                            "crimes": [10, 30, 22, 20]})
     result = current_picture.tactical(FakeSession({"period_change": CHANGE, "monthly_volumes": months}), SCOPE, ctx())
     assert result.paragraphs[0] == ("50 crimes and ASB incidents were recorded in August 2024, +18 (+56%) on July 2024 "
-                                    "and +17 on August 2023 (Poisson p = 0.001 for a rise).")
+                                    "and +17 on August 2023: a significant rise (rate ratio 1.52, 95% CI 1.21 to 1.89, two-sided "
+                                    "p = 0.002).")
     table = result.tables[0]
     assert [row[0] for row in table.rows] == ["Robbery", "Burglary", "All crime"]
     assert [type(i) for i in result.items] == [Figure, Table] and result.findings == result.paragraphs[:1]
@@ -99,6 +111,26 @@ def test_exceedance_without_a_baseline_says_so_as_a_gap_and_one_recommendation()
     assert [g.gap for g in result.gaps] == ["Baseline months not held"]
     assert [r.purpose for r in result.recommendations] == ["intelligence"]
     assert ref("current_change") in result.paragraphs[0]
+
+
+def test_a_comparison_across_a_break_is_not_called_significant():
+    change = CHANGE.copy()
+    change.loc[change["crime_type"] == "All crime", ["comparable", "break_note"]] = (
+        False, "a likely recording break from March 2024: about 3 a month before, 30 a month after")
+    months = pd.DataFrame({"month": ["2024-08"], "crime_type": ["Robbery"], "crimes": [30]})
+    result = current_picture.tactical(FakeSession({"period_change": change, "monthly_volumes": months}), SCOPE, ctx())
+    assert "not comparable with a year earlier: a likely recording break from March 2024" in result.paragraphs[0]
+    assert "significant" not in result.paragraphs[0]
+    assert result.tables[0].rows[-1][-2:] == ["break", "–"] and result.tables[0].flags[-1] is False
+
+
+def test_a_type_with_a_break_in_its_baseline_is_reported_not_tested():
+    exceed = exceed_frame([("Anti-social behaviour", 46, 25.0, 1e-6, "break in baseline"),
+                           ("All crime", 50, 31.0, 0.3, "within expected range")])
+    exceed.loc[0, "break_note"] = "a likely recording break from August 2023: about 33 a month before, 10 a month after"
+    result = exceedance.tactical(FakeSession({"exceedance": exceed, "period_change": CHANGE}), SCOPE, ctx())
+    assert result.facts["exceptional"] == [] and not result.recommendations
+    assert any("not tested against its baseline" in p and "August 2023" in p for p in result.paragraphs)
 
 
 def test_an_exceptional_type_is_sent_to_a_street_never_to_a_snap_point_label():
@@ -237,3 +269,132 @@ def test_numbering_is_in_one_place_and_references_resolve():
                             "gaps": "Table 4"}
     with pytest.raises(KeyError, match="nowhere"):
         resolve(f"{ref('nowhere')}")
+
+
+# ------------------------------------------------------------------------------------------- deprivation, priorities
+
+def lsoa_frame(rows) -> pd.DataFrame:
+    """lsoa_counts rows: (code, crimes, population, in_area)."""
+    frame = pd.DataFrame(rows, columns=["lsoa_code", "crimes", "population", "in_area_population"])
+    return frame.assign(lsoa_name=frame["lsoa_code"], rate_per_1000=frame["crimes"] * 1000 / frame["population"],
+                        imd_decile=5)
+
+
+def test_deprivation_is_withheld_for_few_lsoas_and_resident_rates_are_caveated():
+    lsoas = lsoa_frame([("A", 6000, 800, True), ("B", 100, 1300, True), ("C", 50, 2000, False)])
+    concentration = pd.DataFrame({"unit": ["lsoa"], "units": [2], "top_10pct_units": [1], "top_10pct_share": [0.98],
+                                  "gini": [0.5], "top_5pct_units": [1], "top_5pct_share": [0.98]})
+    deprivation = pd.DataFrame({"domain": ["imd"], "decile": [5], "lsoas": [2], "rate_per_1000": [3000.0]})
+    correlation = pd.DataFrame({"lsoas": [2], "spearman_rho": [0.9], "spearman_p": [0.01]})
+    session = FakeSession({"lsoa_counts": lsoas, "concentration": concentration, "deprivation": deprivation,
+                           "deprivation_correlation": correlation})
+    result = deprivation_section(session, Scope("test-force", "2023-09", "2024-08"), ctx())
+    text = " ".join(result.paragraphs)
+    assert "only 2 LSOAs with residents are in scope, fewer than the 30 needed" in text
+    assert "Spearman" not in text and not result.figures  # no decile chart, no correlation
+    assert "1 of the area's 2 LSOAs with residents record more than 500 crimes a year per 1,000 residents" in text
+    assert [g.gap for g in result.gaps] == ["Residents are not the population at risk"]
+    assert "the busiest LSOA of 2" in text
+
+
+def test_priorities_give_one_control_strategy_recommendation_not_one_template_per_type():
+    matrix = pd.DataFrame({
+        "rank": [1, 2, 3, 4], "crime_type": ["Violence and sexual offences", "Burglary", "Robbery", "Public order"],
+        "crimes": [1700, 330, 180, 670], "crime_share": [0.17, 0.03, 0.02, 0.07], "harm_share": [0.67, 0.15, 0.1, 0.01],
+        "harm_days": [9e5, 2e5, 1.4e5, 1e4], "harm_score": [5, 4, 4, 1], "volume_score": [4, 2, 1, 3],
+        "trend_score": [5, 3, 3, 5], "priority_score": [19, 13, 12, 10], "comparable": [True, True, True, True],
+        "break_note": ["", "", "", ""], "rate_ratio_vs_year_earlier": [1.18, 1.0, 0.9, 1.19]})
+    result = priorities.section(FakeSession({"priority_matrix": matrix}), Scope("test-force", "2023-09", "2024-08"), ctx())
+    assert [r.issue for r in result.recommendations] == ["Control strategy priorities",
+                                                         "Significant rises outside the priorities"]
+    assert "violence and sexual offences, burglary and robbery" in result.recommendations[0].action
+    assert "public order" in result.recommendations[1].action
+    assert len({r.purpose for r in result.recommendations}) == 2
+
+
+def test_local_emerging_section_names_the_findings_street_and_ranks_by_harm():
+    local = pd.DataFrame({
+        "lsoa_code": ["E01000001"], "lsoa_name": ["Testville 001A"], "crime_type": ["Robbery"], "observed": [30],
+        "baseline_crimes": [36], "year_earlier": [3], "expected": [3.0], "p_value": [1e-9], "p_adjusted": [1e-7],
+        "p_vs_year_earlier": [1e-5], "overdispersed": [False], "break_note": [""],
+        "top_location": ["On or near Station Approach"], "top_location_crimes": [14], "tests": [120]})
+    context = ctx()
+    context.results["exceedance"] = SectionResult("x", facts={"baseline_usable": True})
+    session = FakeSession({}, PLACES, NAMES, memo={"local_scan": local})
+    result = local_emerging.section(session, SCOPE, context)
+    [recommendation] = result.recommendations
+    assert recommendation.place == "Station Approach, Testville 001A (E01000001), Testville"
+    assert recommendation.harm == common.harm_weight("Robbery") * 30
+    assert "14 of them on or near Station Approach" in result.paragraphs[0]
+
+
+# ----------------------------------------------------------------------------------- breaks, on a tiny warehouse
+
+@pytest.fixture()
+def tiny_warehouse(tmp_path):
+    """20 hand-made months of two crime types in one LSOA: burglary steady at 40 a month, robbery recorded at
+    about a tenth of its level for four months (a recording break) and back."""
+    from tasking import warehouse
+
+    path = tmp_path / "tiny.duckdb"
+    rows = []
+    for i, month in enumerate(pd.period_range("2023-01", "2024-08", freq="M")):
+        counts = {"Burglary": 40 + (i % 3), "Robbery": 4 if 6 <= i <= 9 else 40 + (i % 2)}
+        for crime_type, n in counts.items():
+            rows += [(f"{crime_type[:3]}-{month}-{k}", month.to_timestamp().date(), -1.5, 53.0, "On or near Test Street",
+                      "E01000001", "Testville 001A", crime_type) for k in range(n)]
+    with warehouse.connect(path) as con:
+        con.executemany(
+            "INSERT INTO street_crime (crime_id, month, longitude, latitude, location, lsoa_code, lsoa_name, crime_type,"
+            " force, source_file, source_sha256, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'test-force', 'f', 's', now())",
+            rows)
+    return path
+
+
+def test_breaks_section_states_the_recording_break_as_a_gap(tiny_warehouse):
+    from tasks.products.engine import IndicatorSession
+
+    context = ProductContext("tactical", "test-force", LATEST, date(2023, 8, 1), datetime.now(timezone.utc))
+    with IndicatorSession(tiny_warehouse) as session:
+        result = breaks.section(session, SCOPE, context)
+    # The dip began in July 2023, before the product's window (August 2023 on); its end in November is inside it.
+    assert [g.gap for g in result.gaps] == ["Likely recording break: Robbery"]
+    assert result.gaps[0].missing.startswith("A likely recording break from November 2023: about 4 a month before")
+    assert "Probably a change in recording" in result.gaps[0].effect
+    assert not result.body and result.methods[0].startswith("Breaks: every monthly series was searched")
+
+
+# ------------------------------------------------------------------------------- hot spots, seasonality, requirement
+
+def test_a_hot_spot_is_named_after_its_street_not_the_snap_point_label():
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True).transform(-0.08, 51.515)
+    cell_x, cell_y = (x // 250) * 250 + 125, (y // 250) * 250 + 125
+    hot = pd.DataFrame({"cell_x": [cell_x], "cell_y": [cell_y], "crimes": [40], "gi_z": [7.7],
+                        "gi_class": ["hot spot 99%"], "cell_size_m": [250.0], "longitude": [-0.08], "latitude": [51.515]})
+    locations = pd.DataFrame({"location": ["On or near Shopping Area", "On or near Pancras Lane"],
+                              "lsoa_code": ["E01032739", "E01032739"], "crimes": [30, 10],
+                              "longitude": [-0.08, -0.0801], "latitude": [51.515, 51.5151]})
+    peaks = common.hotspot_peaks(hot, locations, 10)
+    assert peaks["around"].tolist() == ["On or near Pancras Lane"]
+
+
+def test_seasonality_is_not_assessed_on_under_two_years():
+    context = ctx()
+    context.results["current_picture"] = SectionResult("x", facts={"held": ["2024-01"] * 13, "top_types": ["Robbery"]})
+    result = seasonality.strategic(FakeSession({}), SCOPE, context)
+    assert result.paragraphs == ["Seasonality needs at least two years of months; 13 are held, so it is not assessed "
+                                 "here."] and not result.items
+
+
+def test_the_requirement_asks_once_about_every_change_in_recording():
+    context = ctx()
+    context.results["gaps"] = SectionResult("g", gaps=[
+        Gap("Likely recording break: Anti-social behaviour", "from August 2023", "e"),
+        Gap("Change in level: Anti-social behaviour", "from March 2024", "e"),
+        Gap("Change in level: Shoplifting", "from August 2023", "e"), Gap("No outcomes files", "none", "e")])
+    result = analyst_input.requirement(FakeSession({}), SCOPE, context)
+    subjects = [row[0] for row in result.tables[0].rows]
+    assert subjects == ["Changes in recording", "No outcomes files"]
+    assert "anti-social behaviour, shoplifting" in result.tables[0].rows[0][1]

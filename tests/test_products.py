@@ -10,6 +10,7 @@ import re
 import shutil
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -223,6 +224,20 @@ def test_strategic_on_36_months_of_city_of_london(strategic, warehouse):
     assert sha in squashed(text)
 
 
+def test_the_cli_says_when_nothing_changed_and_force_new_drafts_anyway(tactical, warehouse, store):
+    from cli.main import app
+
+    runner = CliRunner()
+    args = ["assess", "tactical", "--force", "northumbria", "--warehouse", str(warehouse), "--store", str(store)]
+    before = len(review.list_versions(warehouse))
+    same = runner.invoke(app, args)
+    assert same.exit_code == 0 and "unchanged: no new data since TA-northumbria-2022-09-" in flat(same.output)
+    assert len(review.list_versions(warehouse)) == before
+    forced = runner.invoke(app, args + ["--force-new"])
+    assert forced.exit_code == 0 and "DRAFT written" in forced.output
+    assert len(review.list_versions(warehouse)) == before + 1
+
+
 # ---------------------------------------------------------------------------------------------------- problem profile
 
 def test_profile_states_its_terms_of_reference_first(profile):
@@ -309,7 +324,10 @@ def test_a_quarantined_month_becomes_one_intelligence_gap(warehouse_file, tmp_pa
     assert [b.status for b in report.batches] == ["quarantined"]
     first, last = pd.Timestamp("2022-07-01").date(), pd.Timestamp("2022-10-01").date()
     sources = collect_sources(warehouse_file, "northumbria", first, last)
-    gaps, check = common_gaps(warehouse_file, "northumbria", first, last, sources, None)
+    from tasks.products.engine import IndicatorSession
+
+    with IndicatorSession(warehouse_file) as session:
+        gaps, check = common_gaps(session, "northumbria", first, last, sources)
     assert check == "tasks.validate.completeness"
     about_october = [g for g in gaps if "2022-10" in g.gap]
     assert len(about_october) == 1, gaps
@@ -334,4 +352,70 @@ def test_local_scan_finds_the_planted_synthetic_robbery_problem(tmp_path):
     assert first["lsoa_name"].startswith("Demo-shire 034")  # the station quarter's LSOAs
     assert first["top_location"] in ("On or near Station Approach", "On or near Pedestrian Subway",
                                      "On or near Bus/Coach Station")
-    assert first["p_value"] < first["threshold"] and first["observed"] > 3 * first["expected"]
+    assert first["p_adjusted"] < 0.01 and first["observed"] > 3 * first["expected"] and first["break_note"] == ""
+
+
+# ------------------------------------------------------------------------------- judgements checked on real data
+
+def test_stop_search_find_rate_is_a_positive_outcome_linked_to_the_object(tactical):
+    """Most Northumbria searches 'linked to the object' ended in no further action: the find rate counts only a
+    positive outcome AND a link to the object, counted here from the published file itself."""
+    _, pages = tactical
+    with open(NORTHUMBRIA / "2022-09-northumbria-stop-and-search.csv", newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    nfa = {"A no further action disposal", "Nothing found - no further action", "No further action", ""}
+    finds = sum(1 for r in rows if r["Outcome"] not in nfa and r["Outcome linked to object of search"] == "True")
+    linked = sum(1 for r in rows if r["Outcome linked to object of search"] == "True")
+    assert finds < linked
+    text = flat("\n".join(pages))
+    assert (f"The find rate (a positive outcome linked to the object of the search) was {100 * finds / len(rows):.1f}% "
+            f"({number(finds)} of {number(len(rows))})") in text
+
+
+def test_profile_gaps_equal_an_independent_count_over_its_own_scope(profile):
+    """The profile's no-location gap counts the crimes of its own types and months, not the whole force's."""
+    _, pages = profile
+    types = {"Theft from the person", "Robbery"}
+    crimes = no_location = 0
+    for path in sorted(CITY_OF_LONDON.glob("*-street.csv")):
+        if not ("2023-09" <= path.name[:7] <= "2024-08"):
+            continue
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            for r in csv.DictReader(handle):
+                if r["Crime type"] in types:
+                    crimes += 1
+                    no_location += not r["Longitude"]
+    text = flat("\n".join(pages))
+    assert (f"{number(no_location)} of the force's {number(crimes)} street crimes of the types in scope in September "
+            "2023 to August 2024") in text
+
+
+def test_an_area_profile_counts_the_crimes_just_outside_it(warehouse):
+    """For a local-authority area the gaps are the area's own: crimes of its types and months with no location,
+    and those published just outside its boundary (which the area filter excluded), counted independently."""
+    from tasks.indicators import Scope
+    from tasks.products.engine import IndicatorSession
+    from tasks.products.sections.gaps import BOUNDARY_METRES, scope_location_gaps
+
+    scope = Scope("northumbria", "2022-07", "2022-09", (), local_authority="Newcastle upon Tyne")
+    with IndicatorSession(warehouse) as session:
+        found = {g.gap: g for g in scope_location_gaps(session, scope, session.indicator("lsoa_counts", scope))}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "SELECT s.longitude, s.latitude, l.lad19_name = 'Newcastle upon Tyne' AS inside FROM street_crime s "
+            "LEFT JOIN lsoa l ON l.lsoa11_code = s.lsoa_code WHERE s.force = 'northumbria' "
+            "AND s.month BETWEEN '2022-07-01' AND '2022-09-01' AND s.longitude IS NOT NULL").df()
+    inside = rows[rows["inside"].fillna(False).astype(bool)]
+    outside = rows[~rows["inside"].fillna(False).astype(bool)]
+    points = inside[["longitude", "latitude"]].drop_duplicates().to_numpy()
+    box = outside["longitude"].between(points[:, 0].min() - 0.01, points[:, 0].max() + 0.01) & \
+        outside["latitude"].between(points[:, 1].min() - 0.01, points[:, 1].max() + 0.01)
+    outside = outside[box]
+    near = 0
+    for lon, lat in outside[["longitude", "latitude"]].to_numpy():
+        dx = abs(points[:, 0] - lon) * 111320 * np.cos(np.radians(lat))
+        dy = abs(points[:, 1] - lat) * 111320
+        near += bool(((dx < BOUNDARY_METRES) & (dy < BOUNDARY_METRES)).any())
+    assert near > 0
+    assert found["Crimes just outside the area"].missing.startswith(f"{number(near)} crimes in July 2022 to September 2022")
+    assert "Crimes snapped outside the force area" not in found

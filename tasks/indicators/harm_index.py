@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from tasks.indicators.scope import IndicatorSession, Scope, session
-from tasks.indicators.volume import ALL_CRIME, _exceedance, _period_change
+from tasks.indicators.volume import ALL_CRIME, _period_change
+from tasks.stats import thresholds as T
 
 HARM_WEIGHTS_FILE = Path(__file__).resolve().parent / "harm_weights.csv"
 
@@ -29,10 +30,13 @@ HARM_APPROXIMATION = (
     "harm weight. See docs/harm.md."
 )
 
-# Documented scales (docs/indicators.md). A share band gives 1..5 points; trend and exceedance come from
-# Poisson tests, never from a percentage change.
+# Documented scales and weights (docs/indicators.md). A share band gives 1..5 points; the trend comes from the
+# two-sample test of the whole period against the same period a year earlier (adjusted across crime types),
+# never from a percentage change or from one month. Harm counts twice: volume and trend alone cannot lift a
+# low-harm type above a high-harm one of similar size.
 SHARE_BANDS = ((0.20, 5), (0.10, 4), (0.05, 3), (0.02, 2))  # share >= bound -> points; below all -> 1
-TREND_P = 0.01, 0.05
+TREND_P = T.EXCEPTIONAL_P, T.ALPHA
+WEIGHTS = {"harm_score": 2, "volume_score": 1, "trend_score": 1}  # priority_score = sum of weight x score (4-20)
 
 
 @lru_cache(maxsize=4)
@@ -107,9 +111,12 @@ def share_points(share: float) -> int:
     return 1
 
 
-def trend_points(p_rise: float, p_fall: float) -> int:
-    """5 rising at p < 0.01, 4 rising at p < 0.05, 3 no significant change (or no year-earlier data),
-    2 falling at p < 0.05, 1 falling at p < 0.01 (Poisson test of the period against a year earlier)."""
+def trend_points(p_rise: float, p_fall: float, comparable: bool = True) -> int:
+    """5 rising at p < 0.01, 4 rising at p < 0.05, 3 no significant change (or no year-earlier data, or a break
+    in the series between the two periods), 2 falling at p < 0.05, 1 falling at p < 0.01 (adjusted p-values of
+    the two-sample test of the period against a year earlier)."""
+    if not comparable:
+        return 3
     strong, weak = TREND_P
     if p_rise is not None and not np.isnan(p_rise):
         if p_rise < strong:
@@ -124,25 +131,22 @@ def trend_points(p_rise: float, p_fall: float) -> int:
     return 3
 
 
-EXCEEDANCE_POINTS = {"exceptional": 5, "elevated": 3, "within expected range": 1, "insufficient baseline": 1}
-
-
 def _priority_matrix(s: IndicatorSession) -> pd.DataFrame:
     harm_frame = _harm(s)
     change = _period_change(s)
-    latest = _exceedance(s, 1)
     frame = harm_frame[["crime_type", "crimes", "crime_share", "harm_weight_days", "harm_days", "harm_share"]].merge(
-        change[["crime_type", "year_earlier_crimes", "p_rise_vs_year_earlier", "p_fall_vs_year_earlier"]],
+        change[["crime_type", "year_earlier_crimes", "rate_ratio_vs_year_earlier", "p_rise_adjusted_vs_year_earlier",
+                "p_fall_adjusted_vs_year_earlier", "comparable", "break_note"]],
         on="crime_type", how="left",
-    ).merge(latest[["crime_type", "observed", "expected", "p_value", "flag"]].rename(columns={
-        "observed": "latest_month_crimes", "expected": "latest_month_expected", "p_value": "latest_month_p",
-        "flag": "latest_month_flag"}), on="crime_type", how="left")
-    frame = frame[frame["crime_type"] != ALL_CRIME]
+    )
+    frame = frame[frame["crime_type"] != ALL_CRIME].copy()
+    frame["comparable"] = frame["comparable"].fillna(True).astype(bool)
+    frame["break_note"] = frame["break_note"].fillna("")
     frame["harm_score"] = [share_points(v) for v in frame["harm_share"]]
     frame["volume_score"] = [share_points(v) for v in frame["crime_share"]]
-    frame["trend_score"] = [trend_points(r, f) for r, f in zip(frame["p_rise_vs_year_earlier"], frame["p_fall_vs_year_earlier"])]
-    frame["exceedance_score"] = [EXCEEDANCE_POINTS.get(flag, 1) for flag in frame["latest_month_flag"]]
-    frame["priority_score"] = frame[["harm_score", "volume_score", "trend_score", "exceedance_score"]].sum(axis=1)
+    frame["trend_score"] = [trend_points(r, f, c) for r, f, c in zip(
+        frame["p_rise_adjusted_vs_year_earlier"], frame["p_fall_adjusted_vs_year_earlier"], frame["comparable"])]
+    frame["priority_score"] = sum(weight * frame[column] for column, weight in WEIGHTS.items())
     frame["organisational_position"] = pd.Series([pd.NA] * len(frame), dtype="string", index=frame.index)
     frame = frame.sort_values(["priority_score", "harm_days", "crime_type"], ascending=[False, False, True],
                               na_position="last").reset_index(drop=True)
@@ -151,13 +155,14 @@ def _priority_matrix(s: IndicatorSession) -> pd.DataFrame:
 
 
 def priority_matrix(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFrame:
-    """Per crime type, harm, volume, trend and exceedance scored 1-5 on the scales in docs/indicators.md and
-    ranked by their sum (4-20), every component visible; organisational_position is empty for the analyst.
+    """Per crime type, harm, volume and the trend over the whole period (against the same period a year earlier)
+    scored 1-5 on the scales in docs/indicators.md and ranked by 2 x harm + volume + trend (4-20), every component
+    visible; organisational_position is empty for the analyst. One month's exceedance plays no part.
 
     Columns: rank, crime_type, crimes, crime_share, harm_weight_days, harm_days, harm_share,
-    year_earlier_crimes, p_rise_vs_year_earlier, p_fall_vs_year_earlier, latest_month_crimes,
-    latest_month_expected, latest_month_p, latest_month_flag, harm_score, volume_score, trend_score,
-    exceedance_score, priority_score, organisational_position.
+    year_earlier_crimes, rate_ratio_vs_year_earlier, p_rise_adjusted_vs_year_earlier,
+    p_fall_adjusted_vs_year_earlier, comparable, break_note, harm_score, volume_score, trend_score,
+    priority_score, organisational_position.
     """
     with session(warehouse_file, scope) as s:
         return _priority_matrix(s)

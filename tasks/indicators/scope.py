@@ -385,6 +385,9 @@ def method_notes() -> list[str]:
         "Published locations are anonymised: each crime is snapped to the nearest of about 750,000 map points, so "
         "location and LSOA counts describe those points, not exact addresses; crimes with no location are counted "
         "in force totals only.",
-        "Rising or falling is called only from a Poisson test against a baseline (p < 0.01 exceptional, p < 0.05 "
-        "elevated), never from a percentage change alone.",
+        "Rising or falling is called only from a statistical test, never from a percentage change alone: a month "
+        "against its 12-month baseline (Poisson, or negative binomial when the baseline is over-dispersed), two "
+        "observed periods against each other (exact conditional binomial test with a 95% interval for the rate "
+        "ratio), p-values adjusted across crime types (Benjamini-Hochberg false discovery rate; exceptional below "
+        "0.01, elevated below 0.05), and never across a level shift or recording break in the series.",
     ]

@@ -1,6 +1,10 @@
-"""Volume indicators: monthly counts and rates, change between periods, exceedance (Poisson), seasonality.
+"""Volume indicators: monthly counts and rates, change between periods, exceedance, seasonality.
 
-Counting is SQL over the session's `scoped_street`; the Poisson tail probabilities are scipy.
+Counting is SQL over the session's `scoped_street`; every test, threshold and break search is `tasks.stats`:
+two observed counts are compared with the exact conditional test (`compare_counts`, with a rate-ratio interval),
+a month against its baseline with `exceedance` (Poisson, or negative binomial when the baseline is over-dispersed),
+p-values across crime types are adjusted (`adjust`), and a comparison whose months span a level shift or recording
+break (`breaks_between`) is never called significant or exceptional.
 """
 from __future__ import annotations
 
@@ -12,10 +16,14 @@ import pandas as pd
 from scipy import stats
 
 from tasks.indicators.scope import IndicatorSession, Scope, add_months, session
+from tasks.stats import thresholds as T
+from tasks.stats.breaks import breaks_between
+from tasks.stats.tests import adjust, compare_counts, exceedance_flag
+from tasks.stats.tests import exceedance as exceedance_test
 
 ALL_CRIME = "All crime"
-EXCEPTIONAL_P = 0.01
-ELEVATED_P = 0.05
+EXCEPTIONAL_P = T.EXCEPTIONAL_P
+ELEVATED_P = T.ELEVATED_P
 BASELINE_MONTHS = 12
 
 MONTHLY_VOLUMES_SQL = """
@@ -45,6 +53,15 @@ counts AS (
 )
 SELECT t.crime_type, coalesce(a, 0) AS a, coalesce(b, 0) AS b, coalesce(c, 0) AS c
 FROM types t LEFT JOIN counts USING (crime_type) ORDER BY t.crime_type
+"""
+
+# Crimes per held month and crime type up to a month (zeros where none), for baselines and break searches.
+MONTHLY_SERIES_SQL = """
+WITH types AS (SELECT unnest($crime_types) AS crime_type),
+counts AS (SELECT month, crime_type, count(*) AS crimes FROM scoped_street WHERE month <= $last GROUP BY ALL)
+SELECT h.month, t.crime_type, coalesce(c.crimes, 0) AS crimes
+FROM force_months h CROSS JOIN types t LEFT JOIN counts c USING (month, crime_type)
+WHERE h.month <= $last ORDER BY h.month, t.crime_type
 """
 
 SEASONALITY_SQL = """
@@ -80,16 +97,6 @@ def poisson_lower_p(observed, expected):
         return stats.poisson.cdf(np.asarray(observed, dtype=float), np.asarray(expected, dtype=float))
 
 
-def exceedance_flag(p_value: float) -> str:
-    if p_value is None or np.isnan(p_value):
-        return "insufficient baseline"
-    if p_value < EXCEPTIONAL_P:
-        return "exceptional"
-    if p_value < ELEVATED_P:
-        return "elevated"
-    return "within expected range"
-
-
 def _rate(crimes, population):
     if population is None or population == 0:
         return np.nan
@@ -114,6 +121,34 @@ def monthly_volumes(warehouse_file: str | Path | None, scope: Scope) -> pd.DataF
     """
     with session(warehouse_file, scope) as s:
         return _monthly_volumes(s)
+
+
+def monthly_series(s: IndicatorSession, last: date) -> dict[str, pd.Series]:
+    """Per crime type (and 'All crime'), counts for the unbroken run of held months ending at `last` (index:
+    month dates). A month the warehouse does not hold ends the run: it is unknown, not zero."""
+    frame = s.shared(f"monthly_series_{last}", lambda session: session.df(
+        MONTHLY_SERIES_SQL, {"crime_types": session.crime_types(), "last": last}))
+    months = sorted(pd.to_datetime(frame["month"]).dt.date.unique())
+    run: list[date] = []
+    for month in reversed(months):
+        if run and month != add_months(run[-1], -1):
+            break
+        run.append(month)
+    keep = frame[pd.to_datetime(frame["month"]).dt.date.isin(set(run))]
+    wide = keep.pivot_table(index="month", columns="crime_type", values="crimes", aggfunc="sum").sort_index()
+    wide.index = pd.to_datetime(wide.index)
+    series = {crime_type: wide[crime_type] for crime_type in wide.columns}
+    series[ALL_CRIME] = wide.sum(axis=1)
+    return series
+
+
+def breaks_note(series: pd.Series | None, first: date, last: date) -> str:
+    """The breaks whose new level starts in (first, last]: a comparison across them compares two recordings, not
+    two levels of crime. Empty when none (or the series is too short to search)."""
+    if series is None or series.empty:
+        return ""
+    found = breaks_between(series, add_months(first, 1), last)
+    return "; ".join(b.describe() for b in found)
 
 
 def _window_counts(s: IndicatorSession, windows: list[tuple[date, date]]) -> pd.DataFrame:
@@ -144,10 +179,30 @@ def _period_change(s: IndicatorSession) -> pd.DataFrame:
         out[f"change_vs_{name}"] = out["crimes"] - base
         denominator = base.astype("Float64").mask(base == 0)
         out[f"pct_change_vs_{name}"] = (out["crimes"] - base).astype("Float64") * 100.0 / denominator
-    observed = out["crimes"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    expected = out["year_earlier_crimes"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    out["p_rise_vs_year_earlier"] = np.where(np.isnan(observed), np.nan, poisson_upper_p(np.nan_to_num(observed), expected))
-    out["p_fall_vs_year_earlier"] = np.where(np.isnan(observed), np.nan, poisson_lower_p(np.nan_to_num(observed), expected))
+    year_first = scope.year_earlier_period[0]
+    series = monthly_series(s, scope.period_to)
+    for column in ("rate_ratio_vs_year_earlier", "rate_ratio_ci_low", "rate_ratio_ci_high", "p_vs_year_earlier",
+                   "p_rise_vs_year_earlier", "p_fall_vs_year_earlier"):
+        out[column] = np.nan
+    out["break_note"] = ""
+    for i, r in out.iterrows():
+        if pd.isna(r["crimes"]) or pd.isna(r["year_earlier_crimes"]):
+            continue
+        now, before = int(r["crimes"]), int(r["year_earlier_crimes"])
+        both = compare_counts(now, before)
+        out.at[i, "rate_ratio_vs_year_earlier"] = both.rate_ratio
+        out.at[i, "rate_ratio_ci_low"], out.at[i, "rate_ratio_ci_high"] = both.ci_low, both.ci_high
+        out.at[i, "p_vs_year_earlier"] = both.p_value
+        out.at[i, "p_rise_vs_year_earlier"] = compare_counts(now, before, alternative="greater").p_value
+        out.at[i, "p_fall_vs_year_earlier"] = compare_counts(now, before, alternative="less").p_value
+        out.at[i, "break_note"] = breaks_note(series.get(r["crime_type"]), year_first, scope.period_to)
+    out["comparable"] = out["break_note"] == ""
+    types = out["crime_type"] != ALL_CRIME
+    for column in ("p_rise_vs_year_earlier", "p_fall_vs_year_earlier"):
+        adjusted = out[column].copy()
+        adjusted[types] = adjust(out.loc[types, column].tolist())[1]
+        out[column.replace("_vs_", "_adjusted_vs_")] = adjusted
+    out["test_method"] = f"{compare_counts(1, 1).method}; one-sided p adjusted across crime types ({T.MULTIPLE_COMPARISONS})"
     return out
 
 
@@ -156,8 +211,13 @@ def period_change(warehouse_file: str | Path | None, scope: Scope) -> pd.DataFra
 
     One row per crime type plus an 'All crime' row. Columns: crime_type, crimes, rate_per_1000,
     previous_crimes, change_vs_previous, pct_change_vs_previous, year_earlier_crimes, change_vs_year_earlier,
-    pct_change_vs_year_earlier, p_rise_vs_year_earlier (P(X >= crimes), X ~ Poisson(year_earlier_crimes)),
-    p_fall_vs_year_earlier (P(X <= crimes)). A window the warehouse does not hold in full gives <NA>, never 0;
+    pct_change_vs_year_earlier; against the year earlier, two observed counts compared by the exact conditional
+    binomial test (tasks.stats.compare_counts): rate_ratio_vs_year_earlier with its 95% interval rate_ratio_ci_low
+    and rate_ratio_ci_high, p_vs_year_earlier (two-sided), p_rise_vs_year_earlier and p_fall_vs_year_earlier
+    (one-sided), p_rise_adjusted_vs_year_earlier and p_fall_adjusted_vs_year_earlier (adjusted across the crime
+    types, tasks.stats.thresholds.MULTIPLE_COMPARISONS; 'All crime' unadjusted), break_note (level shifts or
+    recording breaks whose new level starts after the year-earlier period began: the counts are then not
+    comparable), comparable, test_method. A window the warehouse does not hold in full gives <NA>, never 0;
     a percentage against 0 is <NA>.
     """
     with session(warehouse_file, scope) as s:
@@ -184,9 +244,28 @@ def _exceedance(s: IndicatorSession, latest_months: int) -> pd.DataFrame:
     usable = latest_held and baseline_held == BASELINE_MONTHS
     out["baseline_monthly_mean"] = frame["b"] / BASELINE_MONTHS if usable else np.nan
     out["expected"] = out["baseline_monthly_mean"] * latest_months
-    observed = frame["a"].to_numpy(dtype=float)
-    out["p_value"] = poisson_upper_p(observed, out["expected"].to_numpy(dtype=float)) if usable else np.nan
-    out["flag"] = [exceedance_flag(p) for p in out["p_value"]]
+    for column in ("p_value", "upper_95", "dispersion"):
+        out[column] = np.nan
+    out["overdispersed"], out["method"], out["break_note"] = False, "", ""
+    if usable:
+        series = monthly_series(s, scope.period_to)
+        for i, r in out.iterrows():
+            monthly = series.get(r["crime_type"])
+            window = monthly[(monthly.index >= pd.Timestamp(baseline[0])) & (monthly.index <= pd.Timestamp(baseline[1]))]
+            values = window.to_numpy(dtype=float)
+            # A window of k months is tested against the sums of k-month blocks of the baseline.
+            blocks = values.reshape(-1, latest_months).sum(axis=1) if len(values) % latest_months == 0 else values * latest_months
+            result = exceedance_test(int(frame["a"].iloc[i]), blocks)
+            out.at[i, "p_value"], out.at[i, "upper_95"] = result.p_value, result.upper_95
+            out.at[i, "dispersion"], out.at[i, "overdispersed"], out.at[i, "method"] = (
+                result.dispersion, result.overdispersed, result.method)
+            out.at[i, "break_note"] = breaks_note(monthly, baseline[0], scope.period_to)
+    types = out["crime_type"] != ALL_CRIME
+    out["p_adjusted"] = out["p_value"]
+    if usable:
+        out.loc[types, "p_adjusted"] = adjust(out.loc[types, "p_value"].tolist())[1]
+    out["flag"] = [exceedance_flag(p, None if pd.isna(n) else int(n), bool(note))
+                   for p, n, note in zip(out["p_adjusted"], out["observed"], out["break_note"])]
     return out
 
 
@@ -194,12 +273,16 @@ def exceedance(warehouse_file: str | Path | None, scope: Scope, latest_months: i
     """Is the latest month (or months) higher than the trailing 12-month baseline would explain?
 
     The latest window is the last `latest_months` months of the scope's period; the baseline is the 12 months
-    before it. expected = baseline monthly mean x latest_months; p_value = P(X >= observed), X ~ Poisson(expected).
-    flag: 'exceptional' (p < 0.01), 'elevated' (p < 0.05), 'within expected range', or 'insufficient baseline'
-    when any of the 12 baseline months (or a latest month) is not held.
-    One row per crime type plus 'All crime'. Columns: crime_type, latest_from, latest_to, observed,
+    before it. expected = baseline monthly mean x latest_months; p_value = P(X >= observed) under
+    tasks.stats.exceedance (Poisson, or negative binomial when the baseline months vary more than Poisson:
+    `overdispersed`, `dispersion`, `method`); p_adjusted across the crime types (MULTIPLE_COMPARISONS; 'All crime'
+    unadjusted). flag (tasks.stats.exceedance_flag on p_adjusted): 'exceptional' (< EXCEPTIONAL_P), 'elevated'
+    (< ELEVATED_P), 'within expected range' (also any count under MIN_COUNT_TO_FLAG), 'break in baseline' when
+    the series has a level shift or recording break from inside the baseline to the latest month (break_note
+    says what and when), or 'insufficient baseline' when any of the 12 baseline months (or a latest month) is
+    not held. One row per crime type plus 'All crime'. Columns: crime_type, latest_from, latest_to, observed,
     baseline_from, baseline_to, baseline_months_held, baseline_crimes, baseline_monthly_mean, expected,
-    p_value, flag.
+    p_value, upper_95, dispersion, overdispersed, method, break_note, p_adjusted, flag.
     """
     if latest_months < 1:
         raise ValueError("latest_months must be at least 1")

@@ -89,6 +89,16 @@ def kde_surface(kde: pd.DataFrame):
     return full_x, full_y, grid
 
 
+def concentration_text(c) -> str:
+    """'the busiest LSOA of 6 held 74.7% of located crime' from a concentration row (unit 'lsoa')."""
+    from tasks.render import number, percent
+
+    top, units = int(c["top_10pct_units"]), int(c["units"])
+    who = "the busiest LSOA" if top == 1 else f"the busiest {number(top)} LSOAs"
+    return f"{who} of {number(units)} (the top 10%, at least one) held {percent(c['top_10pct_share'])} of located crime " \
+           f"(Gini {number(c['gini'], 2)})"
+
+
 def hotspot_peaks(hot: pd.DataFrame, locations: pd.DataFrame, limit: int, separation_cells: int = 2) -> pd.DataFrame:
     """The busiest Gi* 99% hot spot cells that are local peaks, each named after its busiest named location.
 
@@ -120,7 +130,7 @@ def hotspot_peaks(hot: pd.DataFrame, locations: pd.DataFrame, limit: int, separa
         x, y = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True).transform(
             locations["longitude"].to_numpy(float), locations["latitude"].to_numpy(float))
         placed = locations.assign(cell_x=(np.floor(x / size) + 0.5) * size, cell_y=(np.floor(y / size) + 0.5) * size,
-                                  named=[place_name(v) != place_name(None) for v in locations["location"]])
+                                  named=[not is_generic_point(v) for v in locations["location"]])
         best = (placed.sort_values(["named", "crimes"], ascending=False).drop_duplicates(["cell_x", "cell_y"])
                 .set_index(["cell_x", "cell_y"]))
         keys = list(zip(peaks["cell_x"], peaks["cell_y"]))
@@ -173,12 +183,15 @@ SELECT lsoa_name, NULL FROM (SELECT lsoa_name FROM street_crime WHERE force = $f
 """
 
 
-def findable_place(session, force: str, lsoa_code: str, crime_types, first, last) -> str:
-    """'Bishopsgate, City of London 001F (E01032739), City of London': the busiest street-named point of the LSOA
-    for these crimes (never a snap-point label like 'Supermarket'), its LSOA and its local authority."""
+def findable_place(session, force: str, lsoa_code: str, crime_types, first, last, prefer=None) -> str:
+    """'Bishopsgate, City of London 001F (E01032739), City of London': `prefer` (the location the finding names)
+    when it is a street, else the busiest street-named point of the LSOA for these crimes (never a snap-point label
+    like 'Supermarket'), with its LSOA and its local authority."""
     points = session.df(FINDABLE_PLACE_SQL, {"force": force, "lsoa_code": lsoa_code, "crime_types": list(crime_types),
                                              "first": first, "last": last})
     streets = [street_name(p) for p in points["location"] if not is_generic_point(p)]
+    if prefer is not None and not is_generic_point(prefer):
+        streets.insert(0, street_name(prefer))
     try:
         names = session.df(LSOA_NAME_SQL, {"lsoa_code": lsoa_code, "force": force})
     except Exception:  # a warehouse without the reference tables: the code alone
@@ -201,3 +214,56 @@ def harm_weight(crime_type: str) -> float:
 
 
 _WEIGHTS: dict | None = None
+
+
+def ratio_text(row) -> str:
+    """'rate ratio 1.25 (95% CI 1.05 to 1.49)' from a period_change row (against the year earlier)."""
+    from tasks.render import number
+
+    ratio, low, high = (row["rate_ratio_vs_year_earlier"], row["rate_ratio_ci_low"], row["rate_ratio_ci_high"])
+    if pd.isna(ratio) or np.isinf(ratio):
+        return "no rate ratio (none a year earlier)"
+    return f"rate ratio {number(ratio, 2)}, 95% CI {number(low, 2)} to {number(high, 2)}"
+
+
+def year_verdict(row, adjusted: bool = True) -> str:
+    """The judgement on a count against the same period a year earlier: a significant rise or fall only when the
+    (adjusted) one-sided exact test says so and no break lies between the two periods."""
+    from tasks.render import p_text
+    from tasks.stats import thresholds as T
+
+    if pd.isna(row["year_earlier_crimes"]) or pd.isna(row["crimes"]):
+        return "no year-earlier figures to compare"
+    if not row.get("comparable", True):
+        return f"not comparable with a year earlier: {row['break_note']}"
+    suffix = "_adjusted_vs_year_earlier" if adjusted and "p_rise_adjusted_vs_year_earlier" in row else "_vs_year_earlier"
+    rise, fall = row[f"p_rise{suffix}"], row[f"p_fall{suffix}"]
+    if rise < T.EXCEPTIONAL_P:
+        verdict = "a significant rise"
+    elif fall < T.EXCEPTIONAL_P:
+        verdict = "a significant fall"
+    else:
+        verdict = "no significant change"
+    return f"{verdict} ({ratio_text(row)}, two-sided {p_text(row['p_vs_year_earlier'])})"
+
+
+def resident_caveat(lsoas: pd.DataFrame, months: int) -> str | None:
+    """A caveat for resident-based rates when the data show a large non-resident population: LSOAs whose crimes a
+    year per 1,000 residents exceed NON_RESIDENT_RATE_PER_1000_YEAR (tasks.stats.thresholds). None otherwise."""
+    from tasks.render import number
+    from tasks.stats import thresholds as T
+
+    if lsoas is None or lsoas.empty or "population" not in lsoas or months < 1:
+        return None
+    if "in_area_population" in lsoas and lsoas["in_area_population"].astype(bool).any():
+        lsoas = lsoas[lsoas["in_area_population"].astype(bool)]  # the area's own LSOAs, not neighbours'
+    frame = lsoas[(lsoas["population"] > 0) & (lsoas["crimes"] > 0)]
+    yearly = frame["crimes"] * 1000.0 / frame["population"] * 12.0 / months
+    beyond = yearly[yearly > T.NON_RESIDENT_RATE_PER_1000_YEAR]
+    if beyond.empty:
+        return None
+    return (f"Rates per 1,000 residents mislead here: {number(len(beyond))} of the area's {number(len(frame))} LSOAs "
+            f"with residents record more than {number(T.NON_RESIDENT_RATE_PER_1000_YEAR)} crimes a year per 1,000 residents "
+            f"(up to {number(beyond.max())}), far more than residents alone could account for. Most people there are "
+            "workers, shoppers, visitors or travellers, who are not in the denominator: read the rates as crimes per "
+            "resident, not as anyone's risk, and compare places by counts.")

@@ -16,8 +16,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from tasking import warehouse
-from tasks.draft import ProductResult, SourcesAndMethods, collect_sources, publish
+from tasks.draft import ProductResult, SourcesAndMethods, collect_sources_on, publish
 from tasks.indicators import Scope
 from tasks.products.engine import IndicatorSession, ProductContext, Section
 
@@ -70,16 +69,16 @@ SELECT DISTINCT source_sha256 FROM internal_incident WHERE force = $force ORDER 
 """
 
 
-def inputs_fingerprint(plan: ProductPlan, sources: SourcesAndMethods) -> str:
+def inputs_fingerprint(plan: ProductPlan, sources: SourcesAndMethods, session: IndicatorSession) -> str:
     """sha256 of what a build reads and asks: every file used (kind, sha256, rows used), the reference files, the
     force's internal extracts, the scope and the request. Equal fingerprints draft identical products."""
     from tasks.review import scope_key
 
     files = sorted((str(r.kind), str(r.source_sha256), int(r.rows_used)) for r in sources.files.itertuples(index=False))
     reference = sorted((str(r.kind), str(r.source_sha256)) for r in sources.reference.itertuples(index=False))
-    with warehouse.connect(plan.warehouse_file, read_only=True) as con:
-        held = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'internal_incident'").fetchone()[0]
-        internal = [r[0] for r in con.execute(INTERNAL_FILES_SQL, {"force": plan.force}).fetchall()] if held else []
+    con = session.con
+    held = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'internal_incident'").fetchone()[0]
+    internal = [r[0] for r in con.execute(INTERNAL_FILES_SQL, {"force": plan.force}).fetchall()] if held else []
     payload = {"scope": scope_key(plan.kind, plan.force, plan.registry_scope), "files": files, "reference": reference,
                "internal": internal, "marking": plan.marking, "author": plan.author,
                "requested_by": plan.requested_by, "terms_of_reference": plan.terms_of_reference}
@@ -94,12 +93,11 @@ ORDER BY v.created_at DESC LIMIT 1
 """
 
 
-def unchanged_version(plan: ProductPlan, fingerprint: str) -> UnchangedResult | None:
+def unchanged_version(plan: ProductPlan, fingerprint: str, session: IndicatorSession) -> UnchangedResult | None:
     """The latest (not rejected) version of this product when it was built from the same inputs, else None."""
     from tasks.review import scope_key
 
-    with warehouse.connect(plan.warehouse_file, read_only=True) as con:
-        found = con.execute(LATEST_VERSION_SQL, {"scope_key": scope_key(plan.kind, plan.force, plan.registry_scope)}).df()
+    found = session.df(LATEST_VERSION_SQL, {"scope_key": scope_key(plan.kind, plan.force, plan.registry_scope)})
     if found.empty or not found["key_figures_json"].iloc[0]:
         return None
     row = found.iloc[0]
@@ -115,19 +113,21 @@ def unchanged_version(plan: ProductPlan, fingerprint: str) -> UnchangedResult | 
                "not drafted again (use --force-new to draft a new version on purpose)")
 
 
-def gather(plan: ProductPlan, created_at: datetime | None = None, sources: SourcesAndMethods | None = None) -> Gathered:
-    """Run every section of the plan over one read-only indicator session."""
+def gather(plan: ProductPlan, created_at: datetime | None = None,
+           session: IndicatorSession | None = None) -> Gathered:
+    """Run every section of the plan over one read-only indicator session (`session`, or one opened here)."""
+    if session is None:
+        with IndicatorSession(plan.warehouse_file) as own:
+            return gather(plan, created_at, own)
     ctx = ProductContext(kind=plan.kind, force=plan.force, latest=plan.latest, first=plan.window[0],
                          created_at=created_at or datetime.now(timezone.utc), requested_by=plan.requested_by,
                          terms_of_reference=plan.terms_of_reference, options=dict(plan.options))
-    ctx.sources = sources or collect_sources(plan.warehouse_file, plan.force, plan.window[0], plan.window[1],
-                                             focus=plan.focus)
-    with IndicatorSession(plan.warehouse_file) as session:
-        for name, section in plan.sections:
-            if name in ctx.results:
-                raise ValueError(f"{plan.kind}: section {name!r} is listed twice")
-            ctx.results[name] = section(session, plan.scope, ctx)
-    return Gathered(ctx, inputs_fingerprint(plan, ctx.sources))
+    ctx.sources = collect_sources_on(session.con, plan.force, plan.window[0], plan.window[1], focus=plan.focus)
+    for name, section in plan.sections:
+        if name in ctx.results:
+            raise ValueError(f"{plan.kind}: section {name!r} is listed twice")
+        ctx.results[name] = section(session, plan.scope, ctx)
+    return Gathered(ctx, inputs_fingerprint(plan, ctx.sources, session))
 
 
 def publish_product(plan: ProductPlan, gathered: Gathered) -> ProductResult:
@@ -145,10 +145,13 @@ def publish_product(plan: ProductPlan, gathered: Gathered) -> ProductResult:
 
 def build(plan: ProductPlan, force_new: bool = False) -> ProductResult:
     """All stages in one call (what build_tactical_assessment and the others do). Unless `force_new`, a product
-    whose latest version was built from the same inputs is not drafted again: its UnchangedResult says why."""
-    sources = collect_sources(plan.warehouse_file, plan.force, plan.window[0], plan.window[1], focus=plan.focus)
-    if not force_new:
-        existing = unchanged_version(plan, inputs_fingerprint(plan, sources))
-        if existing is not None:
-            return existing
-    return publish_product(plan, gather(plan, sources=sources))
+    whose latest version was built from the same inputs is not drafted again: its UnchangedResult says why.
+    Everything is read over one read-only session, closed before the version is written."""
+    with IndicatorSession(plan.warehouse_file) as session:
+        if not force_new:
+            sources = collect_sources_on(session.con, plan.force, plan.window[0], plan.window[1], focus=plan.focus)
+            existing = unchanged_version(plan, inputs_fingerprint(plan, sources, session), session)
+            if existing is not None:
+                return existing
+        gathered = gather(plan, session=session)
+    return publish_product(plan, gathered)

@@ -12,7 +12,7 @@ from tasks.indicators.scope import add_months
 from tasks.products import pipeline
 from tasks.products.common import capitalised, tor_rows, types_phrase
 from tasks.products.engine import IndicatorSession, ProductContext
-from tasks.products.sections import (analyst_input, current_picture, force_records, gaps, hotspots, outcomes,
+from tasks.products.sections import (analyst_input, breaks, current_picture, force_records, gaps, hotspots, outcomes,
                                      recommendations, seasonality, stop_search)
 
 
@@ -28,6 +28,7 @@ def sections_for(scope: Scope) -> list[tuple[str, object]]:
         ("outcomes", outcomes.section),
         ("victims_offenders", analyst_input.victims_offenders),
         ("stop_search", stop_search.section),
+        ("breaks", breaks.section),
         ("gaps", gaps.section),
         ("recommendations", recommendations.section),
     ]
@@ -64,7 +65,8 @@ def plan(warehouse_file, force: str, *, area: str | None, crime_types, period_fr
             "recommendation_params": scope_params(scope),
             "methods": [
                 "Scope: the street crimes of the force in the area and crime types asked for, over the period; the "
-                "previous period and a year earlier for comparison (Poisson tests, p < 0.01).",
+                "previous period and a year earlier for comparison (exact conditional binomial test of the two counts, "
+                "with a 95% interval for the rate ratio; significant below 0.01; not compared across a break).",
                 "Location: kernel density (quartic), Getis-Ord Gi* hot spots with the busiest cells at least two cells "
                 "apart, repeat locations (crime in two or more months), LSOA counts and rates.",
                 "Time: monthly counts and a month-of-year index over every month held.",

@@ -12,16 +12,19 @@ from tasks.indicators.scope import add_months, parse_month
 from tasks.products import pipeline
 from tasks.products.common import as_int, tor_rows
 from tasks.products.engine import ProductContext
-from tasks.products.sections import (analyst_input, current_picture, deprivation, gaps, outcomes, priorities,
-                                     recommendations, seasonality, stop_search)
+from tasks.products.sections import (analyst_input, breaks, current_picture, deprivation, emerging_hotspots, forecasts,
+                                     gaps, outcomes, priorities, recommendations, seasonality, stop_search)
 
 SECTIONS = [
     ("current_picture", current_picture.strategic),
     ("seasonality", seasonality.strategic),
     ("priorities", priorities.section),
+    ("forecasts", forecasts.strategic),
+    ("emerging_hotspots", emerging_hotspots.section),
     ("deprivation", deprivation.section),
     ("outcomes", outcomes.section),
     ("stop_search", stop_search.section),
+    ("breaks", breaks.section),
     ("gaps", gaps.section),  # before the requirement, which lists the data gaps
     ("requirement", analyst_input.requirement),
     ("horizon", analyst_input.horizon),
@@ -57,11 +60,16 @@ def plan(warehouse_file, force: str, months: int = 36, period_end: str | date | 
             ]),
             "recommendation_params": scope_params(year),
             "methods": [
-                "Trends: the last 12 months against the 12 before, tested with a Poisson test (p < 0.01).",
+                "Trends: the last 12 months against the 12 before, the two observed counts compared by the exact "
+                "conditional binomial test with a 95% interval for the rate ratio, one-sided p adjusted across crime "
+                "types (Benjamini-Hochberg false discovery rate); significant below 0.01; a type whose series changed "
+                "level between the two years is not compared.",
                 "Seasonality: mean crimes per calendar month over every month held, as an index (100 = average month).",
-                "Priority matrix: harm, volume, trend and exceedance each scored 1-5 and summed; organisational "
-                "position left for people (MoRiLE-style, with this project's documented scales).",
-                "Deprivation: crime rates per 1,000 residents by IMD 2019 decile and a Spearman correlation across LSOAs.",
+                "Priority matrix: harm, volume and the 12-month trend each scored 1-5; score = 2 x harm + volume + trend "
+                "(harm counts twice; one month's figures play no part); organisational position left for people "
+                "(MoRiLE-style, with this project's documented scales and weights, docs/indicators.md).",
+                "Deprivation: crime rates per 1,000 residents by IMD 2019 decile and a Spearman correlation across LSOAs, "
+                "only where at least 30 LSOAs with residents are in scope.",
             ],
             "approximations": indicators.method_notes() + [indicators.HARM_APPROXIMATION],
             "key_figures": {"period_end": latest.strftime("%Y-%m"), "months_held": len(held),

@@ -12,19 +12,23 @@ from tasks.indicators.scope import add_months, parse_month
 from tasks.products import pipeline
 from tasks.products.common import tor_rows
 from tasks.products.engine import ProductContext, Recommendation
-from tasks.products.sections import (current_picture, exceedance, force_records, gaps, hotspots, local_emerging,
-                                     outcomes, recommendations, repeat_locations, stop_search, what_changed)
+from tasks.products.sections import (breaks, current_picture, emerging_hotspots, exceedance, force_records, forecasts,
+                                     gaps, hotspots, local_emerging, outcomes, recommendations, repeat_locations,
+                                     stop_search, what_changed)
 
 SECTIONS = [
     ("current_picture", current_picture.tactical),
     ("exceedance", exceedance.tactical),
     ("local_emerging", local_emerging.section),
+    ("forecasts", forecasts.tactical),
     ("hotspots", hotspots.tactical),
+    ("emerging_hotspots", emerging_hotspots.section),
     ("repeat_locations", repeat_locations.tactical),
     ("outcomes", outcomes.section),
     ("stop_search", stop_search.section),
     ("force_records", force_records.recent),
     ("what_changed", what_changed.tactical),
+    ("breaks", breaks.section),
     ("gaps", gaps.section),
     ("recommendations", recommendations.section),
 ]
@@ -70,8 +74,6 @@ def plan(warehouse_file, force: str, period_end: str | date | None = None, marki
             ]),
             "recommendation_params": scope_params(scope),
             "methods": [
-                "Exceedance: the latest month's count per crime type tested against a Poisson distribution whose mean "
-                "is the monthly average of the previous 12 months (exceptional p < 0.01, elevated p < 0.05).",
                 "Hotspots: counts per published location and per LSOA for the month; concentration as the share of "
                 "located crime in the busiest 10% of LSOAs and the Gini coefficient.",
                 "Repeat locations: published locations with at least one crime in each of the last three months.",

@@ -3,7 +3,9 @@
 Method: the counts are Anscombe-transformed (2 * sqrt(x + 3/8), variance about 1 for Poisson counts), scaled by a
 robust noise estimate (the median absolute month-to-month difference, never below the Poisson value 1, so
 over-dispersed series are not read as breaks), and segmented by PELT (ruptures, least-squares cost) with penalty
-BREAK_PENALTY_PER_LOG_N * ln(n) and segments of at least BREAK_MIN_SEGMENT months. Changes of level smaller
+BREAK_PENALTY_PER_LOG_N * ln(n) and segments of at least BREAK_MIN_SEGMENT months. When a straight-line or quadratic trend explains the series as well as
+the steps (same penalty per parameter), the search is repeated around the trend line instead, so a steady rise is not
+reported as a run of level shifts. Changes of level smaller
 than MIN_SHIFT_RATIO either way are then merged away, smallest first, and so are short excursions that return to
 the level before them unless extreme (a temporary rise or fall is for the exceedance test, not a break).
 
@@ -46,7 +48,8 @@ class Break:
                 f"{self.level_after:.0f} a month after")
 
 
-def _as_month(value) -> date:
+def month_start(value) -> date:
+    """The first day of the month of a date, timestamp or 'YYYY-MM-DD' string."""
     stamp = pd.Timestamp(value)
     return date(stamp.year, stamp.month, 1)
 
@@ -76,14 +79,36 @@ def _deseasonalise(z: np.ndarray, month_of_year: np.ndarray) -> np.ndarray:
     return z - profile.reindex(month_of_year).fillna(0.0).to_numpy()
 
 
-def _change_points(values: np.ndarray, month_of_year: np.ndarray) -> list[int]:
+def _pelt(z: np.ndarray, penalty: float) -> list[int]:
     import ruptures as rpt
 
+    algo = rpt.Pelt(model="l2", min_size=T.BREAK_MIN_SEGMENT, jump=1).fit(z.reshape(-1, 1))
+    return [b for b in algo.predict(pen=penalty) if b < z.size]
+
+
+def _segments_ss(z: np.ndarray, points: list[int]) -> float:
+    edges = [0, *points, z.size]
+    return float(sum(((z[a:b] - z[a:b].mean()) ** 2).sum() for a, b in zip(edges[:-1], edges[1:])))
+
+
+def _change_points(values: np.ndarray, month_of_year: np.ndarray) -> list[int]:
     z = _deseasonalise(2.0 * np.sqrt(values + 3.0 / 8.0), month_of_year)
     z = z / _noise_scale(z)
     n = z.size
-    algo = rpt.Pelt(model="l2", min_size=T.BREAK_MIN_SEGMENT, jump=1).fit(z.reshape(-1, 1))
-    return [b for b in algo.predict(pen=T.BREAK_PENALTY_PER_LOG_N * math.log(n)) if b < n]
+    penalty = T.BREAK_PENALTY_PER_LOG_N * math.log(n)
+    points = _pelt(z, penalty)
+    if not points:
+        return []
+    # A steady trend cut into steps is not a break. When a straight line or a gentle curve (one or two parameters
+    # more than a flat level) fits as well as the steps, with the same penalty per parameter, the steps are the
+    # trend: search again around it, so a dip or a shift on top of a trend is still found.
+    t = np.arange(n) / n
+    fits = [(float((residual ** 2).sum()) + penalty * degree, residual)
+            for degree in (1, 2) for residual in [z - np.polyval(np.polyfit(t, z, degree), t)]]
+    trend_cost, around_trend = min(fits, key=lambda fit: fit[0])
+    if trend_cost <= _segments_ss(z, points) + penalty * len(points):
+        return _pelt(around_trend, penalty)
+    return points
 
 
 def _levels(values: np.ndarray, points: list[int]) -> list[float]:
@@ -169,7 +194,7 @@ def detect_breaks(counts: pd.Series) -> list[Break]:
     points = _without_excursions(values, _change_points(values, month_of_year))
     levels = _levels(values, points)
     kinds = _kinds(levels, points)
-    months = [_as_month(m) for m in series.index]
+    months = [month_start(m) for m in series.index]
     breaks = []
     for i, point in enumerate(points):
         before, after = levels[i], levels[i + 1]
@@ -181,7 +206,7 @@ def detect_breaks(counts: pd.Series) -> list[Break]:
 def breaks_between(counts: pd.Series, start, end) -> list[Break]:
     """Breaks whose first month of the new level falls in [start, end] (month dates, inclusive), found on the
     whole series (so a break near the window's edge is judged with the months around it)."""
-    first, last = _as_month(start), _as_month(end)
+    first, last = month_start(start), month_start(end)
     return [b for b in detect_breaks(counts) if first <= b.month <= last]
 
 

@@ -95,6 +95,10 @@ level."""
 MIN_MONTHS_FOR_SEASONAL_NAIVE = 12
 """Fewest months for seasonal naive; shorter series are forecast by their mean."""
 
+SEASONALITY_ALPHA = 0.05
+"""A forecast keeps a month-of-year profile when a one-way ANOVA of the detrended square-root counts across the
+twelve calendar months is significant at this level."""
+
 MIN_MEAN_FOR_MODEL = 5.0
 """A series averaging fewer crimes a month than this is forecast by its mean with Poisson/NB intervals: an ETS
 fit to counts of 0-4 mostly fits noise and its Gaussian intervals go negative."""
@@ -111,3 +115,15 @@ PERSISTENT_SHARE = 0.9
 
 EMERGING_MIN_MONTHS = 6
 """Fewest months for an emerging hot spot classification (fewer: the Mann-Kendall test has no power)."""
+
+# --- Places and denominators (product engine) ---------------------------------------------------------------
+MIN_LSOAS_FOR_DEPRIVATION = 30
+"""Fewest LSOAs with residents before crime is related to deprivation (rates by IMD decile, Spearman correlation):
+with fewer, each decile holds a handful of places (often one), so a decile chart or a correlation describes those
+places, not a relationship; the analysis is withheld and the product says why."""
+
+NON_RESIDENT_RATE_PER_1000_YEAR = 500.0
+"""Crimes a year per 1,000 residents above which residents cannot be the population at risk: about five times the
+highest force-wide rates of police-recorded crime and ASB in England and Wales. An LSOA beyond it (a city centre,
+a shopping or transport hub) is visited by far more people than live there, so its resident-based rate is
+caveated wherever it is printed."""

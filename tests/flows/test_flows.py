@@ -135,6 +135,15 @@ def test_tactical_flow_drafts_for_review_and_health_lists_it(loaded_city):
     assert (Path(draft[2]) / "product.pdf").is_file()
     assert any(versions[0] in table for table in artifact_markdown("tactical-assessment"))
 
+    # The next scheduled run finds no new data: it records that and drafts nothing; force_new drafts on purpose.
+    assert tactical_assessment_flow(config_path=str(config)) == versions
+    (summary,) = query(loaded_city / "warehouse.duckdb", "SELECT summary FROM flow_run WHERE flow_name = "
+                       "'tactical-assessment' ORDER BY started_at DESC LIMIT 1")
+    assert summary[0].startswith(f"unchanged {versions[0]} (no new data since {versions[0]} (DRAFT)")
+    assert query(loaded_city / "warehouse.duckdb", "SELECT count(*) FROM product_version") == [(1,)]
+    again = tactical_assessment_flow(config_path=str(config), force_new=True)
+    assert again != versions and again[0].endswith("-v2")
+
     # Nothing failed or quarantined; the real data ends 2024-08, so today it is stale, and the run ends Failed.
     with pytest.raises(Unhealthy) as unhealthy:
         health_flow(config_path=str(config))

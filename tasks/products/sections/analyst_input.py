@@ -7,7 +7,8 @@ from tasks.indicators import Scope
 from tasks.products.engine import Gap, IndicatorSession, Lineage, ProductContext, Recommendation, SectionResult, Table, ref
 
 # Gaps that become lines of the intelligence requirement: data the force can ask for.
-REQUIREMENT_GAPS = ("Incomplete data", "No ", "Months not held", "Batch", "Recording change")
+REQUIREMENT_GAPS = ("Incomplete data", "No ", "Months not held", "Batch")
+BREAK_GAPS = ("Likely recording break: ", "Change in level: ")
 
 
 def victims_offenders(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> SectionResult:
@@ -41,6 +42,11 @@ def requirement(session: IndicatorSession, scope: Scope, ctx: ProductContext) ->
                      "Force crime and intelligence systems; partner data; victim and offender management.",
                      f"Priority rank {r.rank} (score {r.priority_score})"])
     gaps = ctx.results["gaps"].gaps if "gaps" in ctx.results else []
+    changed = sorted({g.gap.split(": ", 1)[1] for g in gaps if g.gap.startswith(BREAK_GAPS)})
+    if changed:
+        rows.append(["Changes in recording", "Why the series of " + ", ".join(t.lower() for t in changed) + " changed level "
+                     "(recording practice, classification, data supply or real change): see Intelligence gaps for when.",
+                     "Force crime registrar and performance team", "Trends across these changes are not assessed"])
     for gap in gaps:
         if gap.gap.startswith(REQUIREMENT_GAPS):
             rows.append([gap.gap, gap.missing, "data.police.uk re-publication or the force's own extract",

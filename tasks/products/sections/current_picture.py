@@ -12,14 +12,52 @@ from tasks import charts
 from tasks.draft import month_label, period_text, scope_params
 from tasks.indicators import Scope
 from tasks.indicators.scope import add_months, parse_month
-from tasks.products.common import ALL_CRIME, month_axis, pct_change, previous_months, series, types_phrase
+from tasks.products.common import (ALL_CRIME, month_axis, pct_change, previous_months, series, types_phrase,
+                                   year_verdict)
+from tasks.stats import thresholds as T
 from tasks.products.engine import Figure, Gap, IndicatorSession, Lineage, ProductContext, SectionResult, Table, ref
 from tasks.render import number, p_text, p_value, percent, signed
+
+
+TWO_SAMPLE_NOTE = ("Against the year earlier: the two observed counts compared by the exact conditional binomial test "
+                   "(rate ratio with its 95% interval; p one-sided for a rise, adjusted across the crime types by "
+                   "Benjamini-Hochberg false discovery rate; 'All crime' unadjusted). Shaded: a significant rise "
+                   "(adjusted p < 0.01). 'break': the series changed level between the two periods (see Intelligence "
+                   "gaps), so the two counts are not compared. Blank where the year-earlier period is not held.")
 
 
 def _type_rows(change: pd.DataFrame) -> pd.DataFrame:
     by_type = change[change["crime_type"] != ALL_CRIME].sort_values("crimes", ascending=False)
     return pd.concat([by_type, change[change["crime_type"] == ALL_CRIME]])
+
+
+def _ratio_cell(r) -> str:
+    if pd.isna(r.rate_ratio_vs_year_earlier):
+        return "–"
+    if not r.comparable:
+        return "break"
+    if r.rate_ratio_vs_year_earlier == float("inf"):
+        return "none before"
+    return (f"{number(r.rate_ratio_vs_year_earlier, 2)} ({number(r.rate_ratio_ci_low, 2)}-"
+            f"{number(r.rate_ratio_ci_high, 2)})")
+
+
+def _p_cell(r, kind: str) -> str:
+    if not r.comparable:
+        return "–"
+    column = f"p_{kind}_adjusted_vs_year_earlier" if r.crime_type != ALL_CRIME else f"p_{kind}_vs_year_earlier"
+    return p_value(getattr(r, column))
+
+
+def _rows(change: pd.DataFrame, head, kinds=("rise",)) -> list[list[str]]:
+    """Table rows: `head(r)` cells, then the rate ratio and the adjusted p for each kind (rise, fall)."""
+    return [head(r) + [_ratio_cell(r)] + [_p_cell(r, k) for k in kinds] for r in _type_rows(change).itertuples(index=False)]
+
+
+def _flags(change: pd.DataFrame) -> list[bool]:
+    rows = _type_rows(change)
+    adjusted = rows["p_rise_adjusted_vs_year_earlier"].where(rows["crime_type"] != ALL_CRIME, rows["p_rise_vs_year_earlier"])
+    return [bool(c) and pd.notna(p) and p < T.EXCEPTIONAL_P for c, p in zip(rows["comparable"], adjusted)]
 
 
 def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> SectionResult:
@@ -33,22 +71,20 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
     line = (f"{number(total['crimes'])} crimes and ASB incidents were recorded in {month_label(latest)}"
             + (f", {signed(total['change_vs_previous'])} ({pct_change(total['crimes'], total['previous_crimes'])}) "
                f"on {month_label(previous_month)}" if pd.notna(total["previous_crimes"]) else "")
-            + (f" and {signed(total['change_vs_year_earlier'])} on {month_label(add_months(latest, -12))}"
-               f" (Poisson {p_text(total['p_rise_vs_year_earlier'])} for a rise)"
-               if pd.notna(total["year_earlier_crimes"]) else "")
+            + (f" and {signed(total['change_vs_year_earlier'])} on {month_label(add_months(latest, -12))}: "
+               f"{year_verdict(total, adjusted=False)}" if pd.notna(total["year_earlier_crimes"]) else "")
             + ".")
     by_type = change[change["crime_type"] != ALL_CRIME].sort_values("crimes", ascending=False)
     change_table = Table(
         "current_change",
         f"Crimes by type, {month_label(latest)}, against the previous month and a year earlier",
         [("Crime type", "text"), (month_label(latest), "num"), (month_label(previous_month), "num"), ("Change", "num"),
-         ("A year earlier", "num"), ("Change", "num"), ("p (rise)", "num")],
-        [[r.crime_type, number(r.crimes), number(r.previous_crimes), signed(r.change_vs_previous),
-          number(r.year_earlier_crimes), signed(r.change_vs_year_earlier), p_value(r.p_rise_vs_year_earlier)]
-         for r in _type_rows(change).itertuples(index=False)],
+         ("A year earlier", "num"), ("Rate ratio (95% CI)", "num"), ("p (rise), adjusted", "num")],
+        _rows(change, lambda r: [r.crime_type, number(r.crimes), number(r.previous_crimes), signed(r.change_vs_previous),
+                                 number(r.year_earlier_crimes)]),
         Lineage("tasks.indicators.period_change", params, change, "period_change"),
-        note="p (rise): Poisson probability of a count at least this high if the year-earlier count were the "
-             "expectation; blank where the year-earlier month is not held.")
+        flags=_flags(change),
+        note=TWO_SAMPLE_NOTE)
     top_types = by_type["crime_type"].head(4).tolist()
     held = sorted(trend.loc[trend["crimes"].notna(), "month"].unique())
     requested_months = trend["month"].nunique()
@@ -97,18 +133,15 @@ def strategic(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> S
         note="Gaps in a line are months the warehouse does not hold.")
     by_type = change[change["crime_type"] != ALL_CRIME].sort_values("crimes", ascending=False)
     total = change.set_index("crime_type").loc[ALL_CRIME]
-    flags = [(pd.notna(r.p_rise_vs_year_earlier) and r.p_rise_vs_year_earlier < 0.01) for r in by_type.itertuples(index=False)]
     change_table = Table(
         "year_change",
         f"Crimes by type, the last 12 months ({period_text(scope.period_from, latest)}) against the 12 months before",
         [("Crime type", "text"), ("Last 12 months", "num"), ("Previous 12", "num"), ("Change", "num"), ("Change %", "num"),
-         ("p (rise)", "num"), ("p (fall)", "num")],
-        [[r.crime_type, number(r.crimes), number(r.previous_crimes), signed(r.change_vs_previous),
-          pct_change(r.crimes, r.previous_crimes), p_value(r.p_rise_vs_year_earlier), p_value(r.p_fall_vs_year_earlier)]
-         for r in _type_rows(change).itertuples(index=False)],
+         ("Rate ratio (95% CI)", "num"), ("p (rise), adjusted", "num"), ("p (fall), adjusted", "num")],
+        _rows(change, lambda r: [r.crime_type, number(r.crimes), number(r.previous_crimes), signed(r.change_vs_previous),
+                                 pct_change(r.crimes, r.previous_crimes)], kinds=("rise", "fall")),
         Lineage("tasks.indicators.period_change", scope_params(scope), change, "period_change"),
-        flags=flags + [False],
-        note="Rows shaded: a rise significant at p < 0.01 (Poisson, the previous 12 months as the expectation).")
+        flags=_flags(change), note=TWO_SAMPLE_NOTE.replace("the year earlier", "the previous 12 months"))
     trend_lines = []
     year_held = sum(1 for m in held if parse_month(m) >= scope.period_from)
     if pd.isna(total["crimes"]):
@@ -121,16 +154,20 @@ def strategic(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> S
     else:
         trend_lines.append(f"{number(total['crimes'])} crimes and ASB incidents were recorded in the last 12 months; the 12 "
                            "months before are not fully held, so no change can be stated.")
-    rising = by_type[by_type["p_rise_vs_year_earlier"] < 0.01]
-    falling = by_type[by_type["p_fall_vs_year_earlier"] < 0.01]
-    if not rising.empty:
-        trend_lines.append("Significant rises (p < 0.01): " + "; ".join(
-            f"{r.crime_type} {signed(r.change_vs_previous)} ({pct_change(r.crimes, r.previous_crimes)})"
-            for r in rising.itertuples(index=False)) + ".")
-    if not falling.empty:
-        trend_lines.append("Significant falls (p < 0.01): " + "; ".join(
-            f"{r.crime_type} {signed(r.change_vs_previous)} ({pct_change(r.crimes, r.previous_crimes)})"
-            for r in falling.itertuples(index=False)) + ".")
+    comparable = by_type[by_type["comparable"].astype(bool)]
+    rising = comparable[comparable["p_rise_adjusted_vs_year_earlier"] < T.EXCEPTIONAL_P]
+    falling = comparable[comparable["p_fall_adjusted_vs_year_earlier"] < T.EXCEPTIONAL_P]
+    for label_, frame in (("rises", rising), ("falls", falling)):
+        if not frame.empty:
+            trend_lines.append(f"Significant {label_} (exact two-sample test, adjusted p < {T.EXCEPTIONAL_P:g}): " + "; ".join(
+                f"{r.crime_type} {signed(r.change_vs_previous)} ({pct_change(r.crimes, r.previous_crimes)}; rate ratio "
+                f"{number(r.rate_ratio_vs_year_earlier, 2)}, 95% CI {number(r.rate_ratio_ci_low, 2)} to "
+                f"{number(r.rate_ratio_ci_high, 2)})" for r in frame.itertuples(index=False)) + ".")
+    broken = by_type[~by_type["comparable"].astype(bool)]
+    if not broken.empty:
+        trend_lines.append("Not compared with the previous 12 months because the series changed level in between "
+                           "(see Intelligence gaps): " + "; ".join(
+                               f"{r.crime_type} ({r.break_note})" for r in broken.itertuples(index=False)) + ".")
     gaps = []
     if len(held) < requested:
         gaps.append(Gap("Months not held", f"{len(held)} of the {requested} months requested are in the warehouse",
@@ -170,10 +207,8 @@ def profile_context(session: IndicatorSession, scope: Scope, ctx: ProductContext
         lines.append(f"That is {signed(total['change_vs_previous'])} ({pct_change(total['crimes'], total['previous_crimes'])}) "
                      f"on {previous_months(scope.months)}.")
     if pd.notna(total["year_earlier_crimes"]):
-        p_rise, p_fall = total["p_rise_vs_year_earlier"], total["p_fall_vs_year_earlier"]
-        verdict = ("a significant rise" if p_rise < 0.01 else "a significant fall" if p_fall < 0.01 else "no significant change")
         lines.append(f"Against the same months a year earlier ({number(total['year_earlier_crimes'])}) this is "
-                     f"{verdict} (Poisson {p_text(min(p_rise, p_fall))}).")
+                     f"{year_verdict(total, adjusted=False)}.".replace("this is not comparable", "it is not comparable"))
     findings = list(lines)
     chart_lines = {scope.area_label: series(area_series)}
     if not whole_force:
@@ -192,16 +227,20 @@ def profile_context(session: IndicatorSession, scope: Scope, ctx: ProductContext
         "context_change",
         f"Crimes in scope by type, {label}, against {previous_months(scope.months)} and a year earlier",
         [("Crime type", "text"), ("This period", "num"), ("Previous period", "num"), ("Change", "num"),
-         ("A year earlier", "num"), ("p (rise)", "num"), ("p (fall)", "num")],
-        [[r.crime_type, number(r.crimes), number(r.previous_crimes), signed(r.change_vs_previous),
-          number(r.year_earlier_crimes), p_value(r.p_rise_vs_year_earlier), p_value(r.p_fall_vs_year_earlier)]
-         for r in _type_rows(change).itertuples(index=False)],
-        Lineage("tasks.indicators.period_change", params, change, "period_change")))
+         ("A year earlier", "num"), ("Rate ratio (95% CI)", "num"), ("p (rise), adjusted", "num"),
+         ("p (fall), adjusted", "num")],
+        _rows(change, lambda r: [r.crime_type, number(r.crimes), number(r.previous_crimes), signed(r.change_vs_previous),
+                                 number(r.year_earlier_crimes)], kinds=("rise", "fall")),
+        Lineage("tasks.indicators.period_change", params, change, "period_change"), flags=_flags(change),
+        note=TWO_SAMPLE_NOTE))
     exceed_row = exceed.set_index("crime_type").loc[ALL_CRIME]
     if exceed_row["flag"] in ("exceptional", "elevated"):
         lines.append(f"The latest month, {exceed_row['latest_to']}, is {exceed_row['flag']}: {number(exceed_row['observed'])} "
                      f"against an expected {number(exceed_row['expected'], 1)} ({p_text(exceed_row['p_value'])}).")
         findings.append(lines[-1])
+    elif exceed_row["flag"] == "break in baseline":
+        lines.append(f"The latest month, {exceed_row['latest_to']}, is not tested against its baseline: "
+                     f"{exceed_row['break_note']}.")
     items.append(Table(
         "context_harm",
         f"Harm of the crimes in scope, {label} (Cambridge Crime Harm Index days, approximate)",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tasks.draft import completeness_gaps, data_lag_months, month_label
+from tasks.draft import data_lag_months, month_label
 from tasks.indicators import Scope
 from tasks.products.common import sentence
 from tasks.products.engine import Gap, IndicatorSession, ProductContext, SectionResult
@@ -114,12 +114,29 @@ def scope_location_gaps(session, scope: Scope, lsoas: pd.DataFrame | None) -> li
     return gaps
 
 
-def common_gaps(warehouse_file, force: str, first: date, last: date, sources,
+COMPLETENESS_CHECK = "tasks.validate.completeness"
+
+
+def completeness_gaps(session, force: str, first: date, last: date) -> tuple[list[list[str]], str, set[int]]:
+    """Missing or partial force-months in the window from the quality checks' `completeness` view (the same rows
+    as tasks.validate.completeness, read on the build's session): (rows of [what, status, reason], the check used,
+    ids of the rejected batches those rows explain)."""
+    from tasks.validate import COMPLETENESS_COLUMNS
+
+    frame = session.df(f"SELECT {', '.join(COMPLETENESS_COLUMNS)} FROM completeness WHERE force = $force "
+                       "AND month BETWEEN $first AND $last ORDER BY kind, force, month",
+                       {"force": force, "first": first, "last": last})
+    rows = [[f"{r.kind} {pd.Timestamp(r.month):%Y-%m}", r.status, r.reason] for r in frame.itertuples(index=False)]
+    explained = {int(b) for b in frame["rejected_batch_id"] if pd.notna(b)}
+    return rows, COMPLETENESS_CHECK, explained
+
+
+def common_gaps(session, force: str, first: date, last: date, sources,
                 lsoas: pd.DataFrame | None = None) -> tuple[list[Gap], str]:
     """Gaps every product states about its data: incomplete months, rejected batches, unchecked files, reference
     data, outcomes and stop and search coverage, lag, and what police-recorded data never hold."""
     gaps: list[Gap] = []
-    incomplete, check, explained = completeness_gaps(warehouse_file, force, first, last)
+    incomplete, check, explained = completeness_gaps(session, force, first, last)
     for what, status, detail in incomplete:
         gaps.append(Gap(f"Incomplete data: {what}", f"{status}: {detail}",
                         "Counts for that month are understated or absent; comparisons that include it are unreliable."))
@@ -154,7 +171,7 @@ def common_gaps(warehouse_file, force: str, first: date, last: date, sources,
 def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> SectionResult:
     """Earlier sections' gaps first, then the shared ones, over the product's window (ctx.first..ctx.latest)."""
     lsoas = session.indicator("lsoa_counts", scope)
-    shared, check = common_gaps(session.warehouse_file, ctx.force, ctx.first, scope.period_to, ctx.sources)
+    shared, check = common_gaps(session, ctx.force, ctx.first, scope.period_to, ctx.sources)
     earlier = [g for result in ctx.results.values() for g in result.gaps]
     located = scope_location_gaps(session, scope, lsoas)
     return SectionResult("Intelligence gaps", gaps=earlier + located + shared, body=False,

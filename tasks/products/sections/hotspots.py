@@ -12,8 +12,8 @@ from tasks import charts
 from tasks.draft import month_label, period_text, scope_params
 from tasks.indicators import Scope
 from tasks.indicators.scope import add_months
-from tasks.products.common import (HOTSPOT_MIN_CRIMES, TOP_N, findable_place, first_value, harm_weight, hotspot_peaks,
-                                   is_generic_point, kde_surface, place_name)
+from tasks.products.common import (HOTSPOT_MIN_CRIMES, TOP_N, concentration_text, findable_place, first_value, harm_weight, hotspot_peaks,
+                                   is_generic_point, kde_surface, place_name, resident_caveat)
 from tasks.products.engine import Figure, IndicatorSession, Lineage, ProductContext, Recommendation, SectionResult, Table, ref
 from tasks.render import number, percent, signed
 
@@ -87,9 +87,11 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
     findings = []
     if "lsoa" in conc.index and pd.notna(conc.loc["lsoa", "top_10pct_share"]):
         c = conc.loc["lsoa"]
-        paragraphs.append(f"Crime is concentrated: the busiest {number(c['top_10pct_units'])} of {number(c['units'])} "
-                          f"LSOAs (10%) held {percent(c['top_10pct_share'])} of located crimes (Gini {number(c['gini'], 2)}).")
+        paragraphs.append(f"Crime is concentrated: {concentration_text(c)}.")
         findings.append(paragraphs[-1])
+    caveat = resident_caveat(lsoas, scope.months)
+    if caveat:
+        paragraphs.append(caveat)
     if not top_lsoas.empty:
         riser = top_lsoas.sort_values("change", ascending=False).iloc[0]
         paragraphs.append(f"The busiest LSOA was {top_lsoas.iloc[0]['lsoa_name']} ({number(top_lsoas.iloc[0]['crimes'])} "
@@ -99,7 +101,8 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
     new_spots = spots[(spots["status"] == "new") & (spots["lsoa_code"] != "–")]
     if not new_spots.empty:
         first = new_spots.iloc[0]
-        place = findable_place(session, scope.force, first["lsoa_code"], scope.crime_types, latest, latest)
+        place = findable_place(session, scope.force, first["lsoa_code"], scope.crime_types, latest, latest,
+                               prefer=first["around"])
         recommendations.append(Recommendation(
             issue="New hot spot", place=place, purpose="reassurance",
             action=f"Add the new hot spot at {place} to neighbourhood patrol plans for the coming fortnight and tell "
@@ -168,7 +171,7 @@ def profile_location(session: IndicatorSession, scope: Scope, ctx: ProductContex
                      f"crimes in one {cell_size} m cell (Gi* z = {number(first['gi_z'], 1)}).")
         if first["lsoa_code"] != "–":
             place = findable_place(session, scope.force, first["lsoa_code"], scope.crime_types, scope.period_from,
-                                   scope.period_to)
+                                   scope.period_to, prefer=first["around"])
             weight = max((harm_weight(t) for t in scope.crime_types), default=1.0)
             recommendations.append(Recommendation(
                 issue="Leading hot spot", place=place, purpose="enforcement",
@@ -178,7 +181,8 @@ def profile_location(session: IndicatorSession, scope: Scope, ctx: ProductContex
     named = repeat[[not is_generic_point(v) for v in repeat["location"]]]
     if not named.empty:
         r = named.iloc[0]
-        place = findable_place(session, scope.force, r["lsoa_code"], scope.crime_types, scope.period_from, scope.period_to)
+        place = findable_place(session, scope.force, r["lsoa_code"], scope.crime_types, scope.period_from, scope.period_to,
+                               prefer=r["location"])
         recommendations.append(Recommendation(
             issue="Repeat location", place=place, purpose="prevention",
             action=f"Problem-solve (SARA) with the owners and managers of premises on {place}: the busiest repeat "
@@ -186,6 +190,9 @@ def profile_location(session: IndicatorSession, scope: Scope, ctx: ProductContex
             evidence=f"{number(r['crimes'])} crimes in {number(r['months_with_crime'])} different months "
                      f"({r['first_month']} to {r['last_month']}) ({ref('profile_repeats')}).",
             harm=float(r["crimes"])))
+    caveat = resident_caveat(lsoas, scope.months)
+    if caveat:
+        lines.append(caveat)
     lines.append("Locations are anonymised map points (\"On or near\"): they locate a problem to a street or "
                  "place, not an address.")
     return SectionResult("Location (VOLT: L)", lines, items, findings=findings, recommendations=recommendations,

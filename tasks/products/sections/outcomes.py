@@ -48,7 +48,9 @@ def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Sec
                  "with no suspect identified.")
     recommendations = []
     if no_suspect >= NO_SUSPECT_SHARE:
-        phrase = types_phrase(focus) if focus else "the highest-volume crime types"
+        unsolved = shares[(shares["outcome_group"] == "no suspect identified") & (shares["crime_type"] != ALL_CRIME)]
+        most = unsolved.sort_values("crimes", ascending=False)["crime_type"].head(3).tolist()
+        phrase = types_phrase(focus or most)
         recommendations.append(Recommendation(
             issue="Crimes closed with no suspect identified", purpose="intelligence",
             action=f"Review the intelligence available to investigations of {phrase} closed with no suspect identified "

@@ -10,7 +10,8 @@ PURPOSE_ORDER = {"enforcement": 0, "prevention": 1, "intelligence": 2, "reassura
 
 def rank(recommendations: list[Recommendation]) -> list[Recommendation]:
     """One per issue (and place), the most harmful first; ties keep section order. An action already given for
-    another issue is dropped, so no text repeats."""
+    another issue is dropped, so no text repeats. Two issues at one place stay two recommendations: each serves
+    exactly one purpose."""
     kept: dict[tuple[str, str | None], Recommendation] = {}
     order: list[tuple[str, str | None]] = []
     for r in recommendations:

@@ -34,7 +34,7 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
     if not named.empty:
         first = named.iloc[0]
         place = findable_place(session, scope.force, first["lsoa_code"], scope.crime_types, repeat_scope.period_from,
-                               latest)
+                               latest, prefer=first["location"])
         recommendations.append(Recommendation(
             issue="Persistent repeat location", place=place, purpose="prevention",
             action=f"Start problem-solving (SARA) at {place} with the premises owners and managers there, the busiest "

@@ -34,15 +34,17 @@ def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Sec
                     search if dimension == "object_of_search" else None, "stop_search"),
             note="Every rate is a share of the searches in its row (the denominator: Searches). Find rate: an outcome "
                  "other than no further action AND linked to the object of the search."))
-    recommendation = Recommendation(
+    # A problem profile is about its crime types: community scrutiny of searches is a standing matter for the
+    # tactical and strategic groups, not an answer to the profile's terms of reference.
+    recommendations = [] if ctx.kind == "problem_profile" else [Recommendation(
         issue="Stop and search scrutiny", purpose="reassurance",
         action="Share the stop and search figures with the community scrutiny panel, with the find and arrest rates by "
                "object of search and by officer-defined ethnicity.",
         evidence=f"{number(a['searches'])} searches, find rate {percent(a['find_rate'])}, arrest rate "
                  f"{percent(a['arrest_rate'])} ({label}, "
-                 f"{ref('stop_search_object_of_search')}).", harm=0.0)
+                 f"{ref('stop_search_object_of_search')}).", harm=0.0)]
     return SectionResult("Stop and search", [
         paragraph,
         "Searches are counted where the published record falls; ethnicity is as recorded by the officer. Rates are "
         "descriptive: comparing groups fairly needs the population available to be searched, which published data "
-        "do not give."], items, findings=[paragraph], recommendations=[recommendation], facts={"search": search})
+        "do not give."], items, findings=[paragraph], recommendations=recommendations, facts={"search": search})
