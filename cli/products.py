@@ -44,6 +44,11 @@ def _run_product(kind: str, warehouse: Path | None, force: str, **options):
     from tasks.indicators import ScopeError
     from tasks.review import ReviewError
 
+    from tasking.warehouse import warehouse_path
+
+    if not warehouse_path(warehouse).exists():  # the run record would otherwise create an empty warehouse
+        console.print(f"[red]error[/red] {warehouse_path(warehouse)}: no warehouse here yet; run `tasking ingest` first")
+        raise typer.Exit(code=1)
     options = {key: str(value) if isinstance(value, Path) else value for key, value in options.items()}
     try:
         return run_flow(draft_product_flow, kind=kind, force=force, warehouse=str(warehouse) if warehouse else None,

@@ -455,11 +455,23 @@ def ingest_group(con, sources: list[PoliceFile], gate, per_file_gate: Gate | Non
                 if p.staged:
                     con.execute(f"DROP TABLE IF EXISTS {p.staged}")
     seconds = (time.perf_counter() - clock) / max(1, len(pending))  # the group's time, shared out
-    logged = [p for p in pending if p not in odd]
-    for p in logged:
-        p.result.seconds = seconds
-        _log(con, p.batch_id, p.result, p.sha, p.source, started)
+    with transaction(con):  # one commit for the group's log rows, not one each
+        for p in pending:
+            if p not in odd:
+                p.result.seconds = seconds
+                _log(con, p.batch_id, p.result, p.sha, p.source, started)
     return [p.result for p in pending]
+
+
+@contextmanager
+def transaction(con) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def ingest_paths(

@@ -2,6 +2,7 @@
 gate results as loading file by file, and a bad file among many quarantined alone."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -38,11 +39,19 @@ def stored_rows(warehouse_file: Path) -> dict[str, list[tuple]]:
 
 
 def gate_results(warehouse_file: Path) -> list[tuple]:
-    """What the gate stored per file and expectation."""
-    return query(warehouse_file, """
+    """What the gate stored per file and expectation (example rows without their load time)."""
+    rows = query(warehouse_file, """
         SELECT l.path, v.suite, v.expectation, v.column_name, v.description, v.severity, v.success, v.observed_value,
                v.unexpected_count, v.unexpected_percent, v.unexpected_examples, v.error
         FROM validation_result v JOIN ingest_log l USING (batch_id) WHERE v.run = 'gate' ORDER BY ALL""")
+    return [row[:10] + (_without_load_time(row[10]),) + row[11:] for row in rows]
+
+
+def _without_load_time(examples: str | None):
+    parsed = json.loads(examples) if examples else examples
+    if isinstance(parsed, list):
+        parsed = [{k: v for k, v in e.items() if k != "ingested_at"} if isinstance(e, dict) else e for e in parsed]
+    return parsed
 
 
 def test_groups_hold_one_kind_and_month_and_each_force_once(national, tmp_path):
@@ -74,7 +83,7 @@ def test_one_call_over_many_forces_and_months_gives_the_rows_and_gate_results_of
     assert stored_rows(together) == stored_rows(one_by_one)
 
 
-def test_a_bad_file_among_many_is_quarantined_alone_and_a_fixed_copy_replaces_nothing_else(national, tmp_path):
+def test_bad_files_among_many_are_quarantined_alone_with_the_results_of_validating_them_alone(national, tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()
     for path in national.rglob("*.csv"):
@@ -84,23 +93,30 @@ def test_a_bad_file_among_many_is_quarantined_alone_and_a_fixed_copy_replaces_no
     bad = folder / "2024-02" / "2024-02-force-2-street.csv"
     good_bytes = bad.read_bytes()
     bad.write_bytes(good_bytes.replace(b",Burglary,", b",Burglery,", 1))  # a crime type data.police.uk never uses
+    bad_id = folder / "2024-01" / "2024-01-force-3-outcomes.csv"
+    lines = bad_id.read_bytes().split(b"\r\n")
+    lines[1] = b"not-a-crime-id" + lines[1][64:]  # an SQL check's failure, counted for this file alone
+    bad_id.write_bytes(b"\r\n".join(lines))
     warehouse_file = tmp_path / "warehouse.duckdb"
 
     report = ingest_paths([folder], warehouse_file)
-    failed = report.failed
-    assert [b.name for b in failed] == [str(bad)] and failed[0].status == "quarantined"
-    assert "crime_type" in failed[0].error and str(bad) in failed[0].error
-    assert report.count("loaded") == 17
+    assert sorted((b.name, b.status) for b in report.failed) == [(str(bad_id), "quarantined"), (str(bad), "quarantined")]
+    assert "crime_type" in report.failed[-1].error or "crime_type" in report.failed[0].error
+    assert report.count("loaded") == 16
     assert query(warehouse_file, "SELECT count(*) FROM street_crime WHERE force = 'force-2' AND month = '2024-02-01'") == [(0,)]
     assert query(warehouse_file, "SELECT DISTINCT force FROM street_crime WHERE month = '2024-02-01' ORDER BY 1") == \
         [("force-1",), ("force-3",)]
-    batch_id = query(warehouse_file, "SELECT batch_id FROM ingest_log WHERE status = 'quarantined'")[0][0]
+    batch_id = query(warehouse_file, "SELECT batch_id FROM ingest_log WHERE path = ?", [str(bad)])[0][0]
     assert query(warehouse_file, f"SELECT count(*) FROM quarantine.batch_{batch_id} WHERE crime_type = 'Burglery'") == [(1,)]
-    # Only the bad file's stored results fail a critical expectation.
+    # Only the bad files' stored results fail a critical expectation, and they are those of validating each alone.
     assert query(warehouse_file, "SELECT DISTINCT l.path FROM validation_result v JOIN ingest_log l USING (batch_id)"
-                                 " WHERE v.severity = 'critical' AND NOT v.success") == [(str(bad),)]
+                                 " WHERE v.severity = 'critical' AND NOT v.success ORDER BY 1") == [(str(bad_id),), (str(bad),)]
+    alone = tmp_path / "alone.duckdb"
+    assert [(b.name, b.status) for b in ingest_paths([folder], alone, group_files=1).batches] == \
+        [(b.name, b.status) for b in report.batches]
+    assert gate_results(warehouse_file) == gate_results(alone)
 
     bad.write_bytes(good_bytes)  # the fixed file: loaded, and nothing else is touched
     fixed = ingest_paths([folder], warehouse_file)
-    assert fixed.ok
-    assert [(b.name, b.status) for b in fixed.batches if b.status != "unchanged"] == [(str(bad), "loaded")]
+    assert [(b.name, b.status) for b in fixed.batches if b.status != "unchanged"] == \
+        [(str(bad_id), "quarantined"), (str(bad), "loaded")]
