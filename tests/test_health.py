@@ -148,7 +148,8 @@ def test_a_run_is_recorded_in_the_warehouse_its_parameters_name(tmp_path, monkey
 
 
 @pytest.mark.parametrize("command", [["status"], ["validate"], ["near-repeat", "--force", "x"],
-                                     ["indicators", "--force", "x", "--from", "2024-01", "--to", "2024-02"]])
+                                     ["indicators", "--force", "x", "--from", "2024-01", "--to", "2024-02"],
+                                     ["assess", "tactical", "--force", "x"]])
 def test_read_commands_refuse_a_path_with_no_warehouse_and_create_none(tmp_path, command):
     from typer.testing import CliRunner
 
