@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from cli.common import WarehouseOption, app, console, fail, safe
+from cli.common import WarehouseOption, app, console, existing_warehouse, fail, safe
 
 SubjectsOption = typer.Option(None, "--subjects", help="subject store (default $TASKING_SUBJECTS or var/subjects/subjects.duckdb)")
 subjects_app = typer.Typer(no_args_is_help=True, help="The restricted subject store: load nominals, read its access log.")
@@ -44,11 +44,7 @@ def _run_product(kind: str, warehouse: Path | None, force: str, **options):
     from tasks.indicators import ScopeError
     from tasks.review import ReviewError
 
-    from tasking.warehouse import warehouse_path
-
-    if not warehouse_path(warehouse).exists():  # the run record would otherwise create an empty warehouse
-        console.print(f"[red]error[/red] {warehouse_path(warehouse)}: no warehouse here yet; run `tasking ingest` first")
-        raise typer.Exit(code=1)
+    warehouse = existing_warehouse(warehouse)  # the run record would otherwise create an empty warehouse
     options = {key: str(value) if isinstance(value, Path) else value for key, value in options.items()}
     try:
         return run_flow(draft_product_flow, kind=kind, force=force, warehouse=str(warehouse) if warehouse else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.engine import in_prefect_run, log, step
+from flows.ingest import IngestFailed
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
 from tasks.data_docs import build as build_data_docs, markdown_links
 from tasks.fetch import check_publication, download_archive, extract_force_months
@@ -17,10 +18,6 @@ extract_task = step(extract_force_months, name="extract-force-months")
 ingest_task = step(ingest_paths, name="ingest-police-files")
 completeness_task = step(completeness, name="check-completeness")
 data_docs_task = step(build_data_docs, name="build-data-docs")
-
-
-class IngestFailed(Exception):
-    """Some fetched files failed or were quarantined; the rest were loaded."""
 
 
 def _publish(markdown: str, description: str) -> None:
@@ -89,5 +86,5 @@ def monthly_ingest_flow(config_path: str = "tasking.yaml", refresh: bool = False
                   "rows": b.rows, "error": b.error} for b in report.batches]
         _publish(_markdown("Monthly ingest", notes, table) + "\n## Quality gate\n\n" + markdown_links(docs), run.summary)
         if not report.ok:
-            raise IngestFailed("; ".join(b.error or b.name for b in report.failed))
+            raise IngestFailed(report)  # the run ends Failed; the files that passed stay loaded
         return {"published": published, "fetched": len(files), **counts}

@@ -11,8 +11,9 @@ what `build_tactical_assessment` and the others draft.
 from __future__ import annotations
 
 from flows.engine import log, step
-from tasks.draft import collect_sources
+from tasks.draft import collect_sources_on
 from tasks.products import problem_profile, strategic, tactical
+from tasks.products.engine import IndicatorSession
 from tasks.products.pipeline import (Gathered, ProductPlan, UnchangedResult, gather, inputs_fingerprint,
                                      publish_product, unchanged_version)
 
@@ -29,14 +30,18 @@ def plan_product(kind: str, warehouse_file, force: str, **options) -> ProductPla
 
 
 def compute_sections(plan: ProductPlan, force_new: bool = False) -> Gathered | UnchangedResult:
-    sources = collect_sources(plan.warehouse_file, plan.force, plan.window[0], plan.window[1], focus=plan.focus)
+    """Over one read-only session (as pipeline.build): stop when nothing changed since the latest version, else
+    compute every section; the session is closed before the next step writes."""
+    with IndicatorSession(plan.warehouse_file) as session:
+        if not force_new:
+            sources = collect_sources_on(session.con, plan.force, plan.window[0], plan.window[1], focus=plan.focus)
+            existing = unchanged_version(plan, inputs_fingerprint(plan, sources, session), session)
+            if existing is not None:
+                log().info("not drafted: %s", existing.reason)
+                return existing
+        gathered = gather(plan, session=session)
+    sources = gathered.ctx.sources
     log().info("sources: %d published files, %d reference files", len(sources.files), len(sources.reference))
-    if not force_new:
-        existing = unchanged_version(plan, inputs_fingerprint(plan, sources))
-        if existing is not None:
-            log().info("not drafted: %s", existing.reason)
-            return existing
-    gathered = gather(plan, sources=sources)
     for name, result in gathered.ctx.results.items():
         log().info("section %s: %d findings, %d tables, %d figures, %d recommendations, %d gaps", name,
                    len(result.findings), len(result.tables), len(result.figures), len(result.recommendations),

@@ -65,7 +65,7 @@ def validate_flow(warehouse: str | None = None, html: str | None = None) -> list
         publish_quality(summarise_quality(warehouse), docs)
         page = write_results_page(warehouse, html)
         log().info("results page written to %s", page)
-        run.summary = f"{len(checks)} stored batches re-validated, {len(failing)} failing; Data Docs {docs.index}"
+        run.summary = f"{len(checks)} stored batches re-validated, {len(failing)} failing; Data Docs rebuilt"
         if failing:
             raise StoredDataFailed(checks)
         return checks

@@ -58,16 +58,18 @@ def _context(root: str):
     return context
 
 
-def _save_suite(root: str, suite) -> None:
-    """Copy the gate's suite into the file context once per process (its page in the Data Docs)."""
+def _save_suite(root: str, gx_result) -> str:
+    """Keep the suite a result was validated against in the file context, once per process (its page in the Data
+    Docs), rebuilt from the result's own expectation configurations; returns its name."""
     import great_expectations as gx
 
-    if (root, suite.name) in _saved_suites:
-        return
-    copy = gx.ExpectationSuite(name=suite.name, expectations=[e.configuration for e in suite.expectations],
-                               meta=suite.meta)
-    _context(root).suites.add_or_update(copy)
-    _saved_suites.add((root, suite.name))
+    name = gx_result.suite_name
+    if (root, name) not in _saved_suites:
+        suite = gx.ExpectationSuite(name=name, expectations=[item.expectation_config for item in gx_result.results],
+                                    meta=gx_result.meta.get("expectation_suite_meta") or {})
+        _context(root).suites.add_or_update(suite)
+        _saved_suites.add((root, name))
+    return name
 
 
 def _database_folder(con) -> str:
@@ -76,8 +78,9 @@ def _database_folder(con) -> str:
     return str(Path(path).resolve().parent)
 
 
-def keep(con, batch_id: int | None, run_kind: str, gx_result, gx_suite) -> None:
-    """Store one validation result (and its suite) in the file context of `con`'s warehouse.
+def keep(con, batch_id: int | None, run_kind: str, gx_result, label: str | None = None) -> None:
+    """Store one validation result (and its suite) in the file context of `con`'s warehouse; `label` names a
+    result over several batches (a gate group), else `batch-<id>`.
 
     Never raises: Data Docs are a view of the results the warehouse already holds, and must not fail the gate.
     """
@@ -89,16 +92,16 @@ def keep(con, batch_id: int | None, run_kind: str, gx_result, gx_suite) -> None:
                                                                                ValidationResultIdentifier)
 
         root = _database_folder(con)
-        _save_suite(root, gx_suite)
-        label = f"batch-{batch_id}" if batch_id is not None else "batch-unlogged"
+        suite_name = _save_suite(root, gx_result)
+        label = label or (f"batch-{batch_id}" if batch_id is not None else "batch-unlogged")
         run_id = RunIdentifier(run_name=f"{run_kind} {label}", run_time=datetime.now(timezone.utc))
         key = ValidationResultIdentifier(
-            expectation_suite_identifier=ExpectationSuiteIdentifier(name=gx_suite.name), run_id=run_id,
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name), run_id=run_id,
             batch_identifier=label,
         )
         gx_result.meta["run_id"] = run_id  # shown on the page as its run name and time
         _context(root).validation_results_store.set(key, gx_result)
-        _pending.setdefault(root, []).append((f"{gx_suite.name} {label} ({run_kind})", key))
+        _pending.setdefault(root, []).append((f"{suite_name} {label} ({run_kind})", key))
     except Exception as error:  # GX raises its own and pydantic errors
         logger.warning("could not keep the validation result of batch %s for Data Docs: %s", batch_id, error)
 

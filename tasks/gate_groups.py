@@ -21,6 +21,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from tasks import data_docs
 from tasks.validate import (COLUMN_LIST_EXPECTATIONS, SHAPE_EXPECTATIONS, ExpectationOutcome, SuiteRun, _parameters_for,
                             gx_datasource, record, run_suite, suite_definition)
 
@@ -111,6 +112,8 @@ def _runs(con, members: list[GateMember], kind: str, parameters: dict, definitio
         together = run_suite(con, union, kind, parameters, datasource=datasource)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {union}")
+    # The joint run is the GX result these files' derived outcomes come from: one Data Docs page for the group.
+    data_docs.keep(con, None, "gate", together.gx_result, label="batches-" + "-".join(str(m.batch_id) for m in members))
     derived = []
     for outcome in together.outcomes:
         index = index_of.get(_key(outcome.expectation, outcome.column, outcome.description))

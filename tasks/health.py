@@ -91,6 +91,7 @@ ORDER BY v.created_at
 FAILURES_SQL = """
 SELECT started_at AS failed_at, 'flow run' AS what, coalesce(deployment, flow_name) AS name, state, error
 FROM flow_run WHERE state IN ('FAILED', 'CRASHED') AND started_at >= $since
+    AND coalesce(error, '') NOT LIKE 'Unhealthy:%'  -- a health run that found problems: they are listed above
 UNION ALL
 SELECT started_at, 'ingest', path, status, error
 FROM ingest_log WHERE status = 'failed' AND started_at >= $since
@@ -198,10 +199,12 @@ def _runs_from_prefect(last_runs: pd.DataFrame, now: datetime) -> tuple[pd.DataF
         problems += [Problem("runs", f"{row.deployment}: {note}") for note in notes]
         if row.deployment not in merged.index:
             merged.loc[row.deployment, ["flow_name", "state"]] = [row.flow_name, "NEVER RUN"]
-        if row.state is not None:
-            merged.loc[row.deployment, ["state", "source", "run_url"]] = [row.state.upper(), "Prefect", row.run_url]
-            if row.started_at is not None:
-                merged.loc[row.deployment, "started_at"] = row.started_at
+        if row.state is not None:  # Prefect's latest run replaces the table's (which may be another run)
+            merged.loc[row.deployment, ["state", "source", "run_url", "seconds", "summary", "error"]] = [
+                row.state.upper(), "Prefect", row.run_url, None, None, row.message if row.state_type in (
+                    "FAILED", "CRASHED") else None]
+            # A Late or Scheduled run has not started: show when it was due.
+            merged.loc[row.deployment, "started_at"] = row.started_at if row.started_at is not None else row.expected_start
         merged.loc[row.deployment, "notes"] = "; ".join(notes) or None
     return merged.reset_index(names="deployment"), problems, url
 
@@ -209,7 +212,7 @@ def _runs_from_prefect(last_runs: pd.DataFrame, now: datetime) -> tuple[pd.DataF
 def _problems(report: HealthReport) -> list[Problem]:
     found = []
     for row in report.last_runs.itertuples(index=False):
-        if row.state in ("FAILED", "CRASHED") and row.source == "run table":
+        if row.state in ("FAILED", "CRASHED") and row.source == "run table" and not str(row.error).startswith("Unhealthy:"):
             found.append(Problem("runs", f"{row.deployment}: last run {row.state.lower()}: {row.error or 'no error recorded'}"))
     for row in report.freshness.itertuples(index=False):
         if row.stale:

@@ -81,7 +81,7 @@ def _last_runs(report: HealthReport) -> Section:
     note = f"States from Prefect at {report.prefect_api} where it has them, else from the warehouse's run table." \
         if report.prefect_api else "No Prefect API configured: states from the warehouse's run table."
     return Section("last_runs", "Last run of each deployment",
-                   ["deployment", "state", "started (UTC)", "seconds", "last completed", "notes / summary", "error",
+                   ["deployment", "state", "started or due (UTC)", "seconds", "last completed", "notes / summary", "error",
                     "seen in"], rows, note=note, state_column=1)
 
 

@@ -25,7 +25,6 @@ import pandas as pd
 
 from tasking import warehouse
 from tasks import data_docs
-from tasks.data_docs import data_docs_index  # noqa: F401  (health and flows read it from here)
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
 SEVERITIES = ("critical", "warning")
@@ -287,7 +286,7 @@ def record(con, batch_id: int | None, run_kind: str, run: SuiteRun) -> None:
         " VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows)),
         [value for row in rows for value in row],
     )
-    data_docs.keep(con, batch_id, run_kind, run.gx_result, _gx_suite(run.suite) if run.gx_result is not None else None)
+    data_docs.keep(con, batch_id, run_kind, run.gx_result)
 
 
 def _parameters_for(month: date | None) -> dict:

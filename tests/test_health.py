@@ -148,7 +148,8 @@ def test_a_run_is_recorded_in_the_warehouse_its_parameters_name(tmp_path, monkey
 
 
 @pytest.mark.parametrize("command", [["status"], ["validate"], ["near-repeat", "--force", "x"],
-                                     ["indicators", "--force", "x", "--from", "2024-01", "--to", "2024-02"]])
+                                     ["indicators", "--force", "x", "--from", "2024-01", "--to", "2024-02"],
+                                     ["assess", "tactical", "--force", "x"]])
 def test_read_commands_refuse_a_path_with_no_warehouse_and_create_none(tmp_path, command):
     from typer.testing import CliRunner
 
@@ -169,3 +170,12 @@ def test_health_refuses_a_config_whose_warehouse_is_missing(config):
     result = CliRunner().invoke(app, ["health", "--config", str(config.source)], env={"COLUMNS": "300"})
     assert result.exit_code == 2 and f"{config.warehouse_file}: no warehouse here" in result.output
     assert not config.warehouse_file.exists()
+
+
+def test_a_health_run_that_found_problems_is_not_itself_a_failure(config):
+    wh = config.warehouse_file
+    record_end(wh, "h-1", "FAILED", by="flow", flow_name="health", started_at=NOW - timedelta(hours=1),
+               finished_at=NOW - timedelta(hours=1), error="Unhealthy: 1 problem(s): kent: street due 2026-08, never loaded")
+    report = health_report(wh, forces=["kent"], sources=["street"], now=NOW)
+    assert [p.category for p in report.problems] == ["data"]  # only the data problem it reported, not a failed run
+    assert report.failures.empty
