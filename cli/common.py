@@ -29,7 +29,7 @@ def safe(value) -> str:
 
 def fail(message) -> typer.Exit:
     """Print one error line (the message escaped) and return the exit to raise."""
-    console.print(f"[red]error[/red] {safe(message)}")
+    console.print(f"[red]error[/red] {safe(message)}", soft_wrap=True)  # one line: names and paths stay whole
     return typer.Exit(code=1)
 
 

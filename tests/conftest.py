@@ -8,6 +8,10 @@ import pytest
 
 from shared_paths import SHARED_DATA
 
+# The CLI's Rich console fixes its width when it is created: tests read its output as a wide terminal shows it,
+# whichever test happens to import the CLI first.
+os.environ["COLUMNS"] = "250"
+
 # The subject store is encrypted with a key from the environment (tasks/subjects.py); tests use a throwaway one.
 if not os.environ.get("TASKING_SUBJECTS_KEY"):
     from cryptography.fernet import Fernet

@@ -30,6 +30,13 @@ def server(tmp_path_factory):
             pytest.MonkeyPatch.context() as patch:
         patch.setenv("PREFECT_API_URL", url)
         yield url
+        # Send what this module's runs still queue for the server while it is up: a log or event sent after it
+        # stops would print "Error logging to API" into whichever test runs next in this process.
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=30)
+        EventsWorker.drain_all(timeout=30)
 
 
 @pytest.fixture(scope="module")

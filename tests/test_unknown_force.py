@@ -20,8 +20,8 @@ def warehouse_file(tmp_path_factory):
     ["assess", "tactical"],
     ["assess", "tactical", "--period-end", "2021-10"],
     ["assess", "strategic"],
-    ["profile", "problem", "--crime-types", "Robbery", "--from", "2021-09", "--to", "2021-10", "--requested-by", "x",
-     "--tor", "y"],
+    ["tor", "propose", "--crime-types", "Robbery", "--from", "2021-09", "--to", "2021-10", "--title", "Robbery",
+     "--requester", "x", "--author", "y", "--question", "Where and when?"],
 ])
 def test_a_mistyped_force_is_named_with_the_forces_held_and_a_suggestion(warehouse_file, tmp_path, command):
     from cli.main import app

@@ -15,6 +15,7 @@ from flows.products import tactical_assessment_flow
 from sources.synthetic import generate
 
 from several_forces import FORCES, build_warehouse, data_packs, write_config
+from prefect_server import wait_for
 
 
 def prefect_runs(flow_name: str) -> list:
@@ -47,6 +48,10 @@ def test_tactical_assessments_fanned_out_on_dask_match_the_sequential_ones(tmp_p
     assert len(on_dask) == len(FORCES)
     assert data_packs(tmp_path / "dask") == data_packs(tmp_path / "sequential")
     (run,) = [run for run in prefect_runs("tactical-assessment") if run.state.is_completed()][-1:]
-    with get_client(sync_client=True) as client:
-        builds = [t for t in client.read_task_runs() if t.flow_run_id == run.id and t.name.startswith("build-tactical")]
-    assert len(builds) == len(FORCES)
+
+    def builds():  # task runs on Dask workers reach the server as events, so they may land a moment later
+        with get_client(sync_client=True) as client:
+            found = [t for t in client.read_task_runs() if t.flow_run_id == run.id and t.name.startswith("build-tactical")]
+        return found if len(found) == len(FORCES) else None
+
+    wait_for(builds, 60, f"one build-tactical task run per force ({len(FORCES)})")
