@@ -1,5 +1,6 @@
 # `make demo` and `make test` set everything up on a fresh machine: Debian packages WeasyPrint needs,
-# a Python 3.11 virtualenv in .venv, and the project with its test extras.
+# a Python 3.11 virtualenv in .venv, and the project with its test extras. The suite runs on two workers, a
+# test file to a worker (so a module's expensive fixture, e.g. a Prefect server, is built once).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,7 +15,7 @@ demo: setup
 	$(BIN)/tasking demo
 
 test: setup test-packages
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 setup: system-packages $(VENV)/.installed
 
