@@ -155,6 +155,7 @@ def month_count(months: tuple[str, str]) -> int:
 
 
 def pool_vs_cluster(workers: int) -> tuple[float, float]:
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     def pool():
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as executor:
             list(executor.map(_nothing_map, range(workers)))
@@ -231,10 +232,11 @@ def main() -> None:
             return path
 
         t_sequential, c_sequential = tactical_all(config("sequential"), 1)
-        t_fanned, c_fanned = tactical_all(config("fanned"), args.workers)
+        t_fanned, _ = tactical_all(config("fanned"), args.workers)
         rows[f"{len(forces)} tactical assessments, one after another"] = (t_sequential, f"CPU {c_sequential:.0f} s")
+        # (The pool's workers are children of the forkserver, not of this process: their CPU is not counted.)
         rows[f"{len(forces)} tactical assessments, {args.workers} processes"] = (
-            t_fanned, f"CPU {c_fanned:.0f} s; {t_sequential / t_fanned:.2f}x faster (target >= 1.7x)")
+            t_fanned, f"{t_sequential / t_fanned:.2f}x faster (target >= 1.7x)")
         t_tactical, t_strategic = one_force(warehouse, work / "one-force", forces[0], min(36, month_count(months)))
         rows[f"one force's tactical assessment ({forces[0]})"] = (t_tactical, "target < 20 s")
         rows[f"one force's strategic assessment ({forces[0]})"] = (t_strategic, "")
