@@ -16,6 +16,7 @@ Measured, each against a baseline in the same run:
 - starting a process pool against starting a Dask LocalCluster (why runs without Prefect use the pool).
 
     .venv/bin/python benchmarks/national.py [--scale 0.1] [--months 2021-09..2024-08] [--workers 2] [--keep DIR]
+        [--parts cli products indicators startup]
 """
 from __future__ import annotations
 
@@ -39,11 +40,12 @@ import yaml
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from sources.police_uk import COLUMNS, discover  # noqa: E402
+from sources.police_uk import COLUMNS  # noqa: E402
 from sources.synthetic import generate, parse_month_range  # noqa: E402
 from tasking.config import POLICE_UK_FORCES  # noqa: E402
 
 ROWS_PER_FORCE_MONTH = 11_600
+PARTS = ["cli", "products", "indicators", "startup"]  # measured after the ingest, which every part needs
 TERRITORIAL = sorted(slug for slug in POLICE_UK_FORCES if slug not in ("btp", "northern-ireland"))
 TASKING = [sys.executable, "-m", "cli.main"]
 
@@ -155,6 +157,7 @@ def month_count(months: tuple[str, str]) -> int:
 
 
 def pool_vs_cluster(workers: int) -> tuple[float, float]:
+    logging.getLogger("distributed").setLevel(logging.WARNING)
     def pool():
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as executor:
             list(executor.map(_nothing_map, range(workers)))
@@ -174,12 +177,58 @@ def _nothing_map(_: int) -> None:
     return None
 
 
+def measure_cli(rows: dict, work: Path, one_month_of_one_force: list[str]) -> None:
+    """The command line as whole processes, no Prefect API."""
+    rows["tasking --help"] = (run_cli(["--help"]), f"CPU {CPU['--help']:.1f} s")
+    fresh = work / "one-month.duckdb"
+    rows["tasking ingest: one month of one force"] = (
+        run_cli(["ingest", *one_month_of_one_force, "--warehouse", str(fresh)]), f"CPU {CPU['ingest']:.1f} s (target < 5 s)")
+    rows["the same again (unchanged, no gate)"] = (
+        run_cli(["ingest", *one_month_of_one_force, "--warehouse", str(fresh)]), f"CPU {CPU['ingest']:.1f} s")
+
+
+def measure_products(rows: dict, work: Path, warehouse: Path, forces: list[str], months: tuple[str, str],
+                     workers: int) -> None:
+    """Every force's tactical assessment one after another, then fanned out; one force's two assessments."""
+    def config(store: str) -> Path:
+        path = work / f"tasking-{store}.yaml"
+        path.write_text(yaml.safe_dump({"forces": forces, "warehouse": str(warehouse),
+                                        "product_store": str(work / store)}), encoding="utf-8")
+        return path
+
+    t_sequential, c_sequential = tactical_all(config("sequential"), 1)
+    t_fanned, _ = tactical_all(config("fanned"), workers)
+    rows[f"{len(forces)} tactical assessments, one after another"] = (t_sequential, f"CPU {c_sequential:.0f} s")
+    # (The pool's workers are children of the forkserver, not of this process: their CPU is not counted.)
+    rows[f"{len(forces)} tactical assessments, {workers} processes"] = (
+        t_fanned, f"{t_sequential / t_fanned:.2f}x faster (target >= 1.7x)")
+    t_tactical, t_strategic = one_force(warehouse, work / "one-force", forces[0], min(36, month_count(months)))
+    rows[f"one force's tactical assessment ({forces[0]})"] = (t_tactical, "target < 20 s")
+    rows[f"one force's strategic assessment ({forces[0]})"] = (t_strategic, "")
+    print("products measured", flush=True)
+
+
+def measure_indicators(rows: dict, work: Path, scale: float) -> None:
+    """All indicators at 1x, 4x, 16x rows of one force, 13 months."""
+    growth = indicator_growth(work, max(500, round(ROWS_PER_FORCE_MONTH * min(1.0, scale))),
+                              parse_month_range("2023-08..2024-08"))
+    (_, rows1, seconds1) = growth[0]
+    for factor, street_rows, seconds in growth:
+        rows[f"all indicators, one force, {factor}x ({street_rows:,} street rows)"] = (
+            seconds, f"time {seconds / seconds1:.1f}x for rows {street_rows / rows1:.1f}x")
+    (_, rows16, seconds16) = growth[-1]
+    exponent = math.log(seconds16 / seconds1) / math.log(rows16 / rows1)
+    rows["indicator growth exponent b (time ~ rows^b)"] = (None, f"{exponent:.2f} (target <= 1)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.1, help="fraction of the 43 forces (1 = national)")
     parser.add_argument("--months", default="2021-09..2024-08", help="month range YYYY-MM..YYYY-MM")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="products built at once")
     parser.add_argument("--keep", type=Path, help="keep the data and warehouse in this folder")
+    parser.add_argument("--parts", nargs="*", default=PARTS, choices=PARTS,
+                        help="measure these after the ingest (default all; none: the ingest alone)")
     args = parser.parse_args()
     months = parse_month_range(args.months)
     forces = TERRITORIAL[:max(2, round(len(TERRITORIAL) * args.scale))]
@@ -195,7 +244,7 @@ def main() -> None:
               f"{totals['street']:,} street rows ({t_generate:.0f} s to generate)", flush=True)
 
         # 1. The whole ingest as one process, first child of this one (so RUSAGE_CHILDREN is its peak RSS).
-        t_reference = run_cli(["ingest-reference", str(data / "reference"), "--warehouse", str(warehouse)])
+        run_cli(["ingest-reference", str(data / "reference"), "--warehouse", str(warehouse)])
         t_ingest = run_cli(["ingest", str(data), "--warehouse", str(warehouse)])
         cpu_ingest = CPU["ingest"]
         peak_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
@@ -214,47 +263,16 @@ def main() -> None:
             t_single, f"CPU {c_single:.1f} s; groups {t_single / t_grouped:.1f}x faster ({c_single / c_grouped:.1f}x CPU)")
         print("ingest measured", flush=True)
 
-        # 2. The command line, whole processes, no Prefect API.
-        rows["tasking --help"] = (run_cli(["--help"]), f"CPU {CPU['--help']:.1f} s")
-        one = [str(p) for p in month_files if f"-{forces[0]}-" in p.name]
-        fresh = work / "one-month.duckdb"
-        rows["tasking ingest: one month of one force"] = (run_cli(["ingest", *one, "--warehouse", str(fresh)]),
-                                                          f"CPU {CPU['ingest']:.1f} s (target < 5 s)")
-        rows["the same again (unchanged, no gate)"] = (run_cli(["ingest", *one, "--warehouse", str(fresh)]),
-                                                       f"CPU {CPU['ingest']:.1f} s")
-
-        # 3. Every force's tactical assessment: one after another, then fanned out.
-        def config(store: str) -> Path:
-            path = work / f"tasking-{store}.yaml"
-            path.write_text(yaml.safe_dump({"forces": forces, "warehouse": str(warehouse),
-                                            "product_store": str(work / store)}), encoding="utf-8")
-            return path
-
-        t_sequential, c_sequential = tactical_all(config("sequential"), 1)
-        t_fanned, c_fanned = tactical_all(config("fanned"), args.workers)
-        rows[f"{len(forces)} tactical assessments, one after another"] = (t_sequential, f"CPU {c_sequential:.0f} s")
-        rows[f"{len(forces)} tactical assessments, {args.workers} processes"] = (
-            t_fanned, f"CPU {c_fanned:.0f} s; {t_sequential / t_fanned:.2f}x faster (target >= 1.7x)")
-        t_tactical, t_strategic = one_force(warehouse, work / "one-force", forces[0], min(36, month_count(months)))
-        rows[f"one force's tactical assessment ({forces[0]})"] = (t_tactical, "target < 20 s")
-        rows[f"one force's strategic assessment ({forces[0]})"] = (t_strategic, "")
-        print("products measured", flush=True)
-
-        # 4. Indicators at 1x, 4x, 16x rows of one force, 13 months.
-        growth = indicator_growth(work, max(500, round(ROWS_PER_FORCE_MONTH * min(1.0, args.scale))),
-                                  (parse_month_range("2023-08..2024-08")))
-        (_, rows1, seconds1) = growth[0]
-        for factor, street_rows, seconds in growth:
-            rows[f"all indicators, one force, {factor}x ({street_rows:,} street rows)"] = (
-                seconds, f"time {seconds / seconds1:.1f}x for rows {street_rows / rows1:.1f}x")
-        (_, rows16, seconds16) = growth[-1]
-        exponent = math.log(seconds16 / seconds1) / math.log(rows16 / rows1)
-        rows["indicator growth exponent b (time ~ rows^b)"] = (None, f"{exponent:.2f} (target <= 1)")
-
-        # 5. Fan-out machinery without Prefect: starting a pool against starting a Dask LocalCluster.
-        t_pool, t_cluster = pool_vs_cluster(args.workers)
-        rows[f"start {args.workers} worker processes (process pool)"] = (t_pool, "")
-        rows[f"start a Dask LocalCluster of {args.workers} workers"] = (t_cluster, "")
+        if "cli" in args.parts:
+            measure_cli(rows, work, [str(p) for p in month_files if f"-{forces[0]}-" in p.name])
+        if "products" in args.parts:
+            measure_products(rows, work, warehouse, forces, months, args.workers)
+        if "indicators" in args.parts:
+            measure_indicators(rows, work, args.scale)
+        if "startup" in args.parts:
+            t_pool, t_cluster = pool_vs_cluster(args.workers)
+            rows[f"start {args.workers} worker processes (process pool)"] = (t_pool, "")
+            rows[f"start a Dask LocalCluster of {args.workers} workers"] = (t_cluster, "")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

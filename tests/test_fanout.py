@@ -2,12 +2,14 @@
 another (the strategic flow fans out through the same code, flows.fanout)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from flows.engine import run_flow
+from flows.engine import run_flow, step
+from flows.fanout import fan_out
 from flows.products import tactical_assessment_flow
 
 from several_forces import FORCES, build_warehouse, data_packs, write_config
@@ -42,3 +44,20 @@ def test_fanned_out_tactical_assessments_match_the_sequential_ones(warehouse_fol
     assert registered == sorted((v, "DRAFT") for v in sequential + fanned)
     assert runs == [("COMPLETED",), ("COMPLETED",)]
 
+
+
+def where_and_square(x: int) -> tuple[int, int]:
+    return os.getpid(), x * x
+
+
+def test_fan_out_runs_on_a_named_dask_scheduler_or_local_processes_in_order():
+    from distributed import LocalCluster
+
+    square = step(where_and_square, name="square")
+    calls = [{"x": x} for x in range(5)]
+    pool = fan_out(square, calls, workers=2)
+    assert [value for _, value in pool] == [0, 1, 4, 9, 16] and os.getpid() not in {pid for pid, _ in pool}
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_dask = fan_out(square, calls, address=cluster.scheduler_address)
+    assert [value for _, value in on_dask] == [0, 1, 4, 9, 16] and os.getpid() not in {pid for pid, _ in on_dask}
+    assert fan_out(square, calls[:1], workers=2) == [(os.getpid(), 0)]  # one call runs here

@@ -39,7 +39,7 @@ def test_cli_ingest_with_a_prefect_api_is_recorded_in_the_server(tmp_path, monke
 def test_tactical_assessments_fanned_out_on_dask_match_the_sequential_ones(tmp_path, monkeypatch):
     build_warehouse(tmp_path)
     monkeypatch.setenv("TASKING_ORCHESTRATE", "never")
-    sequential = run_flow(tactical_assessment_flow, config_path=str(write_config(tmp_path, "sequential")), workers=1)
+    run_flow(tactical_assessment_flow, config_path=str(write_config(tmp_path, "sequential")), workers=1)
     monkeypatch.setenv("TASKING_ORCHESTRATE", "always")
     monkeypatch.chdir(tmp_path)  # the Dask runner reads fan_out from ./tasking.yaml: two local workers
     Path("tasking.yaml").write_text(write_config(tmp_path, "dask", workers=2).read_text(encoding="utf-8"))
