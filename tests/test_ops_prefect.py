@@ -25,6 +25,12 @@ from shared_paths import CITY_OF_LONDON
 def server(tmp_path_factory):
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    # Workers left by an earlier test's server (e.g. a test harness in this process) would keep sending there.
+    APILogWorker.drain_all(timeout=30)
+    EventsWorker.drain_all(timeout=30)
     home = tmp_path_factory.mktemp("prefect-home")
     with prefect_server(home) as url, temporary_settings(updates={PREFECT_API_URL: url}), \
             pytest.MonkeyPatch.context() as patch:
@@ -32,9 +38,6 @@ def server(tmp_path_factory):
         yield url
         # Send what this module's runs still queue for the server while it is up: a log or event sent after it
         # stops would print "Error logging to API" into whichever test runs next in this process.
-        from prefect.events.worker import EventsWorker
-        from prefect.logging.handlers import APILogWorker
-
         APILogWorker.drain_all(timeout=30)
         EventsWorker.drain_all(timeout=30)
 

@@ -21,7 +21,7 @@ def warehouse_file(tmp_path_factory):
     ["assess", "tactical", "--period-end", "2021-10"],
     ["assess", "strategic"],
     ["tor", "propose", "--crime-types", "Robbery", "--from", "2021-09", "--to", "2021-10", "--title", "Robbery",
-     "--requester", "x", "--author", "y", "--question", "Where and when?"],
+     "--requester", "x", "--author", "y", "--question", "Where and when?", "--by", "y"],
 ])
 def test_a_mistyped_force_is_named_with_the_forces_held_and_a_suggestion(warehouse_file, tmp_path, command):
     from cli.main import app

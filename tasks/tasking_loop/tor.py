@@ -14,7 +14,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from tasking import warehouse
-from tasks.indicators.scope import parse_month, ScopeError
+from tasks.indicators.scope import ScopeError, parse_month, require_force_held
 from tasks.tasking_loop.records import (LoopError, area_text, as_date, change, crime_types, next_id, now, one_row,
                                         person, refuse, same_person)
 
@@ -153,6 +153,11 @@ def propose(warehouse_file, *, proposed_by: str, commissioned_by: str | None = N
     """Record a proposed ToR (fields as `checked_proposal`); returns it with its new id."""
     checked = checked_proposal(**fields)
     by = person(proposed_by, "proposer")
+    with warehouse.reading(warehouse_file) as con:  # a mistyped force is named now, not when the profile is built
+        try:
+            require_force_held(con, checked["force"])
+        except ScopeError as error:
+            raise LoopError(str(error)) from None
     with change(warehouse_file, "tor", by) as c:
         c.event = insert_proposal(c.con, **checked, commissioned_by=commissioned_by, proposed_by=by)
     return get(warehouse_file, c.event["tor_id"])
