@@ -65,7 +65,7 @@ def demo_flow(
         reference = ingest_reference_files([str(summary.out_dir / "reference")], warehouse)
         police = ingest_police_files([str(summary.out_dir / month) for month in earlier], warehouse)
         check_ingest(reference, police)
-        loop = None if seen else first_cycle(warehouse, store_dir, force, earlier[-1])
+        loop = None if seen else first_cycle(warehouse, store_dir, force, earlier[-1], min(24, len(earlier)))
         # Month N is published: the next month "arrives", with the force's own extract for the last year.
         latest = ingest_police_files([str(summary.out_dir / last)], warehouse)
         last_year = (summary.months[-12] if len(summary.months) >= 12 else summary.months[0], last)

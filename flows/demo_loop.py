@@ -21,7 +21,7 @@ from tasks.products import build_strategic_assessment, build_tactical_assessment
 from tasks.tasking_loop import meetings, profiles, strategy, tor
 from tasks.tasking_loop.places import busiest_lsoa
 
-DEMO = "(SYNTHETIC demo)"
+DEMO = "(SYNTHETIC)"  # every person in the demo is invented; the data and places say SYNTHETIC themselves
 REVIEWER = f"DCI Reviewer {DEMO}"
 ST_CG = f"ACC Brown {DEMO}"
 CHAIR, CLERK, OWNER = f"Supt Green {DEMO}", f"PC Clerk {DEMO}", f"Insp White {DEMO}"
@@ -55,13 +55,14 @@ def month_start(month: str) -> date:
     return date.fromisoformat(f"{month}-01")
 
 
-def first_cycle(warehouse: str, store_dir: str, force: str, last_month: str, marking: str = "OFFICIAL") -> DemoLoop:
+def first_cycle(warehouse: str, store_dir: str, force: str, last_month: str, strategic_months: int = 24,
+                marking: str = "OFFICIAL") -> DemoLoop:
     """Cycle 1 on the months up to `last_month` (N-1); the meeting is held on the first day of month N."""
     loop = DemoLoop()
-    loop.strategic = strategic_assessment(warehouse, force, months=24, period_end=last_month, marking=marking,
+    loop.strategic = strategic_assessment(warehouse, force, months=strategic_months, period_end=last_month, marking=marking,
                                           store_dir=store_dir)
     approve(warehouse, loop.strategic.version_id, "SYNTHETIC demo: checked before the ST&CG")
-    loop.priorities = [strategy.adopt(warehouse, loop.strategic.version_id, label=f"{crime_type} {DEMO}",
+    loop.priorities = [strategy.adopt(warehouse, loop.strategic.version_id, label=crime_type,
                                       types=[crime_type], requirement=requirement, by=ST_CG)
                        for crime_type, requirement in PRIORITIES]
     loop.tactical_1 = tactical_assessment(warehouse, force, period_end=last_month, marking=marking, store_dir=store_dir)
@@ -70,22 +71,22 @@ def first_cycle(warehouse: str, store_dir: str, force: str, last_month: str, mar
     first_type = PRIORITIES[0][0]
     loop.meeting_id = meetings.record_meeting(warehouse, force=force, held_on=held_on, chair=CHAIR, recorded_by=CLERK,
                                               tactical_version_id=loop.tactical_1.version_id)
-    meetings.add_decision(warehouse, loop.meeting_id, f"{first_type} stays the first priority {DEMO}", CLERK)
+    meetings.add_decision(warehouse, loop.meeting_id, f"{first_type} stays the first priority", CLERK)
     loop.place = busiest_lsoa(warehouse, force, first_type)
     code, name = loop.place
     loop.action_id = meetings.add_action(
-        warehouse, loop.meeting_id, description=f"High-visibility patrols in {name}, evening peak {DEMO}",
+        warehouse, loop.meeting_id, description=f"High-visibility patrols in {name}, evening peak",
         owner=OWNER, due_on=month_end(held_on), by=CLERK, area=f"lsoa:{code}", types=[first_type])
     loop.tor_id = meetings.commission(
         warehouse, loop.meeting_id, by=CLERK, force=force, product_kind="problem_profile",
-        title=f"{first_type} in {name} {DEMO}", requester=REQUESTER, author=AUTHOR, area=f"lsoa:{code}",
+        title=f"{first_type} in {name}", requester=REQUESTER, author=AUTHOR, area=f"lsoa:{code}",
         types=[first_type], period_from=f"{held_on.year - 1}-{held_on.month:02d}", period_to=None,
         deadline=held_on.replace(day=20), questions=[f"When is {first_type.lower()} in {name} concentrated?",
                                                      "Which locations repeat?"])
     tor.agree(warehouse, loop.tor_id, REQUESTER, "SYNTHETIC demo: agreed as commissioned")
     loop.profile_v1 = profile_from_tor(warehouse, loop.tor_id, drafted_by=AUTHOR, store_dir=store_dir)
     approve(warehouse, loop.profile_v1.version_id, "SYNTHETIC demo: answers the agreed ToR")
-    meetings.set_action_status(warehouse, loop.action_id, "done", OWNER, f"patrols ran all month {DEMO}")
+    meetings.set_action_status(warehouse, loop.action_id, "done", OWNER, "patrols ran all month")
     return loop
 
 
