@@ -1,13 +1,14 @@
 """Operations: the health check and the end-to-end SYNTHETIC demo."""
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.table import Table
-
 from rich.markup import escape
+from rich.table import Table
 
 from cli.common import app, console, existing_warehouse
 
@@ -77,7 +78,8 @@ def demo(
     from flows.demo import demo_flow
     from flows.engine import run_flow
 
-    result = run_flow(demo_flow, out_dir=str(out), warehouse=str(warehouse), store_dir=str(store))
+    with progress_lines():
+        result = run_flow(demo_flow, out_dir=str(out), warehouse=str(warehouse), store_dir=str(store))
     tactical = result.tactical
     # soft_wrap: a path broken across lines cannot be copied.
     say = lambda text="": console.print(text, soft_wrap=True, highlight=False)  # noqa: E731
@@ -99,6 +101,19 @@ def demo(
                     f"tasking tor show {loop.tor_id} {where}", f"tasking profile show {loop.profile_v1.profile_id} {where}",
                     f"tasking review list {where}", f"tasking meeting verify {where}"):
         say(f"  {command}")
+
+
+@contextmanager
+def progress_lines():
+    """Show the flow's progress lines (the `tasking` logger at INFO, printed by Prefect's console handler): the
+    demo takes a minute or two, and a silent terminal looks hung."""
+    logger = logging.getLogger("tasking")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def demo_lines(loop) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from prefect import flow
 
 from flows.demo_loop import DemoLoop, first_cycle, second_cycle, tactical_assessment
-from flows.engine import step
+from flows.engine import log, step
 from flows.recording import RECORDING_HOOKS, recorded_run
 from flows.ingest import ingest_police_files, ingest_reference_files
 from tasking.warehouse import warehouse_path
@@ -58,15 +58,18 @@ def demo_flow(
 ):
     """Generate, ingest and run two tasking cycles; returns the last tactical assessment and the loop's records."""
     with recorded_run(warehouse_path(warehouse)) as run:
+        log().info("generating SYNTHETIC data for %s, %s", force, months)
         summary = generate_synthetic(Path(out_dir), force=force, months=parse_month_range(months), seed=seed,
                                      rows_per_month=rows_per_month)
         *earlier, last = summary.months
         seen = not list_meetings(warehouse, force).empty if Path(warehouse).exists() else False
+        log().info("ingesting %s to %s through the quality gate (%s is held back)", earlier[0], earlier[-1], last)
         reference = ingest_reference_files([str(summary.out_dir / "reference")], warehouse)
         police = ingest_police_files([str(summary.out_dir / month) for month in earlier], warehouse)
         check_ingest(reference, police)
         loop = None if seen else first_cycle(warehouse, store_dir, force, earlier[-1], min(24, len(earlier)))
         # Month N is published: the next month "arrives", with the force's own extract for the last year.
+        log().info("%s arrives: ingesting it and a SYNTHETIC force extract", last)
         latest = ingest_police_files([str(summary.out_dir / last)], warehouse)
         last_year = (summary.months[-12] if len(summary.months) >= 12 else summary.months[0], last)
         extract = generate_synthetic_extract(summary.out_dir, force, *month_span(*last_year), seed=seed)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flows.engine import step
+from flows.engine import log, step
 from tasking import warehouse as wh
 from tasks import review, reviewers
 from tasks.products import build_strategic_assessment, build_tactical_assessment
@@ -59,12 +59,15 @@ def first_cycle(warehouse: str, store_dir: str, force: str, last_month: str, str
                 marking: str = "OFFICIAL") -> DemoLoop:
     """Cycle 1 on the months up to `last_month` (N-1); the meeting is held on the first day of month N."""
     loop = DemoLoop()
+    log().info("cycle 1 (data to %s): strategic assessment, approved by the SYNTHETIC reviewer %s", last_month, REVIEWER)
     loop.strategic = strategic_assessment(warehouse, force, months=strategic_months, period_end=last_month, marking=marking,
                                           store_dir=store_dir)
     approve(warehouse, loop.strategic.version_id, "SYNTHETIC demo: checked before the ST&CG")
     loop.priorities = [strategy.adopt(warehouse, loop.strategic.version_id, label=crime_type,
                                       types=[crime_type], requirement=requirement, by=ST_CG)
                        for crime_type, requirement in PRIORITIES]
+    log().info("the ST&CG adopted %s; tactical assessment for %s", ", ".join(p.priority_id for p in loop.priorities),
+               last_month)
     loop.tactical_1 = tactical_assessment(warehouse, force, period_end=last_month, marking=marking, store_dir=store_dir)
 
     held_on = month_after(last_month)
@@ -84,6 +87,8 @@ def first_cycle(warehouse: str, store_dir: str, force: str, last_month: str, str
         deadline=held_on.replace(day=20), questions=[f"When is {first_type.lower()} in {name} concentrated?",
                                                      "Which locations repeat?"])
     tor.agree(warehouse, loop.tor_id, REQUESTER, "SYNTHETIC demo: agreed as commissioned")
+    log().info("TT&CG %s: action %s on %s, %s agreed by its requester; problem profile v1", loop.meeting_id,
+               loop.action_id, name, loop.tor_id)
     loop.profile_v1 = profile_from_tor(warehouse, loop.tor_id, drafted_by=AUTHOR, store_dir=store_dir)
     approve(warehouse, loop.profile_v1.version_id, "SYNTHETIC demo: answers the agreed ToR")
     meetings.set_action_status(warehouse, loop.action_id, "done", OWNER, "patrols ran all month")
@@ -94,6 +99,7 @@ def second_cycle(loop: DemoLoop, warehouse: str, store_dir: str, force: str, mon
                  marking: str = "OFFICIAL") -> DemoLoop:
     """Cycle 2, once month N is held: the next tactical assessment reports the meeting's action and its measured
     change; the open profile is re-drafted as its next version."""
+    log().info("cycle 2: tactical assessment for %s (the action measured); open profiles re-drafted", month)
     loop.tactical_2 = tactical_assessment(warehouse, force, period_end=month, marking=marking, store_dir=store_dir)
     redrafted, failures = refresh_open_profiles(warehouse, force=force, store_dir=store_dir, drafted_by=AUTHOR)
     if failures:
