@@ -94,8 +94,17 @@ def test_the_command_prints_the_pdf_then_the_loop_and_what_to_try(demo, monkeypa
     assert f"tasking action measure --meeting {loop.meeting_id}" in out
 
 
-def test_a_second_demo_in_the_same_warehouse_does_not_repeat_the_loop(demo):
+def test_a_second_demo_in_the_same_warehouse_does_not_repeat_the_loop(demo, monkeypatch):
+    from typer.testing import CliRunner
+
+    import flows.demo
+    from cli.main import app
+
     again = demo_flow(out_dir=str(demo["root"] / "data"), warehouse=str(demo["warehouse"]),
                       store_dir=str(demo["store"]), months="2023-07..2024-08", rows_per_month=3000)
     assert again.loop is None and "already holds a TT&CG meeting for demo-shire" in again.note
     assert again.tactical.pdf_path.is_file()
+    monkeypatch.setattr(flows.demo.demo_flow, "fn", lambda **_: again)
+    shown = CliRunner().invoke(app, ["demo", "--warehouse", str(demo["warehouse"])], env={"COLUMNS": "250"})
+    assert shown.exit_code == 0 and f"PDF:  {again.tactical.pdf_path}" in shown.output
+    assert "the loop was shown before" in shown.output and "Try next" not in shown.output
