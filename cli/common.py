@@ -10,6 +10,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 # The project's own loggers (tasking.*: fetch retries, steps) go to the Prefect run's log too.
 os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "tasking")
+# Outside a Prefect run (a command run in-process) those lines are printed only: there is no run to send them to.
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 import typer
 from rich.console import Console

@@ -1,10 +1,13 @@
 """Operations: the health check and the end-to-end SYNTHETIC demo."""
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from cli.common import app, console, existing_warehouse
@@ -24,7 +27,6 @@ def health(
     4 data needs attention (stale past its publication lag, never loaded, quarantined batches);
     5 a draft has waited for review too long. With several, the lowest code; every problem is printed.
     """
-    from rich.markup import escape
 
     from flows.engine import run_flow
     from flows.health import health_flow
@@ -70,15 +72,64 @@ def demo(
     warehouse: Path = typer.Option(Path("var/warehouse.duckdb"), "--warehouse"),
     store: Path = typer.Option(Path("var/products"), "--store", help="product store"),
 ) -> None:
-    """End to end on SYNTHETIC data: generate, ingest through the quality gate, draft a tactical assessment."""
+    """End to end on SYNTHETIC data: generate, ingest through the quality gate, and two tasking cycles (strategic
+    assessment approved, control strategy, tactical assessment, TT&CG meeting, ToR, profile; next month: tactical
+    assessment with the action's measured change, profile v2)."""
     from flows.demo import demo_flow
     from flows.engine import run_flow
 
-    result = run_flow(demo_flow, out_dir=str(out), warehouse=str(warehouse), store_dir=str(store))
+    with progress_lines():
+        result = run_flow(demo_flow, out_dir=str(out), warehouse=str(warehouse), store_dir=str(store))
+    tactical = result.tactical
     # soft_wrap: a path broken across lines cannot be copied.
-    console.print(f"\n[bold]SYNTHETIC demo complete.[/bold] Tactical assessment {result.version_id} ({result.status}):",
-                  soft_wrap=True)
-    console.print(f"  PDF:  {result.pdf_path}", soft_wrap=True)
-    console.print(f"  HTML: {result.html_path}", soft_wrap=True)
-    console.print(f"  Review it: tasking review show {result.version_id} --warehouse {warehouse}", soft_wrap=True)
+    say = lambda text="": console.print(text, soft_wrap=True, highlight=False)  # noqa: E731
+    say(f"\n[bold]SYNTHETIC demo complete.[/bold] Tactical assessment {tactical.version_id} ({tactical.status}):")
+    say(f"  PDF:  {tactical.pdf_path}")
+    say(f"  HTML: {tactical.html_path}")
+    say(f"  Review it: tasking review show {tactical.version_id} --warehouse {warehouse}")
+    if result.loop is None:
+        say(f"\n{escape(result.note)}")
+        return
+    loop, where = result.loop, f"--warehouse {warehouse}"
+    say("\n[bold]The tasking loop, two cycles on the SYNTHETIC data[/bold] (docs/tasking-loop.md):")
+    for line in demo_lines(loop):
+        say(f"  {escape(line)}")
+    say("\n[bold]Try next:[/bold]")
+    for command in (f"tasking products {where}", f"tasking strategy list {where}",
+                    f"tasking meeting show {loop.meeting_id} {where}",
+                    f"tasking action measure --meeting {loop.meeting_id} {where}",
+                    f"tasking tor show {loop.tor_id} {where}", f"tasking profile show {loop.profile_v1.profile_id} {where}",
+                    f"tasking review list {where}", f"tasking meeting verify {where}"):
+        say(f"  {command}")
 
+
+@contextmanager
+def progress_lines():
+    """Show the flow's progress lines (the `tasking` logger at INFO, printed by Prefect's console handler): the
+    demo takes a minute or two, and a silent terminal looks hung."""
+    logger = logging.getLogger("tasking")
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def demo_lines(loop) -> list[str]:
+    """One line per artefact of the demo's loop: what it is, its id, its PDF."""
+    code, name = loop.place
+    v2 = loop.profile_v2
+    return [
+        f"1. strategic assessment {loop.strategic.version_id} (APPROVED): {loop.strategic.pdf_path}",
+        "2. control strategy: " + "; ".join(f"{p.priority_id} {p.label}" for p in loop.priorities),
+        f"3. tactical assessment (month N-1) {loop.tactical_1.version_id}: {loop.tactical_1.pdf_path}",
+        f"4. TT&CG meeting {loop.meeting_id}: action {loop.action_id} on {name} (lsoa:{code}), "
+        f"commissioned {loop.tor_id} (agreed by its requester)",
+        f"5. problem profile {loop.profile_v1.profile_id} v1 {loop.profile_v1.version_id} (APPROVED): "
+        f"{loop.profile_v1.pdf_path}",
+        f"6. month N arrives; tactical assessment {loop.tactical_2.version_id} (the action and its measured change): "
+        f"{loop.tactical_2.pdf_path}",
+        (f"7. problem profile {v2.profile_id} v{v2.version} {v2.version_id} (what changed): {v2.pdf_path}" if v2
+         else "7. the problem profile was not re-drafted"),
+    ]

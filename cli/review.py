@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from cli.common import WarehouseOption, app, console, fail, safe
+from cli.common import WarehouseOption, app, console, existing_warehouse, fail, safe
 
 review_app = typer.Typer(no_args_is_help=True, help="Review drafted products: list, show, approve, reject, verify.")
 app.add_typer(review_app, name="review")
@@ -52,6 +52,7 @@ def review_list(
     """Every product version, newest first, each re-checked against its hashes and the review log."""
     from tasks.review import ReviewError, list_versions
 
+    warehouse = existing_warehouse(warehouse)
     try:
         versions = list_versions(warehouse, status=status.upper() if status else None, force=force)
     except ReviewError as error:
@@ -81,6 +82,7 @@ def review_show(version_id: str, warehouse: Optional[Path] = WarehouseOption) ->
     """One version: its files, hashes, review history (with OS users) and whether everything is intact."""
     from tasks.review import ReviewError, show
 
+    warehouse = existing_warehouse(warehouse)
     try:
         found = show(warehouse, version_id)
     except ReviewError as error:
@@ -153,7 +155,7 @@ def review_verify(warehouse: Optional[Path] = WarehouseOption) -> None:
     """Check the review log's hash chain and every version's files, manifest and registry row; exit 1 on any problem."""
     from tasks.review import verify_all
 
-    found = verify_all(warehouse)
+    found = verify_all(existing_warehouse(warehouse))
     for problem in found["chain"]:
         console.print(f"[red]review log[/red] {safe(problem)}")
     for version_id, problems in found["versions"].items():
@@ -206,6 +208,6 @@ def reviewer_list(warehouse: Optional[Path] = WarehouseOption) -> None:
     table = Table(title="Registered reviewers")
     for column in ("name", "role", "registered by", "os user", "when"):
         table.add_column(column, overflow="fold")
-    for r in listed(warehouse):
+    for r in listed(existing_warehouse(warehouse)):
         table.add_row(safe(r["name"]), safe(r["role"]), safe(r["added_by"]), safe(r["os_user"]), str(r["at"])[:19])
     console.print(table)

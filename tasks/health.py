@@ -34,6 +34,9 @@ EXIT_CODES = {
     "reviews": 5,          # a DRAFT has waited for review longer than health.review_max_age_days
 }
 
+# The ops page lists the newest product versions of the central store (all of them: `tasking products`).
+RECENT_PRODUCTS = 25
+
 LAST_RUNS_SQL = """
 WITH expected AS (SELECT unnest($deployments::VARCHAR[]) AS deployment),
 runs AS (SELECT *, coalesce(deployment, flow_name) AS shown_as FROM flow_run),
@@ -124,6 +127,8 @@ class HealthReport:
     data_docs: Path | None = None            # the GX Data Docs index, when it has been built
     data_docs_pages: dict[str, Path] = field(default_factory=dict)  # suite -> page of its newest result
     problems: list[Problem] = field(default_factory=list)
+    products: pd.DataFrame = field(default_factory=pd.DataFrame)  # the central store, newest first (RECENT_PRODUCTS)
+    products_held: int = 0                   # every version in the store, of which `products` is the newest
 
     @property
     def exit_code(self) -> int:
@@ -231,6 +236,7 @@ def health_report(warehouse_file=None, *, forces: list[str] | None = None, local
                   failure_window_days: int = 30, review_max_age_days: int = 14, now: datetime | None = None,
                   prefect_yaml: str | os.PathLike = PREFECT_YAML) -> HealthReport:
     """Everything `tasking health` shows, read in one read-only warehouse connection (and Prefect's API if set)."""
+    from tasks.catalogue import list_products
     from tasks.data_docs import data_docs_index, latest_pages
     from tasks.validate import PASS_RATES_SQL, QUARANTINED_SQL
 
@@ -262,6 +268,8 @@ def health_report(warehouse_file=None, *, forces: list[str] | None = None, local
                           last_runs, freshness, pass_rates, quarantined, awaiting, failures, prefect_api=api,
                           data_docs=data_docs_index(warehouse_file), data_docs_pages=latest_pages(warehouse_file))
     report.problems = prefect_problems + _problems(report)
+    store = list_products(warehouse_file)
+    report.products, report.products_held = store.head(RECENT_PRODUCTS), len(store)
     return report
 
 

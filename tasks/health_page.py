@@ -16,7 +16,7 @@ from tasks.health import HealthReport
 # Cell values that mean "look at this" / "all is well" (coloured on the page and in the terminal).
 BAD = ("FAILED", "CRASHED", "LATE", "CANCELLED", "TIMEDOUT", "never loaded", "overdue", "quarantined", "failed",
        "PDF missing")
-GOOD = ("COMPLETED", "current", "complete", "waiting")
+GOOD = ("COMPLETED", "current", "complete", "waiting", "APPROVED")
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,29 @@ def _reviews(report: HealthReport) -> Section:
                    note=f"Overdue after {report.review_max_age_days} days (health.review_max_age_days).", state_column=6)
 
 
+def _period(start, end) -> str:
+    first, last = (f"{pd.Timestamp(d):%Y-%m}" if d is not None and not pd.isna(d) else "" for d in (start, end))
+    return first if first == last else f"{first} to {last}"
+
+
+def _store(report: HealthReport) -> Section:
+    """The central store as `tasking products` lists it (tasks.catalogue), newest first."""
+    rows = []
+    for r in report.products.itertuples(index=False):
+        pdf = Path(r.store_path) / "product.pdf" if r.store_path else None
+        profile = "" if not _cell(r.profile_id) else (
+            f"{r.profile_id} {r.profile_status}" + (f" ({r.close_reason})" if _cell(r.close_reason) else ""))
+        rows.append([r.version_id, r.kind, r.force, _period(r.period_start, r.period_end), r.status,
+                     _cell(r.tor_id), profile, r.title, file_link("PDF", pdf) if pdf and pdf.is_file() else "PDF missing"])
+    shown = len(report.products)
+    note = (f"The newest {shown} of {report.products_held} versions; `tasking products` lists and filters them all "
+            "(kind, force, status, period, ToR, title)." if report.products_held > shown else
+            "Every version in the store; `tasking products` filters them (kind, force, status, period, ToR, title).")
+    return Section("products", "Central store: recent products",
+                   ["version", "kind", "force", "period", "status", "ToR", "profile", "title", "PDF"], rows,
+                   note=note, state_column=4)
+
+
 def _failures(report: HealthReport) -> Section:
     rows = [[_cell(v) for v in r] for r in report.failures[["failed_at", "what", "name", "state", "error"]].itertuples(index=False)]
     return Section("failures", f"Failures in the last {report.failure_window_days} days",
@@ -122,7 +145,7 @@ def _failures(report: HealthReport) -> Section:
 
 def sections(report: HealthReport) -> list[Section]:
     return [_freshness(report), _last_runs(report), _quality(report), _reviews(report), _quarantined(report),
-            _failures(report)]
+            _failures(report), _store(report)]
 
 
 def render_health_html(report: HealthReport) -> str:

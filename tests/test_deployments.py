@@ -1,5 +1,5 @@
 """prefect.yaml: every entrypoint imports, its parameters fit the flow's signature, every schedule parses, the
-fortnightly tactical assessment falls on the right Mondays, and a bad problem-profile request fails at once."""
+fortnightly tactical assessment falls on the right Mondays, and a profile is asked for only by an agreed ToR's id."""
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +11,7 @@ import pytest
 import yaml
 from prefect import Flow
 from prefect.cli.deploy._schedules import _schedule_config_to_deployment_schedule
-from prefect.exceptions import ParameterTypeError
+from prefect.exceptions import ParameterTypeError, SignatureMismatchError
 from prefect.flows import load_flow_from_entrypoint
 from prefect.server.schemas import schedules as server_schedules
 from prefect.utilities.callables import parameter_schema
@@ -38,7 +38,7 @@ def next_dates(schedule_config: dict, start: datetime, n: int = 3) -> list[datet
 
 
 def test_the_deployments_share_one_process_work_pool():
-    assert set(DEPLOYMENTS) == {"monthly-ingest", "tactical-assessment", "strategic-assessment", "problem-profile", "health",
+    assert set(DEPLOYMENTS) == {"monthly-ingest", "tactical-assessment", "strategic-assessment", "health",
                                 "profile-from-tor", "profile-refresh"}
     pools = {(d["work_pool"]["name"], d["work_pool"]["work_queue_name"]) for d in DEPLOYMENTS.values()}
     assert pools == {("tasking", "default")}
@@ -60,8 +60,7 @@ def test_entrypoint_imports_and_parameters_fit_its_signature(name):
         validated = flow.validate_parameters(given)
         assert {p: validated[p] for p in given} == given
     else:
-        assert required == ({"tor_id"} if name == "profile-from-tor" else {"request"}), \
-            f"{name}: an ad-hoc run takes one request (a profile from a ToR: the ToR id)"
+        assert required == {"tor_id"}, f"{name}: the one ad-hoc run is a profile, asked for by its agreed ToR's id"
     # Every flow records itself through the state hooks as well as from its body.
     for hooks in (flow.on_completion_hooks, flow.on_failure_hooks, flow.on_crashed_hooks, flow.on_cancellation_hooks):
         assert [hook.__name__ for hook in hooks] == ["record_final_state"]
@@ -74,8 +73,8 @@ def test_every_schedule_parses(name):
         assert len(dates) == 3 and dates == sorted(dates)
 
 
-def test_problem_profile_has_no_schedule():
-    assert not DEPLOYMENTS["problem-profile"].get("schedules")
+def test_a_profile_from_a_tor_has_no_schedule():
+    assert not DEPLOYMENTS["profile-from-tor"].get("schedules")
 
 
 def test_fortnightly_tactical_assessment_is_every_other_monday_at_seven_uk_time():
@@ -97,51 +96,19 @@ def test_strategic_assessment_is_every_six_months():
         "2027-01-04 07:00 Mon", "2027-07-05 07:00 Mon", "2028-01-03 07:00 Mon"]
 
 
-GOOD_REQUEST = {
-    "force": "city-of-london", "crime_types": ["Theft from the person"], "area": "bbox:-0.10,51.51,-0.08,51.52",
-    "period_from": "2024-03", "period_to": "2024-08", "requested_by": "Insp. A. Analyst",
-    "terms_of_reference": "Theft from the person around the Bank junction, March to August 2024",
-}
-
-
-def test_a_good_problem_profile_request_validates():
-    flow = load_entrypoint(DEPLOYMENTS["problem-profile"]["entrypoint"])
-    validated = flow.validate_parameters({"request": GOOD_REQUEST, "config_path": "tasking.yaml"})
-    assert validated["request"].crime_types == ["Theft from the person"]
-
-
-@pytest.mark.parametrize(
-    "change, expected",
-    [
-        ({"crime_types": ["Shoplifitng"]}, "crime_types.0"),
-        ({"period_from": "2024-13"}, "period_from"),
-        ({"period_from": "2024-09"}, "period ends (2024-08) before it starts (2024-09)"),
-        ({"area": "bbox:-0.08,51.51,-0.10,51.52"}, "minimum above maximum"),
-        ({"area": "county:Kent"}, "unknown kind 'county'"),
-        ({"requested_by": "  "}, "requested_by"),
-        ({"marking": "RESTRICTED"}, "marking"),
-        ({"colour": "red"}, "colour"),
-    ],
-)
-def test_a_bad_problem_profile_request_fails_at_once_saying_why(change, expected):
-    flow = load_entrypoint(DEPLOYMENTS["problem-profile"]["entrypoint"])
-    with pytest.raises(ParameterTypeError) as caught:
-        flow.validate_parameters({"request": {**GOOD_REQUEST, **change}})
-    assert expected in str(caught.value)
-
-
-def test_the_server_refuses_unknown_crime_types_from_the_parameter_schema():
-    # With enforce_parameter_schema the server checks a run's parameters against this schema before the run exists.
-    assert DEPLOYMENTS["problem-profile"]["enforce_parameter_schema"] is True
-    flow = load_entrypoint(DEPLOYMENTS["problem-profile"]["entrypoint"])
-    schema = parameter_schema(flow.fn).model_dump_for_openapi()
-    (request,) = [d for name, d in schema["definitions"].items() if name.endswith("ProblemProfileRequest")]
-    assert "Violence and sexual offences" in request["properties"]["crime_types"]["items"]["enum"]
-    assert set(request["required"]) == {"force", "period_from", "period_to", "requested_by", "terms_of_reference"}
-
-
 def test_a_profile_from_tor_run_takes_a_tor_id_and_refuses_anything_else():
     flow = load_entrypoint(DEPLOYMENTS["profile-from-tor"]["entrypoint"])
     assert flow.validate_parameters({"tor_id": "ToR-0007"})["tor_id"] == "ToR-0007"
-    with pytest.raises(Exception, match="ToR-"):
+    with pytest.raises(ParameterTypeError, match="ToR-"):
         flow.validate_parameters({"tor_id": "Robbery near stations"})
+    with pytest.raises(SignatureMismatchError, match="request"):  # the old free-text request is gone
+        flow.validate_parameters({"tor_id": "ToR-0007", "request": {"force": "city-of-london"}})
+
+
+def test_the_server_checks_the_tor_id_before_the_run_exists():
+    # With enforce_parameter_schema the server checks a run's parameters against this schema before the run exists.
+    assert DEPLOYMENTS["profile-from-tor"]["enforce_parameter_schema"] is True
+    flow = load_entrypoint(DEPLOYMENTS["profile-from-tor"]["entrypoint"])
+    schema = parameter_schema(flow.fn).model_dump_for_openapi()
+    assert schema["required"] == ["tor_id"] and schema["properties"]["tor_id"]["pattern"] == r"^ToR-\d{4,}$"
+    assert not any("problem_profile_flow" in d.get("entrypoint", "") for d in DEPLOYMENTS.values())

@@ -119,6 +119,17 @@ def test_the_ops_page_shows_what_needs_attention_at_a_glance(browser, page, tmp_
     pdf = browser.find_element(By.LINK_TEXT, "PDF")
     assert pdf.get_attribute("href").endswith("/TA-old/product.pdf")
 
+    # The central store, as `tasking products` lists it: newest first, each version's PDF a link.
+    store = browser.find_element(By.ID, "products")
+    assert store.text == "Central store: recent products"
+    assert visible_table(browser, "products") == [
+        ["TA-new-v1", "tactical", "city-of-london", "", "DRAFT", "", "", "Tactical assessment", "PDF missing"],
+        ["TA-old-v1", "tactical", "city-of-london", "", "DRAFT", "", "", "Tactical assessment", "PDF"]]
+    stored_pdf = browser.find_element(By.XPATH, "//h2[@id='products']/following-sibling::table[1]//a[text()='PDF']")
+    assert stored_pdf.is_displayed() and stored_pdf.get_attribute("href").endswith("/TA-old/product.pdf")
+    note = browser.find_element(By.XPATH, "//h2[@id='products']/following-sibling::p[1]").text
+    assert note.startswith("Every version in the store; `tasking products` filters them")
+
     shots = Path(os.environ.get("TASKING_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
     browser.save_screenshot(str(shots / "ops-page.png"))
 

@@ -186,6 +186,17 @@ def test_review_commands(warehouse_file, tmp_path):
     assert tampered.exit_code == 1 and "product.html: changed" in text(tampered)
 
 
+@pytest.mark.parametrize("command", [["review", "list"], ["review", "show", "TA-x-2024-08-000000-v1"],
+                                     ["review", "verify"], ["review", "reviewer", "list"]])
+def test_review_reads_refuse_a_missing_warehouse_and_create_none(tmp_path, command):
+    from cli.main import app
+
+    missing = tmp_path / "nowhere" / "warehouse.duckdb"
+    result = CliRunner().invoke(app, [*command, "--warehouse", str(missing)], env={"COLUMNS": "250"})
+    assert result.exit_code == 2 and f"{missing}: no warehouse here" in result.output
+    assert not missing.exists() and not missing.parent.exists()
+
+
 def test_two_publishes_of_the_same_product_at_once_register_one_and_refuse_the_other_clearly(warehouse_file, tmp_path):
     store = tmp_path / "store"
     reserve = dict(kind="tactical", force="northumbria", scope={"period_end": "2022-09"}, period_label="2022-09",

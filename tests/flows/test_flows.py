@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from flows.health import health_flow
 from tasks.health import EXIT_CODES, Unhealthy
 from flows.monthly_ingest import monthly_ingest_flow
-from flows.products import problem_profile_flow, tactical_assessment_flow
+from flows.products import tactical_assessment_flow
 from cli.main import app
 from tasks.ingest import ingest_paths
 
@@ -153,25 +153,27 @@ def test_tactical_flow_drafts_for_review_and_health_lists_it(loaded_city):
     assert versions[0] in page  # awaiting review
 
 
-def test_problem_profile_flow_takes_a_validated_request(loaded_city):
-    config = write_config(loaded_city)
-    request = {
-        "force": "city-of-london", "crime_types": ["Theft from the person"], "area": "bbox:-0.10,51.51,-0.08,51.52",
-        "period_from": "2024-03", "period_to": "2024-08", "requested_by": "Insp. A. Analyst",
-        "terms_of_reference": "Theft from the person around the Bank junction, March to August 2024",
-    }
-    version = problem_profile_flow(request=request, config_path=str(config))
-    (row,) = query(loaded_city / "warehouse.duckdb",
-                   "SELECT p.kind, p.requested_by, v.status FROM product_version v JOIN product p USING (product_id)"
-                   " WHERE v.version_id = ?", [version])
-    assert row == ("problem_profile", "Insp. A. Analyst", "DRAFT")
+def test_a_problem_profile_is_asked_for_by_an_agreed_tor_id_only(loaded_city):
+    """The `profile-from-tor` deployment's flow through Prefect: a malformed id is refused on its parameters, an
+    unagreed ToR fails the run before any work, an agreed one drafts the profile."""
+    from flows.profiles import profile_from_tor_flow
+    from tasks.tasking_loop import LoopError, tor
 
-    # A bad request is refused before any work: the run fails on its parameters.
-    with pytest.raises(ParameterTypeError, match="crime_types"):
-        problem_profile_flow(request={**request, "crime_types": ["Shoplifitng"]}, config_path=str(config))
-    assert query(loaded_city / "warehouse.duckdb",
-                 "SELECT count(*) FROM product WHERE kind = 'problem_profile'") == [(1,)]
-    # The body never ran, so only the state hook could record the refused run.
-    assert query(loaded_city / "warehouse.duckdb",
-                 "SELECT state, recorded_by_flow, recorded_by_hook FROM flow_run WHERE flow_name = 'problem-profile'"
-                 " ORDER BY started_at") == [("COMPLETED", True, True), ("FAILED", False, True)]
+    config, warehouse = write_config(loaded_city), loaded_city / "warehouse.duckdb"
+    made = tor.propose(warehouse, proposed_by="Analyst Jones", force="city-of-london", product_kind="problem_profile",
+                       title="Theft from the person around Bank", requester="DI Smith", author="Analyst Jones",
+                       area="bbox:-0.10,51.51,-0.08,51.52", types=["Theft from the person"], period_from="2024-03",
+                       period_to="2024-08", questions=["Where and when is it concentrated?"])
+    with pytest.raises(ParameterTypeError, match="tor_id"):
+        profile_from_tor_flow(tor_id="Theft from the person around Bank", config_path=str(config))
+    with pytest.raises(LoopError, match="is proposed, not agreed"):
+        profile_from_tor_flow(tor_id=made.tor_id, config_path=str(config))
+    tor.agree(warehouse, made.tor_id, "DI Smith")
+    built = profile_from_tor_flow(tor_id=made.tor_id, config_path=str(config))
+    (row,) = query(warehouse, "SELECT p.kind, v.status FROM product_version v JOIN product p USING (product_id)"
+                              " WHERE v.version_id = ?", [built["version_id"]])
+    assert row == ("problem_profile", "DRAFT") and (built["profile_id"], built["version"]) == ("PRF-0001", 1)
+    # The malformed id never started a body, so only the state hook recorded it.
+    assert query(warehouse, "SELECT state, recorded_by_flow, recorded_by_hook FROM flow_run"
+                            " WHERE flow_name = 'profile-from-tor' ORDER BY started_at") == [
+        ("FAILED", False, True), ("FAILED", True, True), ("COMPLETED", True, True)]
