@@ -153,11 +153,12 @@ def propose(warehouse_file, *, proposed_by: str, commissioned_by: str | None = N
     """Record a proposed ToR (fields as `checked_proposal`); returns it with its new id."""
     checked = checked_proposal(**fields)
     by = person(proposed_by, "proposer")
-    with warehouse.reading(warehouse_file) as con:  # a mistyped force is named now, not when the profile is built
-        try:
-            require_force_held(con, checked["force"])
-        except ScopeError as error:
-            raise LoopError(str(error)) from None
+    if checked["product_kind"] == "problem_profile":  # a mistyped force is named now, not when the profile is built
+        with warehouse.reading(warehouse_file) as con:
+            try:
+                require_force_held(con, checked["force"])
+            except ScopeError as error:
+                raise LoopError(str(error)) from None
     with change(warehouse_file, "tor", by) as c:
         c.event = insert_proposal(c.con, **checked, commissioned_by=commissioned_by, proposed_by=by)
     return get(warehouse_file, c.event["tor_id"])
