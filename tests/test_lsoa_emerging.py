@@ -129,3 +129,11 @@ def test_real_city_of_london_lsoas_are_classed(tmp_path):
     assert classified["lsoa_name"].str.startswith("City of London").all()
     assert (classified["local_authority"] == "City of London").all()
     assert classified["crimes"].sum() > 1000
+    with IndicatorSession(path) as session:
+        result = lsoa_emerging_hotspots.section(session, Scope("city-of-london", months[0], months[-1]),
+                                                ProductContext("tactical", "city-of-london", date(2024, 8, 1),
+                                                               date(2024, 8, 1), datetime(2024, 9, 1, tzinfo=timezone.utc)))
+    if (classified["pattern"] == "no pattern detected").all():  # six LSOAs, each other's neighbours: none stands out
+        assert result.items == [] and "None of the 6 LSOAs" in result.paragraphs[0]
+    else:
+        assert any(isinstance(i, Table) and i.rows for i in result.items)

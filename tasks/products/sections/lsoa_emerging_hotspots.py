@@ -34,6 +34,12 @@ def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Sec
                                      f"fewer are held for {span}."])
     counts = pattern_counts(classified)
     shown = classified[classified["pattern"].isin(SHOWN)]
+    if shown.empty:
+        # An empty map and table would fill a page to say nothing: one line. (A handful of LSOAs, such as the City
+        # of London's six, are each other's neighbours, so none stands out with its neighbourhood.)
+        return SectionResult(TITLE, [f"None of the {number(len(classified))} LSOAs of the area was a Gi* hot spot in "
+                                     f"the last month or in most months of {span}, so none is classed."],
+                             methods=[METHOD + "."], facts={"classified": classified, "counts": counts})
     ordered = shown.sort_values(["pattern", "hot_months", "crimes"], ascending=[True, False, False]).head(TABLE_ROWS)
     params = {**scope_params(window), "hot_z": T.HOT_SPOT_Z, "trend_alpha": T.TREND_ALPHA}
     lineage = Lineage("tasks.indicators.lsoa_emerging", params, classified, "lsoa_emerging_hotspots")
