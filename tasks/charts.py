@@ -543,9 +543,14 @@ def emerging_lsoa_map(path: Path, polygons: Sequence, patterns: Sequence[str], *
     outlines = _outline_segments(layers.lsoas)
     force_outline = _outline_segments([layers.force_area] if layers.force_area is not None else [])
     area_outline = _outline_segments([layers.area] if layers.area is not None else [])
-    frame = np.concatenate(outlines or _outline_segments(polygons) or [np.array([[0.0, 0.0], [1000.0, 1000.0]])])
+    classed = [polygon for polygon, pattern in zip(polygons, patterns) if pattern in EMERGING_COLOURS]
+    # Framed on the classed LSOAs with a margin of their surroundings (a force-wide frame shrinks a city-centre
+    # cluster to a blot under its numbers); on the whole area when none is classed.
+    frame = np.concatenate(_outline_segments(classed) or outlines or _outline_segments(polygons)
+                           or [np.array([[0.0, 0.0], [1000.0, 1000.0]])])
     (x_lo, y_lo), (x_hi, y_hi) = frame.min(axis=0), frame.max(axis=0)
-    span = max(x_hi - x_lo, y_hi - y_lo, 400) * 1.05
+    span = max(x_hi - x_lo, y_hi - y_lo, 400)
+    span += 2 * max(0.15 * span, 1000.0) if classed else 0.05 * span
     mid_x, mid_y = (x_lo + x_hi) / 2, (y_lo + y_hi) / 2
     fig, ax = plt.subplots(figsize=(6.2, 5.0))
     _draw_outlines(ax, outlines, force_outline, area_outline, fine=len(outlines) > 300)
