@@ -530,3 +530,47 @@ def rate_against_group(path: Path, labels: Sequence[str], rates: Sequence[float]
     fig.legend(handles, ["similar forces' range", "their average", "this force", "outside the range"],
                loc="upper center", bbox_to_anchor=(0.55, 0.0), ncol=4, fontsize=7.5)
     return _save(fig, path)
+
+
+def emerging_lsoa_map(path: Path, polygons: Sequence, patterns: Sequence[str], *, title: str,
+                      labels: Sequence[str] = (), layers: MapLayers | None = None) -> Path:
+    """LSOA polygons (shapely, British National Grid) filled by emerging hot spot class over every LSOA boundary
+    of the area (`layers`), numbered as a table lists them (`labels`, "" for none); LSOAs with no pattern are
+    left unfilled. Framed on the area's LSOAs, with the force boundary, key and attribution as hotspot_map."""
+    import shapely
+
+    layers = layers or MapLayers()
+    outlines = _outline_segments(layers.lsoas)
+    force_outline = _outline_segments([layers.force_area] if layers.force_area is not None else [])
+    area_outline = _outline_segments([layers.area] if layers.area is not None else [])
+    classed = [polygon for polygon, pattern in zip(polygons, patterns) if pattern in EMERGING_COLOURS]
+    # Framed on the classed LSOAs with a margin of their surroundings (a force-wide frame shrinks a city-centre
+    # cluster to a blot under its numbers); on the whole area when none is classed.
+    frame = np.concatenate(_outline_segments(classed) or outlines or _outline_segments(polygons)
+                           or [np.array([[0.0, 0.0], [1000.0, 1000.0]])])
+    (x_lo, y_lo), (x_hi, y_hi) = frame.min(axis=0), frame.max(axis=0)
+    span = max(x_hi - x_lo, y_hi - y_lo, 400)
+    span += 2 * max(0.15 * span, 1000.0) if classed else 0.05 * span
+    mid_x, mid_y = (x_lo + x_hi) / 2, (y_lo + y_hi) / 2
+    fig, ax = plt.subplots(figsize=(6.2, 5.0))
+    _draw_outlines(ax, outlines, force_outline, area_outline, fine=len(outlines) > 300)
+    _points_panel(ax, [], [], (mid_x - span / 2, mid_x + span / 2, mid_y - span / 2, mid_y + span / 2), dot=1.0)
+    chosen_patterns = np.asarray(patterns, dtype=object)
+    for pattern, colour in EMERGING_COLOURS.items():
+        chosen = np.flatnonzero(chosen_patterns == pattern)
+        for i in chosen:
+            for part in shapely.get_parts(polygons[i]):
+                ax.fill(*part.exterior.xy, facecolor=colour, edgecolor="white", linewidth=0.3, alpha=0.85, zorder=3)
+        if len(chosen):
+            ax.scatter([], [], marker="s", s=40, color=colour, label=f"{pattern} ({len(chosen)})")
+    for polygon, label in zip(polygons, labels):
+        if label:
+            point = polygon.representative_point()
+            _marker(ax, point.x, point.y, label, size=110)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5, title="class (LSOAs)", title_fontsize=7.5)
+    ax.annotate("N", xy=(0.93, 0.95), xytext=(0.93, 0.84), xycoords="axes fraction", ha="center", fontsize=8,
+                fontweight="bold", arrowprops={"arrowstyle": "-|>", "color": INK})
+    ax.set_title(title, loc="left", fontsize=9.5, fontweight="bold")
+    _key_and_attribution(fig, [], layers, outlines, force_outline, area_outline)
+    return _save(fig, path)

@@ -13,7 +13,7 @@ from tasks.products import pipeline
 from tasks.products.common import as_int, tor_rows
 from tasks.products.engine import ProductContext
 from tasks.products.sections import (analyst_input, breaks, current_picture, deprivation, emerging_hotspots, forecasts,
-                                     gaps, out_of_force, outcomes, priorities, recommendations, seasonality,
+                                     gaps, lsoa_emerging_hotspots, out_of_force, outcomes, priorities, recommendations, seasonality,
                                      similar_forces, stop_search)
 
 SECTIONS = [
@@ -22,6 +22,7 @@ SECTIONS = [
     ("priorities", priorities.section),
     ("forecasts", forecasts.strategic),
     ("emerging_hotspots", emerging_hotspots.section),
+    ("lsoa_emerging_hotspots", lsoa_emerging_hotspots.section),
     ("deprivation", deprivation.section),
     ("similar_forces", similar_forces.strategic),
     ("outcomes", outcomes.section),

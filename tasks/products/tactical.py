@@ -13,8 +13,9 @@ from tasks.products import pipeline
 from tasks.products.common import tor_rows
 from tasks.products.engine import ProductContext, Recommendation
 from tasks.products.sections import (breaks, control_strategy, current_picture, emerging_hotspots, exceedance, force_records,
-                                     forecasts, gaps, hotspots, last_meeting, local_emerging, lsoa_hotspots, out_of_force,
-                                     outcomes, recommendations, repeat_locations, stop_search, what_changed)
+                                     forecasts, gaps, hotspots, last_meeting, local_emerging, lsoa_emerging_hotspots,
+                                     lsoa_hotspots, out_of_force, outcomes, recommendations, repeat_locations, stop_search,
+                                     what_changed)
 
 SECTIONS = [
     ("control_strategy", control_strategy.tactical),  # the adopted priorities first (tasking loop)
@@ -25,6 +26,7 @@ SECTIONS = [
     ("forecasts", forecasts.tactical),
     ("hotspots", hotspots.tactical),
     ("emerging_hotspots", emerging_hotspots.section),
+    ("lsoa_emerging_hotspots", lsoa_emerging_hotspots.section),
     ("lsoa_hotspots", lsoa_hotspots.section),
     ("repeat_locations", repeat_locations.tactical),
     ("outcomes", outcomes.section),

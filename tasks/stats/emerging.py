@@ -168,12 +168,14 @@ def classify_cell(z_by_month) -> tuple[str, dict]:
     return pattern, facts
 
 
-def classify_emerging(cells_by_month: pd.DataFrame, cell_size_m: float | None = None) -> pd.DataFrame:
+def classify_emerging(cells_by_month: pd.DataFrame, cell_size_m: float | None = None,
+                      keys: tuple[str, ...] = ("cell_x", "cell_y")) -> pd.DataFrame:
     """Class every cell over the months held.
 
     cells_by_month: one row per cell and month with cell_x, cell_y, month and either gi_z (Gi* z-scores already
     computed per month) or crimes (then Gi* is computed per month by gi_by_month, which needs `cell_size_m`).
-    Months missing for a cell count as not hot (z = 0).
+    Months missing for a cell count as not hot (z = 0). `keys`: the columns naming a place; other places than
+    grid cells (an LSOA: keys=("lsoa_code",)) are classed by the same rules from their own gi_z.
 
     Returns one row per cell: cell_x, cell_y, pattern, months, hot_months, hot_share, last_hot, cold_months,
     trend ('increasing' / 'decreasing' / 'no trend'), trend_p, last_z, crimes (total, when given), ordered by
@@ -186,19 +188,21 @@ def classify_emerging(cells_by_month: pd.DataFrame, cell_size_m: float | None = 
         if cell_size_m is None:
             raise ValueError("classify_emerging needs cell_size_m to compute Gi* from crimes")
         frame = gi_by_month(frame, cell_size_m)
-    for column in ("cell_x", "cell_y", "month"):
+    keys = list(keys)
+    for column in (*keys, "month"):
         if column not in frame.columns:
             raise ValueError(f"classify_emerging needs a {column} column")
-    z = frame.pivot_table(index=["cell_x", "cell_y"], columns="month", values="gi_z", aggfunc="first")
+    z = frame.pivot_table(index=keys, columns="month", values="gi_z", aggfunc="first")
     z = z.reindex(columns=sorted(z.columns)).fillna(0.0)
     rows = []
-    for (x, y), values in z.iterrows():
+    for key, values in z.iterrows():
         pattern, facts = classify_cell(values.to_numpy())
-        rows.append({"cell_x": x, "cell_y": y, "pattern": pattern, **facts, "last_z": float(values.iloc[-1])})
+        named = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+        rows.append({**named, "pattern": pattern, **facts, "last_z": float(values.iloc[-1])})
     out = pd.DataFrame(rows)
     if "crimes" in frame.columns:
-        totals = frame.groupby(["cell_x", "cell_y"])["crimes"].sum().rename("crimes")
-        out = out.merge(totals, left_on=["cell_x", "cell_y"], right_index=True, how="left")
+        totals = frame.groupby(keys)["crimes"].sum().rename("crimes")
+        out = out.merge(totals, left_on=keys, right_index=True, how="left")
     out["pattern"] = pd.Categorical(out["pattern"], categories=PATTERNS, ordered=True)
     return out.sort_values(["pattern", "hot_months", "last_z"], ascending=[True, False, False]).reset_index(drop=True)
 

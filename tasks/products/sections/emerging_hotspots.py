@@ -56,10 +56,16 @@ def _cell_streets(points: pd.DataFrame) -> dict[tuple[float, float], str]:
             for key in zip(located["cell_x"], located["cell_y"])}
 
 
+def emerging_window(scope: Scope, ctx: ProductContext) -> Scope:
+    """The months classed: the strategic assessment's whole period, or the tactical's last TACTICAL_MONTHS."""
+    first = ctx.first if ctx.kind == "strategic" else add_months(ctx.latest, -(TACTICAL_MONTHS - 1))
+    return scope.shifted(first, ctx.latest)
+
+
 def section(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> SectionResult:
     title = "Emerging hot spots"
-    first = ctx.first if ctx.kind == "strategic" else add_months(ctx.latest, -(TACTICAL_MONTHS - 1))
-    window = scope.shifted(first, ctx.latest)
+    window = emerging_window(scope, ctx)
+    first = window.period_from
     points = monthly_points(session, window)
     months = sorted(points["month"].unique()) if not points.empty else []
     if len(months) < T.EMERGING_MIN_MONTHS:
