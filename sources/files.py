@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Iterator
 
 from tasking import faults
+from tasking.processes import process_alive
 
 BLOCK = 1 << 20
 MIB = 1 << 20
@@ -140,16 +141,6 @@ def temp_root() -> Path:
     return root
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_stale_scratch(root: Path | None = None) -> list[Path]:
     """Remove scratch folders whose process is gone (killed runs); returns what was removed."""
     root = root or temp_root()
@@ -159,7 +150,7 @@ def clean_stale_scratch(root: Path | None = None) -> list[Path]:
             pid = int(folder.name.split("-")[1])
         except (IndexError, ValueError):
             continue
-        if pid != os.getpid() and not _alive(pid):
+        if pid != os.getpid() and not process_alive(pid):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     # Folders of the extractor before scratch folders existed carry no process id: remove them after a day.

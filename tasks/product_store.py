@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sources.police_uk import sha256_of
+from tasking.processes import process_alive
 
 MANIFEST_NAME = "manifest.json"
 UNREGISTERED = ".unregistered"
@@ -100,13 +101,7 @@ def unfrozen_files(folder: Path) -> list[str]:
 def _alive(pid: int, folder: Path) -> bool:
     if pid == os.getpid():
         return folder in ACTIVE  # our own: in use by another thread, or left by a step that already failed
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(pid)
 
 
 def _remove(folder: Path) -> None:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 import duckdb
 
 from tasking import warehouse
+from tasking.processes import process_alive
 
 FINAL_STATES = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 FAILED_STATES = ("FAILED", "CRASHED")
@@ -106,13 +107,7 @@ def stop_heartbeat(run_id: str) -> None:
 def _process_gone(pid, host) -> bool:
     if pid is None or host != socket.gethostname():
         return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return not process_alive(pid)
 
 
 def mark_crashed_runs(warehouse_file=None, *, stale_after: float = STALE_AFTER_SECONDS,

@@ -21,6 +21,7 @@ from typing import Callable, Iterator
 
 import duckdb
 from cryptography.fernet import Fernet, InvalidToken
+from tasking.processes import process_alive
 
 KEY_ENV = "TASKING_SUBJECTS_KEY"
 ENCRYPTED_HEADER = b"TASKING-SUBJECTS-FERNET-1\n"
@@ -59,11 +60,10 @@ def _remove_stale_plaintext() -> None:
     for folder in plaintext_root().glob("tasking-subjects-*"):
         try:
             pid = int(folder.name.split("-")[2])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except (ValueError, IndexError, PermissionError):
+        except (ValueError, IndexError):
             continue
+        if not process_alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
