@@ -24,6 +24,16 @@ def products(
 
     with refusals():
         frame = list_products(warehouse, kind=kind, force=force, status=status, period=period, tor_id=tor_id, text=text)
-    print_frame(f"Central store: {len(frame)} versions", frame,
-                ["version_id", "kind", "force", "status", "title", "period_start", "period_end", "tor_id",
-                 "profile_status", "close_reason"], "No product versions match.")
+    # Kind and force are in the version id; an 80-column terminal reads six columns, not ten.
+    shown = frame.assign(
+        period=[_period(a, b) for a, b in zip(frame["period_start"], frame["period_end"])],
+        tor_and_profile=[" ".join(str(v) for v in (t, p, r) if isinstance(v, str) and v)
+                         for t, p, r in zip(frame["tor_id"], frame["profile_status"], frame["close_reason"])])
+    print_frame(f"Central store: {len(frame)} versions", shown,
+                ["version_id", "status", "period", "tor_and_profile", "title"], "No product versions match.",
+                whole=("version_id",))
+
+
+def _period(start, end) -> str:
+    first, last = str(start)[:7], str(end)[:7]
+    return first if first == last else f"{first}..{last}"

@@ -41,13 +41,14 @@ def cell(value) -> str:
     return escape(str(value))
 
 
-def print_frame(title: str, frame: pd.DataFrame, columns: list[str], empty: str) -> None:
+def print_frame(title: str, frame: pd.DataFrame, columns: list[str], empty: str, whole: tuple[str, ...] = ()) -> None:
+    """A table of `columns`; those in `whole` (ids a user copies) are never broken across lines."""
     if frame.empty:
         console.print(empty)
         return
     table = Table(title=title)
     for column in columns:
-        table.add_column(column.removesuffix("_json").replace("_", " "), overflow="fold")
+        table.add_column(column.removesuffix("_json").replace("_", " "), overflow="fold", no_wrap=column in whole)
     for row in frame[columns].itertuples(index=False):
         table.add_row(*(cell(v) for v in row))
     console.print(table)
