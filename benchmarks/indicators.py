@@ -21,7 +21,8 @@ import duckdb
 from sources.synthetic import generate
 from tasks.indicators import INDICATORS, Scope, all_indicators
 from tasks.indicators.scope import session
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 from timing import timed
 
 FORCE = "bench-shire"

@@ -137,7 +137,8 @@ def one_force(warehouse: Path, store: Path, force: str, months: int) -> tuple[fl
 
 def indicator_growth(work: Path, base_rows: int, months: tuple[str, str]) -> list[tuple[int, int, float]]:
     from tasks.indicators import Scope, all_indicators
-    from tasks.ingest import ingest_paths, ingest_reference_paths
+    from tasks.ingest import ingest_paths
+    from tasks.ingest_reference import ingest_reference_paths
 
     found = []
     for factor in (1, 4, 16):

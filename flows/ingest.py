@@ -13,7 +13,8 @@ from prefect import flow
 from flows.engine import in_prefect_run, log, step
 from flows.recording import RECORDING_HOOKS, recorded_run
 from tasking.warehouse import warehouse_path
-from tasks.ingest import BatchResult, IngestReport, ingest_paths, ingest_reference_paths
+from tasks.ingest import BatchResult, IngestReport, ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 
 ingest_police_files = step(ingest_paths, name="ingest-police-files")
 ingest_reference_files = step(ingest_reference_paths, name="ingest-reference-files")

@@ -188,7 +188,7 @@ def _gate_and_write(con, source: PoliceFile, staged: str, gate: Gate | None, bat
     return verdict, stats
 
 
-def _log(con, batch_id: int, result: BatchResult, sha: str | None, source: PoliceFile | None, started: datetime) -> None:
+def log_batch(con, batch_id: int, result: BatchResult, sha: str | None, source: PoliceFile | None, started: datetime) -> None:
     con.execute(
         "INSERT INTO ingest_log (batch_id, path, sha256, kind, force, month, rows, status, error, rows_added,"
         " rows_removed, outcomes_changed, started_at, finished_at, seconds, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -201,7 +201,7 @@ def _log(con, batch_id: int, result: BatchResult, sha: str | None, source: Polic
     )
 
 
-def _quarantine(con, staged: str, batch_id: int) -> None:
+def quarantine(con, staged: str, batch_id: int) -> None:
     """Keep a rejected batch's rows, unmerged, for people to inspect beside its validation results."""
     con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
     con.execute(f"CREATE TABLE quarantine.batch_{batch_id} AS SELECT * FROM {staged}")
@@ -245,7 +245,7 @@ def ingest_one(con, source: PoliceFile, gate: Gate | None = None, *, batch_id: i
                     # Text columns under the wrong names cannot be written: the gate only describes the file.
                     verdict, stats = gate(con, staged, source, batch_id), None
                 if not verdict.passed:
-                    _quarantine(con, staged, batch_id)
+                    quarantine(con, staged, batch_id)
                     result.status = "quarantined"
                     result.error = f"{source.name}: quarantined by the quality gate: {verdict.summary}"
                 else:
@@ -254,7 +254,7 @@ def ingest_one(con, source: PoliceFile, gate: Gate | None = None, *, batch_id: i
                     result.rows, result.rows_added, result.rows_removed, result.outcomes_changed = stats
                     result.status = "replaced" if had_before else "loaded"
     result.seconds = time.perf_counter() - clock
-    _log(con, batch_id, result, sha, source, started)
+    log_batch(con, batch_id, result, sha, source, started)
     return result
 
 
@@ -423,7 +423,7 @@ def _merge(con, members: list[_Pending], gate) -> None:
         if isinstance(outcome, BaseException):
             result.error = f"{member.source.name}: {short_error(outcome)}"
         elif not outcome[0]:
-            _quarantine(con, member.staged, member.batch_id)
+            quarantine(con, member.staged, member.batch_id)
             member.staged = None
             result.status = "quarantined"
             result.error = f"{member.source.name}: quarantined by the quality gate: {outcome[1]}"
@@ -465,23 +465,12 @@ def ingest_group(con, sources: list[PoliceFile], gate, per_file_gate: Gate | Non
                 if p.staged:
                     con.execute(f"DROP TABLE IF EXISTS {p.staged}")
     seconds = (time.perf_counter() - clock) / max(1, len(pending))  # the group's time, shared out
-    with transaction(con):  # one commit for the group's log rows, not one each
+    with warehouse.transaction(con):  # one commit for the group's log rows, not one each
         for p in pending:
             if p not in odd:
                 p.result.seconds = seconds
-                _log(con, p.batch_id, p.result, p.sha, p.source, started)
+                log_batch(con, p.batch_id, p.result, p.sha, p.source, started)
     return [p.result for p in pending]
-
-
-@contextmanager
-def transaction(con) -> Iterator[None]:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 def ingest_paths(
@@ -506,7 +495,7 @@ def ingest_paths(
         for problem in problems:
             batch_id = con.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
             result = BatchResult(name=problem.where, status="failed", error=str(problem))
-            _log(con, batch_id, result, None, None, datetime.now(timezone.utc))
+            log_batch(con, batch_id, result, None, None, datetime.now(timezone.utc))
             report.batches.append(result)
         total = len(sources)
         position = {id(source): index for index, source in enumerate(sources)}
@@ -519,101 +508,4 @@ def ingest_paths(
                 if on_progress:
                     on_progress(result, done, total)
         report.batches += results  # in discovery order, as file by file
-    return report
-
-
-def default_reference_gate() -> Callable | None:
-    """The quality gate for reference files (tasks.validate.gate_reference), loaded lazily like `default_gate`."""
-    try:
-        from tasks.validate import gate_reference
-    except ImportError:
-        return None
-    return gate_reference
-
-
-def ingest_reference_file(con, path: Path, gate: Callable | None = None) -> BatchResult:
-    """Upsert one IoD 2019 or LSOA lookup file; IoD files fill their own columns of `lsoa`, keyed by LSOA.
-
-    The file is staged, offered to `gate(con, staged_table, kind, batch_id)`, and merged only if it passes;
-    a rejected file is kept in `quarantine.batch_<id>` and nothing of it reaches `lsoa` or `lsoa_lookup`.
-    """
-    from sources.reference import identify, read_sql
-
-    started = datetime.now(timezone.utc)
-    clock = time.perf_counter()
-    batch_id = con.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
-    result = BatchResult(name=str(path), status="failed")
-    sha = None
-    with batch_attempt(con, result, str(path), batch_id):
-        open_regular(path, str(path)).close()  # refuses a missing file, a symbolic link, a FIFO (sources/files.py)
-        sha = sha256_of(path)
-        kind = identify(path)
-        result.kind = kind.kind
-        last = con.execute(
-            "SELECT sha256 FROM ingest_log WHERE kind = ? AND status IN ('loaded', 'replaced', 'unchanged')"
-            " ORDER BY batch_id DESC LIMIT 1",
-            [kind.kind],
-        ).fetchone()
-        if last and last[0] == sha:
-            result.status = "unchanged"
-        else:
-            columns = [column for _, column, _ in kind.columns]
-            updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in kind.key)
-            staged = staged_name(con, batch_id)
-            con.execute(f"CREATE TABLE {staged} AS {read_sql(kind)}", {"path": str(path)})
-            result.rows = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0]
-            if result.rows == 0:
-                raise SourceError(str(path), "has a header but no rows")
-            verdict = gate(con, staged, kind.kind, batch_id) if gate else GateVerdict(True)
-            if not verdict.passed:
-                _quarantine(con, staged, batch_id)
-                result.status = "quarantined"
-                result.error = f"{path}: quarantined by the quality gate: {verdict.summary}"
-            else:
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    con.execute(
-                        f"INSERT INTO {kind.table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {staged}"
-                        f" ON CONFLICT ({', '.join(kind.key)}) DO UPDATE SET {updates}"
-                    )
-                    con.execute("COMMIT")
-                except Exception:
-                    con.execute("ROLLBACK")
-                    raise
-                result.status = "replaced" if last else "loaded"
-    result.seconds = time.perf_counter() - clock
-    log_reference_batch(con, batch_id, result, sha, started)
-    return result
-
-
-def log_reference_batch(con, batch_id: int, result: BatchResult, sha: str | None, started: datetime) -> None:
-    """One `ingest_log` row for a reference file (no force, no month), whatever happened to it."""
-    con.execute(
-        "INSERT INTO ingest_log (batch_id, path, sha256, kind, rows, status, error, started_at, finished_at, seconds)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [batch_id, result.name, sha, result.kind, result.rows, result.status, result.error, started,
-         datetime.now(timezone.utc), result.seconds],
-    )
-
-
-def ingest_reference_paths(paths: list[str | Path], warehouse_file: str | Path | None = None, *,
-                           gate: Callable | None | str = "default") -> IngestReport:
-    """Load reference files (folders are searched for .csv and .csv.gz files, and for boundary files:
-    .json, .geojson, .shp, .gpkg, which tasks.ingest_boundaries loads)."""
-    from sources.boundaries import BOUNDARY_SUFFIXES, is_boundary_file
-    from tasks.ingest_boundaries import ingest_boundary_file
-
-    files: list[Path] = []
-    for given in map(Path, paths):
-        if given.is_dir():
-            files += sorted(p for p in given.rglob("*") if p.is_file()
-                            and p.name.lower().endswith((".csv", ".csv.gz") + BOUNDARY_SUFFIXES))
-        else:
-            files.append(given)
-    report = IngestReport()
-    chosen_gate = default_reference_gate() if gate == "default" else gate
-    with warehouse.connect(warehouse_file) as con:
-        for path in files:
-            load = ingest_boundary_file if is_boundary_file(path) else ingest_reference_file
-            report.batches.append(load(con, path, chosen_gate))
     return report

@@ -14,7 +14,9 @@ from typing import Callable
 
 from sources.boundaries import read_boundary_file, staging_frame
 from sources.police_uk import SourceError, sha256_of
-from tasks.ingest import BatchResult, GateVerdict, batch_attempt, log_reference_batch, staged_name
+from tasking import warehouse
+from tasks.ingest import BatchResult, GateVerdict, batch_attempt, staged_name
+from tasks.ingest_reference import log_reference_batch
 
 SUITE = "boundary"
 MERGE_SQL = """
@@ -67,14 +69,9 @@ def ingest_boundary_file(con, path: Path, gate: Callable | None = None) -> Batch
                 existing = con.execute(
                     "SELECT count(*) FROM ingest_log WHERE path = ? AND kind = ? AND status IN ('loaded', 'replaced')",
                     [str(path), result.kind]).fetchone()[0]
-                con.execute("BEGIN TRANSACTION")
-                try:
+                with warehouse.transaction(con):
                     con.execute(MERGE_SQL.format(staged=staged), {
                         "source_file": str(path), "sha": sha, "batch_id": batch_id, "ingested_at": started})
-                    con.execute("COMMIT")
-                except Exception:
-                    con.execute("ROLLBACK")
-                    raise
                 result.status = "replaced" if existing else "loaded"
     result.seconds = time.perf_counter() - clock
     log_reference_batch(con, batch_id, result, sha, started)

@@ -18,7 +18,7 @@ from sources.files import open_regular
 from sources.internal import CANONICAL_COLUMNS, Extract, load_mapping, read_extract
 from sources.police_uk import SourceError, sha256_of
 from tasking import warehouse
-from tasks.ingest import (LOADED_STATUSES, BatchResult, Gate, GateVerdict, IngestReport, _log, _quarantine, batch_attempt,
+from tasks.ingest import (LOADED_STATUSES, BatchResult, Gate, GateVerdict, IngestReport, log_batch, quarantine, batch_attempt,
                           default_gate, staged_name)
 
 KIND = "internal"
@@ -107,7 +107,7 @@ def ingest_extract(con, path: Path, mapping, gate: Gate | None = None, mapping_f
             result.rows = len(extract.rows)
             verdict = gate(con, staged, extract, batch_id) if gate else GateVerdict(True)
             if not verdict.passed:
-                _quarantine(con, staged, batch_id)
+                quarantine(con, staged, batch_id)
                 result.status = "quarantined"
                 result.error = f"{path}: quarantined by the quality gate: {verdict.summary}"
             else:
@@ -116,7 +116,7 @@ def ingest_extract(con, path: Path, mapping, gate: Gate | None = None, mapping_f
                 result.rows_removed = 0
                 result.status = "loaded"
     result.seconds = time.perf_counter() - clock
-    _log(con, batch_id, result, sha, logged_as, started)
+    log_batch(con, batch_id, result, sha, logged_as, started)
     return result
 
 
@@ -134,7 +134,7 @@ def ingest_internal_paths(paths: list[str | Path], mapping_file: str | Path, war
         except SourceError as error:
             batch_id = con.execute("SELECT nextval('ingest_log_id')").fetchone()[0]
             result = BatchResult(name=str(mapping_file), status="failed", kind=KIND, error=str(error))
-            _log(con, batch_id, result, None, _Unread(Path(mapping_file), None), datetime.now(timezone.utc))
+            log_batch(con, batch_id, result, None, _Unread(Path(mapping_file), None), datetime.now(timezone.utc))
             report.batches.append(result)
             return report
         for path in files:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from shared_paths import CITY_OF_LONDON, NORTHUMBRIA, REFERENCE
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 
 BOUNDARIES = REFERENCE / "boundaries"
 NORTHUMBRIA_COUNCILS_2011 = ["E08000020", "E08000021", "E08000022", "E08000023", "E08000024", "E06000048"]

@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 
 from sources.synthetic import generate
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 
 FORCES = ("durham", "cleveland")
 

@@ -11,7 +11,7 @@ from shared_paths import REFERENCE
 from sources.boundaries import force_slug, read_boundary_file
 from sources.police_uk import SourceError
 from tasking import warehouse
-from tasks.ingest import ingest_reference_paths
+from tasks.ingest_reference import ingest_reference_paths
 
 BOUNDARIES = REFERENCE / "boundaries"
 NORTHUMBRIA_COUNCILS_2011 = ["E08000020", "E08000021", "E08000022", "E08000023", "E08000024", "E06000048"]

@@ -9,7 +9,8 @@ import pytest
 from sources.synthetic import generate
 from tasks.indicators import Scope
 from tasks.indicators.geography import street_label
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 from tasks.products.engine import Figure, IndicatorSession, ProductContext, Table
 from tasks.products.sections import gaps, hotspots, lsoa_hotspots, out_of_force, similar_forces
 

@@ -21,7 +21,8 @@ from tasks.indicators import (
 )
 from tasks.indicators.harm_index import HARM_WEIGHTS_FILE
 from tasks.indicators.justice import OUTCOME_GROUPS_FILE
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 
 from shared_paths import CITY_OF_LONDON, NORTHUMBRIA, REFERENCE
 

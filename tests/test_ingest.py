@@ -11,7 +11,8 @@ import duckdb
 import pytest
 
 from sources.police_uk import discover, parse_file_name
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 
 from shared_paths import CITY_OF_LONDON, NORTHUMBRIA, POLICE_UK, REFERENCE
 

@@ -321,7 +321,7 @@ def test_force_extracts_are_read_through_the_same_safe_reader(extract, tmp_path)
 
 
 def test_a_reference_file_that_is_a_symbolic_link_is_refused(tmp_path, warehouse_file):
-    from tasks.ingest import ingest_reference_paths
+    from tasks.ingest_reference import ingest_reference_paths
 
     link = tmp_path / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv"
     link.symlink_to("/etc/passwd")

@@ -10,7 +10,8 @@ from pypdf import PdfReader
 
 from sources.synthetic import generate
 from sources.synthetic_internal import generate_internal
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 from tasks.ingest_internal import ingest_internal_paths
 from tasks.products import build_problem_profile, build_tactical_assessment
 from tasks.subject_profile import draft_subject_profile

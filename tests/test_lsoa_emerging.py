@@ -14,7 +14,8 @@ from sources.synthetic import generate
 from tasks.indicators import Scope
 from tasks.indicators.lsoa_emerging import classify_lsoas, gi_star_by_month, lsoa_emerging
 from tasks.indicators.lsoa_gistar import gi_star_table, queen_weights
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 from tasks.products.engine import Figure, IndicatorSession, ProductContext, Table
 from tasks.products.sections import lsoa_emerging_hotspots
 from tasks.stats.emerging import PATTERNS

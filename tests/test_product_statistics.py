@@ -8,7 +8,8 @@ from scipy import stats
 
 from sources.synthetic import generate
 from tasks.indicators import Scope, exceedance
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 
 DIP = ("2023-10-01", "2024-01-01")   # four months recorded at a tenth of their level, then recovered
 TYPE = "Violence and sexual offences"

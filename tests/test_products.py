@@ -17,7 +17,8 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from tasks import indicators, review, reviewers
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 from tasks.products import build_problem_profile, build_strategic_assessment, build_tactical_assessment
 from tasks.render import check_marking, number
 

@@ -16,7 +16,8 @@ from tasking import warehouse
 from tasks.indicators.out_of_force import out_of_force
 from tasks.indicators.scope import Scope, session
 from tasks.indicators.similar_forces import similar_forces
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 
 FORCES = ["force-1", "force-2", "force-3", "force-4"]
 MONTHS = ["2024-01", "2024-02", "2024-03"]

@@ -14,7 +14,8 @@ from pypdf import PdfReader
 from tasking import warehouse as wh
 from tasks import review
 from tasks.catalogue import list_products
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 from tasks.products import build_strategic_assessment, build_tactical_assessment
 from tasks.tasking_loop import LoopError, meetings, profiles, strategy, tor
 from tasks.tasking_loop.action_change import measure_meeting_actions

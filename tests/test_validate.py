@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks.ingest import ingest_paths, ingest_reference_paths
+from tasks.ingest import ingest_paths
+from tasks.ingest_reference import ingest_reference_paths
 from tasks.validate import SuiteError, completeness, run_suite
 
 from shared_paths import CITY_OF_LONDON, NORTHUMBRIA, POLICE_UK, REFERENCE
