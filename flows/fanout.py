@@ -10,21 +10,18 @@ costs well under a second, a LocalCluster a few seconds (benchmarks/national.py 
 Workers are processes, never threads: a DuckDB file is opened by one process for writing or by many for
 reading, and a process cannot hold it both ways at once. Builders read the warehouse and write only to
 register a version (two short transactions); each waits for the others' short holds on the file rather
-than failing (`wait_for_warehouse`).
+than failing (tasking.warehouse.connect waits for the lock).
 """
 from __future__ import annotations
 
 import os
-import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from multiprocessing import get_context
 
 from flows.engine import Step, in_prefect_run
 
 DASK_ADDRESS_ENV = "TASKING_DASK_ADDRESS"
 # How long a builder waits for another process's hold on the warehouse before giving up.
-WAREHOUSE_WAIT_SECONDS = 600.0
 
 
 def fan_out_settings(config=None) -> tuple[int, str | None]:
@@ -65,51 +62,12 @@ def product_task_runner():
     return ConfiguredDaskTaskRunner()
 
 
-def wait_for_warehouse() -> None:
-    """Make this process's warehouse opens wait while another process holds the file (DuckDB refuses at once).
-
-    Until tasking.warehouse.connect waits for the lock itself (helper reliab), wrap it here, in the worker
-    processes of a fan-out only. Nothing is wrapped once connect does its own waiting."""
-    from tasking import warehouse
-
-    if hasattr(warehouse, "WarehouseBusy") or getattr(warehouse.connect, "waits_for_lock", False):
-        return
-    original = warehouse.connect
-
-    @contextmanager
-    def connect(path=None, *, read_only: bool = False):
-        import duckdb
-
-        deadline, delay = time.monotonic() + WAREHOUSE_WAIT_SECONDS, 0.05
-        while True:
-            opened = original(path, read_only=read_only)
-            try:
-                con = opened.__enter__()
-                break
-            except duckdb.IOException as error:
-                if "lock" not in str(error).lower() or time.monotonic() > deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 1.0)
-        try:
-            yield con
-        except BaseException as error:
-            if not opened.__exit__(type(error), error, error.__traceback__):
-                raise
-        else:
-            opened.__exit__(None, None, None)
-
-    connect.waits_for_lock = True
-    warehouse.connect = connect
-
-
 def fan_out(step: Step, calls: list[dict], workers: int | None = None, address: str | None = None) -> list:
     """Run `step` once per keyword set in `calls`, concurrently; results in the order of `calls`.
 
     In a Prefect run: submitted to the flow's task runner (Dask), each a task run of its own. Outside one: on
     a pool of `workers` local processes, or on the Dask scheduler at `address`; one call, or one worker, runs
-    here in this process. `step.fn` must be a module-level function (workers import it by name) that calls
-    `wait_for_warehouse()` first when it opens the warehouse."""
+    here in this process. `step.fn` must be a module-level function (workers import it by name)."""
     if in_prefect_run():
         futures = [step.submit(**kwargs) for kwargs in calls]
         return [future.result() for future in futures]

@@ -10,7 +10,7 @@ from prefect import flow
 
 from flows.draft_product import publish_products, summary
 from flows.engine import step
-from flows.fanout import fan_out, fan_out_settings, product_task_runner, wait_for_warehouse
+from flows.fanout import fan_out, fan_out_settings, product_task_runner
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
 from flows.product_steps import build_in_steps
 
@@ -18,13 +18,11 @@ from flows.product_steps import build_in_steps
 def tactical_for_force(warehouse_file, force: str, **options):
     """A tactical assessment, built in steps (flows.product_steps), in a worker of a fan-out: waits for other
     builders' holds on the warehouse."""
-    wait_for_warehouse()
     return build_in_steps("tactical", warehouse_file, force, **options)
 
 
 def strategic_for_force(warehouse_file, force: str, **options):
     """A strategic assessment in a worker of a fan-out (see tactical_for_force)."""
-    wait_for_warehouse()
     return build_in_steps("strategic", warehouse_file, force, **options)
 
 

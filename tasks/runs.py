@@ -15,7 +15,6 @@ import json
 import os
 import socket
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 import duckdb
@@ -25,8 +24,6 @@ from tasking.processes import process_alive
 
 FINAL_STATES = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 FAILED_STATES = ("FAILED", "CRASHED")
-# Another process (a worker's flow, `tasking health`) may hold the warehouse for a few seconds.
-LOCK_RETRIES = 12
 HEARTBEAT_SECONDS = 60.0
 # Heartbeats are skipped while another process holds the warehouse (a long ingest), so allow several misses.
 STALE_AFTER_SECONDS = 15 * 60.0
@@ -34,17 +31,9 @@ _heartbeats: dict[str, tuple[threading.Event, threading.Thread]] = {}
 
 
 def _with_warehouse(warehouse_file, work) -> None:
-    delay = 0.25
-    for attempt in range(LOCK_RETRIES):
-        try:
-            with warehouse.connect(warehouse_file) as con:
-                work(con)
-            return
-        except duckdb.IOException as error:
-            if "lock" not in str(error).lower() or attempt == LOCK_RETRIES - 1:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 5.0)
+    # Another process (a worker's flow, `tasking health`) may hold the warehouse: connect waits for it.
+    with warehouse.connect(warehouse_file) as con:
+        work(con)
 
 
 def _json(parameters: dict | None) -> str | None:
