@@ -24,10 +24,13 @@ GI_CELL_M = 250.0
 GI_CLASSES = ((2.576, "99%"), (1.960, "95%"), (1.645, "90%"))
 HOT_Z = 1.960  # a cell counts as a hot spot for hotspot_change at 95% confidence
 
+# Ordered: DuckDB's parallel GROUP BY returns groups in any order, and float sums over the points in another
+# order differ in the last bits, so a fanned-out build would not reproduce the same data pack byte for byte.
 POINTS_SQL = """
 SELECT longitude, latitude, count(*) AS crimes FROM scoped_street
 WHERE month BETWEEN $period_from AND $period_to AND longitude IS NOT NULL AND latitude IS NOT NULL
 GROUP BY longitude, latitude
+ORDER BY longitude, latitude
 """
 
 _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
@@ -78,7 +81,7 @@ def _kde_grid(s: IndicatorSession, cell_size_m: float, bandwidth_m: float) -> pd
     grid = _with_lonlat(grid)
     grid["cell_size_m"] = cell_size_m
     grid["bandwidth_m"] = bandwidth_m
-    return grid.sort_values("density_per_km2", ascending=False).reset_index(drop=True)
+    return grid.sort_values(["density_per_km2", "cell_x", "cell_y"], ascending=[False, True, True]).reset_index(drop=True)
 
 
 def kde_grid(warehouse_file: str | Path | None, scope: Scope, cell_size_m: float = KDE_CELL_M,
