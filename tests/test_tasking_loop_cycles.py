@@ -139,6 +139,10 @@ def test_the_next_tactical_assessment_shows_the_last_meetings_actions(cycles):
     assert "ACT-0001" in text and "Insp White" in text and "Association, not proof of effect" in text
     (found,) = cycles["measured"]
     assert f"{found.target_before} before (2024-07) vs {found.target_after} after (2024-08)" in text
+    # The action's target is named as a reader finds it (LSOA name, code), not as the stored `lsoa:` text.
+    with wh.connect(cycles["warehouse"], read_only=True) as con:
+        name = con.execute("SELECT any_value(lsoa_name) FROM street_crime WHERE lsoa_code = ?", [cycles["place"]]).fetchone()[0]
+    assert "".join(f"{name} ({cycles['place']})".split()) in squashed and f"lsoa:{cycles['place']}" not in squashed
 
 
 def test_the_last_meetings_action_is_measured_against_the_rest_of_the_force(cycles):

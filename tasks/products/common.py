@@ -187,14 +187,41 @@ def findable_place(session, force: str, lsoa_code: str, crime_types, first, last
     streets = [street_name(p) for p in points["location"] if not is_generic_point(p)]
     if prefer is not None and not is_generic_point(prefer):
         streets.insert(0, street_name(prefer))
+    lsoa_name, authority = lsoa_names(session, force, lsoa_code)
+    where = f"{lsoa_name} ({lsoa_code})" if lsoa_name else f"LSOA {lsoa_code}"
+    return ", ".join(([streets[0]] if streets else []) + [where] + ([authority] if authority else []))
+
+
+def lsoa_names(session, force: str, lsoa_code: str) -> tuple[str | None, str | None]:
+    """(LSOA name, local authority name) of a 2011 or 2021 LSOA code; None where the warehouse does not say."""
     try:
         names = session.df(LSOA_NAME_SQL, {"lsoa_code": lsoa_code, "force": force})
     except Exception:  # a warehouse without the reference tables: the code alone
         names = pd.DataFrame()
     lsoa_name = names["lsoa_name"].iloc[0] if not names.empty and pd.notna(names["lsoa_name"].iloc[0]) else None
     authority = names["lad19_name"].iloc[0] if not names.empty and pd.notna(names["lad19_name"].iloc[0]) else None
-    where = f"{lsoa_name} ({lsoa_code})" if lsoa_name else f"LSOA {lsoa_code}"
-    return ", ".join(([streets[0]] if streets else []) + [where] + ([authority] if authority else []))
+    return lsoa_name, authority
+
+
+# An area of more LSOAs than this is named by its count (as Scope.area_label does), not LSOA by LSOA.
+NAMED_LSOAS_MAX = 3
+
+
+def area_place(session, force: str, area: str | None, month: date) -> str:
+    """How a reader finds a stored area (the `lsoa:`/`la:`/`bbox:`/`wkt:` text of an action or priority): LSOAs by
+    name, code and local authority ('City of London 001F (E01032739), City of London'), else the scope's label."""
+    from tasks.indicators import Scope
+
+    if area is None or pd.isna(area) or not area:
+        return f"whole force ({force})"
+    scope = Scope.from_area_text(force, month, month, area)
+    if scope.area_kind != "lsoa" or len(scope.lsoa_codes) > NAMED_LSOAS_MAX:
+        return scope.area_label
+    named = []
+    for code in scope.lsoa_codes:
+        lsoa_name, authority = lsoa_names(session, force, code)
+        named.append(", ".join([f"{lsoa_name} ({code})" if lsoa_name else f"LSOA {code}"] + ([authority] if authority else [])))
+    return "; ".join(named)
 
 
 def harm_weight(crime_type: str) -> float:

@@ -11,6 +11,7 @@ import pandas as pd
 from tasks.draft import month_label
 from tasks.indicators import Scope
 from tasks.indicators.scope import add_months, parse_month
+from tasks.products.common import area_place
 from tasks.products.engine import IndicatorSession, Lineage, ProductContext, Recommendation, SectionResult, Table, ref
 from tasks.render import number, p_text, p_value
 from tasks.stats import thresholds
@@ -44,7 +45,7 @@ def assess_priority(session: IndicatorSession, force: str, priority: dict, lates
     baseline = [float(v) for m, v in monthly.items() if m < f"{latest:%Y-%m}" and pd.notna(v)]
     year_earlier = monthly.get(f"{add_months(latest, -12):%Y-%m}")
     out = {"priority_id": priority["priority_id"], "label": priority["label"], "types": types,
-           "place": area or "whole force", "requirement": priority["intelligence_requirement"],
+           "place": area_place(session, force, area, latest), "requirement": priority["intelligence_requirement"],
            "count": None if now is None or pd.isna(now) else int(now), "baseline_months": len(baseline),
            "expected": None, "p": None, "flag": "insufficient baseline", "year_earlier": None, "year_p": None,
            "year_method": "", "exceedance_method": "", "hot_spots": [], "hot_spot_codes": []}
@@ -86,7 +87,7 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
                   f"a year earlier ({ref('control_strategy')})."]
     findings, recommendations = [], []
     for a in assessed:
-        where = f" in {a['place']}" if a["place"] != "whole force" else ""
+        where = f" in {a['place']}" if not a["place"].startswith("whole force") else ""
         if a["count"] is None:
             paragraphs.append(f"{a['label']}{where}: {month_label(latest)} is not held for this force.")
             continue

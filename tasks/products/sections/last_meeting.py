@@ -8,6 +8,7 @@ import math
 import pandas as pd
 
 from tasks.indicators import Scope
+from tasks.products.common import area_place
 from tasks.products.engine import IndicatorSession, Lineage, ProductContext, SectionResult, Table, ref
 from tasks.render import number, p_value
 from tasks.tasking_loop.action_change import ASSOCIATION_LABEL, measure
@@ -56,7 +57,8 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
                 ratio = f"{c.rate_ratio:.2f} ({c.ci_low:.2f}-{high})"
             rows.append([f"{c.action_id}: {row['description']} ({row['owner']}, due "
                          f"{pd.Timestamp(row['due_on']):%Y-%m-%d}, {row['status'].replace('_', ' ')})",
-                         f"{', '.join(c.crime_types) or 'all crime'} in {c.place}",
+                         f"{', '.join(c.crime_types) or 'all crime'} in "
+                         f"{area_place(session, scope.force, row.get('area'), ctx.latest)}",
                          number(c.target_before), number(c.target_after), number(c.expected_after, 1), ratio,
                          p_value(c.p_value), c.verdict if c.measurable else f"not measured: {c.reason}"])
             flags.append(bool(c.measurable and "rise" in c.verdict))
