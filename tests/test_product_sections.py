@@ -152,9 +152,14 @@ def test_repeat_location_recommendation_skips_generic_snap_points():
                             "lsoa_code": ["E01000002", "E01000001"], "crimes": [40, 12], "months_with_crime": [3, 3],
                             "longitude": [0.0, 0.0], "latitude": [0.0, 0.0]})
     places = pd.DataFrame({"location": ["On or near High Street"], "crimes": [12]})
-    result = repeat_locations.tactical(FakeSession({"repeat_locations": repeats}, places, NAMES), SCOPE, ctx())
+    mix = pd.DataFrame({"crime_type": ["Robbery", "Shoplifting"], "crimes": [3, 9]})
+    session = FakeSession({"repeat_locations": repeats}, places, NAMES, queries={common.PLACE_MIX_SQL: mix})
+    result = repeat_locations.tactical(session, SCOPE, ctx())
     [recommendation] = result.recommendations
     assert recommendation.place.startswith("High Street, Testville 001A") and "Parking Area" not in recommendation.action
+    # Ranked by the harm of the crimes there (CCHI days), not by their count.
+    assert recommendation.harm == pytest.approx(3 * common.harm_weight("Robbery") + 9 * common.harm_weight("Shoplifting"))
+    assert recommendation.harm > 12 * 10
     assert result.tables[0].rows[0][0] == "On or near Parking Area"  # listed in the table, not recommended
 
 

@@ -213,7 +213,7 @@ def area_place(session, force: str, area: str | None, month: date) -> str:
     from tasks.indicators import Scope
 
     if area is None or pd.isna(area) or not area:
-        return f"whole force ({force})"
+        return "whole force"
     scope = Scope.from_area_text(force, month, month, area)
     if scope.area_kind != "lsoa" or len(scope.lsoa_codes) > NAMED_LSOAS_MAX:
         return scope.area_label
@@ -236,6 +236,35 @@ def harm_weight(crime_type: str) -> float:
 
 
 _WEIGHTS: dict | None = None
+
+
+def harm_days_by_type(counts) -> float:
+    """CCHI days of crimes given as {crime type: count} (or (type, count) pairs): every recommendation ranks by
+    this one measure, so a handful of robberies can outrank a street of shoplifting."""
+    pairs = counts.items() if hasattr(counts, "items") else counts
+    return float(sum(harm_weight(crime_type) * float(count) for crime_type, count in pairs))
+
+
+PLACE_MIX_SQL = """
+SELECT crime_type, count(*) AS crimes
+FROM street_crime
+WHERE force = $force AND lsoa_code = $lsoa_code AND month BETWEEN $first AND $last
+  AND ($location IS NULL OR location = $location)
+  AND (len($crime_types) = 0 OR crime_type IN (SELECT unnest($crime_types)))
+GROUP BY 1
+"""
+
+
+def harm_days_at(session, force: str, crimes: float, lsoa_code: str, crime_types, first, last,
+                 location: str | None = None) -> float:
+    """CCHI days of `crimes` crimes at a place: their count times the mean harm per crime of the place's crime
+    mix (the published location when given, else its LSOA) over the months, in the crime types of the scope."""
+    mix = session.df(PLACE_MIX_SQL, {"force": force, "lsoa_code": lsoa_code, "first": first, "last": last,
+                                     "location": location, "crime_types": list(crime_types)})
+    total = float(mix["crimes"].sum()) if not mix.empty else 0.0
+    if not total:
+        return float(crimes) * max((harm_weight(t) for t in crime_types), default=1.0)
+    return float(crimes) * harm_days_by_type(zip(mix["crime_type"], mix["crimes"])) / total
 
 
 def ratio_text(row) -> str:

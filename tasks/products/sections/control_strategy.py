@@ -11,7 +11,7 @@ import pandas as pd
 from tasks.draft import month_label
 from tasks.indicators import Scope
 from tasks.indicators.scope import add_months, parse_month
-from tasks.products.common import area_place
+from tasks.products.common import ALL_CRIME, area_place, harm_days_by_type
 from tasks.products.engine import IndicatorSession, Lineage, ProductContext, Recommendation, SectionResult, Table, ref
 from tasks.render import number, p_text, p_value
 from tasks.stats import thresholds
@@ -40,7 +40,8 @@ def assess_priority(session: IndicatorSession, force: str, priority: dict, lates
     area = None if priority["area"] is None or pd.isna(priority["area"]) else priority["area"]
     types = tuple(json.loads(priority["crime_types_json"]))
     history = Scope.from_area_text(force, add_months(latest, -12), latest, area, types)
-    monthly = session.indicator("monthly_volumes", history).groupby("month")["crimes"].sum(min_count=1)
+    volumes = session.indicator("monthly_volumes", history)
+    monthly = volumes.groupby("month")["crimes"].sum(min_count=1)
     now = monthly.get(f"{latest:%Y-%m}")
     baseline = [float(v) for m, v in monthly.items() if m < f"{latest:%Y-%m}" and pd.notna(v)]
     year_earlier = monthly.get(f"{add_months(latest, -12):%Y-%m}")
@@ -48,10 +49,12 @@ def assess_priority(session: IndicatorSession, force: str, priority: dict, lates
            "place": area_place(session, force, area, latest), "requirement": priority["intelligence_requirement"],
            "count": None if now is None or pd.isna(now) else int(now), "baseline_months": len(baseline),
            "expected": None, "p": None, "flag": "insufficient baseline", "year_earlier": None, "year_p": None,
-           "year_method": "", "exceedance_method": "", "hot_spots": [], "hot_spot_codes": []}
+           "year_method": "", "exceedance_method": "", "hot_spots": [], "hot_spot_codes": [], "harm_days": 0.0}
     if out["count"] is None:
         out["flag"] = "month not held"
         return out
+    month = volumes[(volumes["month"] == f"{latest:%Y-%m}") & (volumes["crime_type"] != ALL_CRIME)]
+    out["harm_days"] = harm_days_by_type(zip(month["crime_type"], month["crimes"].fillna(0)))
     if baseline:
         test = exceedance(out["count"], baseline)
         # A level shift or recording break inside the 13 months makes the baseline the wrong yardstick.
@@ -107,7 +110,7 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
                 action=f"Task collection against the intelligence requirement for {a['label']}: {a['requirement']}",
                 evidence=f"{number(a['count'])} against {number(a['expected'], 1)} expected, {p_text(a['p'])} "
                          f"({ref('control_strategy')}).", place=a["hot_spots"][0] if a["hot_spots"] else None,
-                harm=1.0))
+                harm=a["harm_days"]))
     frame = pd.DataFrame([{k: (", ".join(v) if isinstance(v, (list, tuple)) else v) for k, v in a.items()}
                           for a in assessed])
     table = Table(

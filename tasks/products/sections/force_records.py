@@ -13,6 +13,7 @@ from tasking import warehouse
 from tasks import internal_analysis as ia
 from tasks.indicators import Scope
 from tasks.indicators.scope import parse_month
+from tasks.products.common import harm_weight
 from tasks.products.engine import Figure, IndicatorSession, Lineage, ProductContext, Recommendation, SectionResult, Table
 from tasks.render import number, p_value
 
@@ -60,7 +61,8 @@ def recent(session: IndicatorSession, scope: Scope, ctx: ProductContext, windows
                 recommendations.append(Recommendation(
                     issue=f"Recent rise in {r.crime_type.lower()} (force records)", purpose="enforcement",
                     action=f"Review current deployments against the rise in {r.crime_type.lower()} in the last "
-                           f"{days} days.", evidence=text, harm=float(r.recent)))
+                           f"{days} days.", evidence=text,
+                    harm=harm_weight(r.crime_type) * float(r.recent)))
         items.append(Table(
             f"internal_last_{days}_days",
             f"Last {days} days to {as_at:%d %B %Y} against the mean of the previous {baseline_days} days (force records)",
@@ -141,13 +143,13 @@ def near_repeats(session: IndicatorSession, scope: Scope, ctx: ProductContext, c
             issue=f"Near repeats of {crime_type.lower()}", purpose="prevention",
             action=f"After each {crime_type.lower()}, offer crime-prevention visits and target hardening to homes within "
                    f"{summary.near_metres:g} m for {summary.near_days:g} days.", evidence=paragraph,
-            harm=float(result.events)))
+            harm=harm_weight(crime_type) * float(result.events)))
     if summary.same_location_days is not None:
         recommendations.append(Recommendation(
             issue=f"Repeat victimisation by {crime_type.lower()}", purpose="prevention",
             action=f"Treat each {crime_type.lower()} victim as at risk of a repeat for {summary.same_location_days:g} "
                    "days: prioritise security upgrades at the same address.", evidence=paragraph,
-            harm=float(result.events)))
+            harm=harm_weight(crime_type) * float(result.events)))
     params = {"force": scope.force, "crime_type": crime_type, "from": start.isoformat(), "to": end.isoformat(),
               "area": scope.area_label, "iterations": iterations, "metric": result.metric,
               "spatial_breaks_m": list(bands.spatial_breaks), "temporal_breaks_days": list(bands.temporal_breaks_days)}

@@ -12,7 +12,7 @@ from tasks import charts
 from tasks.draft import month_label, period_text, scope_params
 from tasks.indicators import Scope
 from tasks.indicators.scope import add_months
-from tasks.products.common import (HOTSPOT_MIN_CRIMES, TOP_N, concentration_text, findable_place, first_value, harm_weight, hotspot_peaks,
+from tasks.products.common import (HOTSPOT_MIN_CRIMES, TOP_N, concentration_text, findable_place, first_value, harm_days_at, hotspot_peaks,
                                    is_generic_point, kde_surface, place_name, resident_caveat)
 from tasks.products.engine import Figure, IndicatorSession, Lineage, ProductContext, Recommendation, SectionResult, Table, ref
 from tasks.products.maps import hotspot_places, layers_for, map_note
@@ -123,7 +123,8 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
                    "local residents and businesses what is being done.",
             evidence=f"Hot spot {first['spot']}: {number(first['crimes'])} crimes in the cell, Gi* z = "
                      f"{number(first['gi_z'], 1)}; not a hot spot in {month_label(previous_month)} ({ref('hotspots')}).",
-            harm=float(first["crimes"])))
+            harm=harm_days_at(session, scope.force, first["crimes"], first["lsoa_code"], scope.crime_types, latest,
+                              latest)))
     return SectionResult("Hotspots and their change", paragraphs, [map_figure, hotspot_table, lsoa_table],
                          findings=findings, recommendations=recommendations,
                          data={"hotspot_change": hot_change, "location_counts": located},
@@ -187,12 +188,13 @@ def profile_location(session: IndicatorSession, scope: Scope, ctx: ProductContex
         if first["lsoa_code"] != "–":
             place = findable_place(session, scope.force, first["lsoa_code"], scope.crime_types, scope.period_from,
                                    scope.period_to, prefer=first["prefer"])
-            weight = max((harm_weight(t) for t in scope.crime_types), default=1.0)
             recommendations.append(Recommendation(
                 issue="Leading hot spot", place=place, purpose="enforcement",
                 action=f"Focus patrols and operations on {place} and the other hot spots of {ref('profile_hotspots')}.",
                 evidence=f"Hot spot 1: {number(first['crimes'])} crimes in one {cell_size} m cell, Gi* z = "
-                         f"{number(first['gi_z'], 1)} ({label}).", harm=weight * float(first["crimes"])))
+                         f"{number(first['gi_z'], 1)} ({label}).",
+                harm=harm_days_at(session, scope.force, first["crimes"], first["lsoa_code"], scope.crime_types,
+                                  scope.period_from, scope.period_to)))
     named = repeat[[not is_generic_point(v) for v in repeat["location"]]]
     if not named.empty:
         r = named.iloc[0]
@@ -204,7 +206,8 @@ def profile_location(session: IndicatorSession, scope: Scope, ctx: ProductContex
                    "location of these crimes.",
             evidence=f"{number(r['crimes'])} crimes in {number(r['months_with_crime'])} different months "
                      f"({r['first_month']} to {r['last_month']}) ({ref('profile_repeats')}).",
-            harm=float(r["crimes"])))
+            harm=harm_days_at(session, scope.force, r["crimes"], r["lsoa_code"], scope.crime_types, scope.period_from,
+                              scope.period_to, location=r["location"])))
     caveat = resident_caveat(lsoas, scope.months)
     if caveat:
         lines.append(caveat)

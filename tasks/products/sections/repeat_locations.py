@@ -4,7 +4,7 @@ from __future__ import annotations
 from tasks.draft import month_label, period_text, scope_params
 from tasks.indicators import Scope
 from tasks.indicators.scope import add_months
-from tasks.products.common import TOP_N, findable_place, is_generic_point, place_name
+from tasks.products.common import TOP_N, findable_place, harm_days_at, is_generic_point, place_name
 from tasks.products.engine import IndicatorSession, Lineage, ProductContext, Recommendation, SectionResult, Table, ref
 from tasks.render import number
 
@@ -40,5 +40,6 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
             action=f"Start problem-solving (SARA) at {place} with the premises owners and managers there, the busiest "
                    "repeat location with a street name.",
             evidence=f"{number(first['crimes'])} crimes over three months, every month ({ref('repeat_locations')}).",
-            harm=float(first["crimes"])))
+            harm=harm_days_at(session, scope.force, first["crimes"], first["lsoa_code"], scope.crime_types,
+                              repeat_scope.period_from, latest, location=first["location"])))
     return SectionResult("Repeat locations", paragraphs, [table], recommendations=recommendations)
