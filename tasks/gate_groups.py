@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from tasks import data_docs
-from tasks.validate import (COLUMN_LIST_EXPECTATIONS, SHAPE_EXPECTATIONS, ExpectationOutcome, SuiteRun, _parameters_for,
+from tasks.validate import (COLUMN_LIST_EXPECTATIONS, EXAMPLES_KEPT, SHAPE_EXPECTATIONS, ExpectationOutcome, SuiteRun, _parameters_for,
                             gx_datasource, record, run_suite, suite_definition)
 
 # An SQL check that only filters rows: no unexpected row over a union means none in any part of it.
@@ -121,7 +121,7 @@ def _runs(con, members: list[GateMember], kind: str, parameters: dict, definitio
             derived.append((index, outcome))
     rest = set(range(len(definition))) - {index for index, _ in derived}
     counted = {index: outcome for index, outcome in ((i, _outcome_of(together, definition[i])) for i in rest)
-               if outcome is not None and _counted_in_sql(definition[index])}
+               if outcome is not None and outcome.error is None and _counted_in_sql(definition[index])}
     again = tuple(sorted(rest - set(counted)))
     runs = []
     for member in members:
@@ -139,6 +139,8 @@ _BOUNDS = {"min_value", "max_value"}
 
 def _counted_in_sql(item: dict) -> bool:
     kwargs = set(item.get("kwargs") or {})
+    if item["type"] == "expect_column_values_to_not_be_null":
+        return kwargs <= {"column", "mostly"}
     if item["type"] == "expect_table_row_count_to_be_between":
         return kwargs <= _BOUNDS
     if item["type"] == "expect_column_unique_value_count_to_be_between":
@@ -160,6 +162,8 @@ def _count_in_sql(con, table: str, item: dict, template: ExpectationOutcome) -> 
     from tasks.validate import _examples_for_rows_query
 
     kwargs = item["kwargs"]
+    if item["type"] == "expect_column_values_to_not_be_null":
+        return _not_null_in_sql(con, table, kwargs, template)
     if item["type"] == "unexpected_rows_expectation":
         query = kwargs["unexpected_rows_query"]
         count = con.execute(f"SELECT count(*) FROM ({query.format(batch=table)})").fetchone()[0]
@@ -174,6 +178,21 @@ def _count_in_sql(con, table: str, item: dict, template: ExpectationOutcome) -> 
     success = (low is None or count >= low) and (high is None or count <= high)
     return replace(template, success=success, observed_value=count, unexpected_count=None, unexpected_percent=None,
                    unexpected_examples=None, error=None)
+
+
+def _not_null_in_sql(con, table: str, kwargs: dict, template: ExpectationOutcome) -> ExpectationOutcome:
+    """expect_column_values_to_not_be_null on one file, as GX 1.x computes it (ExpectColumnValuesToNotBeNull.
+    _validate and _format_map_output): unexpected = null rows, their percent of all rows, success when the share
+    of non-null rows is at least `mostly` (vacuously true with no rows), and the first null values as examples."""
+    from dataclasses import replace
+
+    total, nulls = con.execute(f'SELECT count(*), count(*) - count("{kwargs["column"]}") FROM {table}').fetchone()
+    mostly = kwargs.get("mostly", 1)
+    success = True if total == 0 else (total - nulls) / total >= mostly
+    percent = nulls / total * 100 if total > 0 else None
+    examples = [None] * min(nulls, EXAMPLES_KEPT)
+    return replace(template, success=success, observed_value=None, unexpected_count=nulls, unexpected_percent=percent,
+                   unexpected_examples=examples or None, error=None)
 
 
 gate_group.groups_files = True  # tasks.ingest hands this gate whole groups of files
