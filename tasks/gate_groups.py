@@ -77,17 +77,15 @@ def _derivable(outcome: ExpectationOutcome, item: dict) -> bool:
 
 
 def gate_group(con, members: list[GateMember]) -> list[tuple[bool, str]]:
-    """Validate staged files of one kind and month together and record each file's results.
+    """Validate staged files of one kind (of one month or several) together and record each file's results.
 
     Returns (passed, what failed) per member, in order."""
     kind = members[0].source.kind
-    month = members[0].source.month
-    if any(m.source.kind != kind or m.source.month != month for m in members):
-        raise ValueError("a gate group holds files of one kind and one month")
-    parameters = _parameters_for(month)
+    if any(m.source.kind != kind for m in members):
+        raise ValueError("a gate group holds files of one kind")
     definition = suite_definition(kind)["expectations"]
     with gx_datasource(con) as datasource:
-        runs = _runs(con, members, kind, parameters, definition, datasource)
+        runs = _runs(con, members, kind, definition, datasource)
     con.execute("BEGIN TRANSACTION")  # one commit for the group's results, not one per file
     try:
         for member, run in zip(members, runs):
@@ -99,37 +97,66 @@ def gate_group(con, members: list[GateMember]) -> list[tuple[bool, str]]:
     return [(run.passed, run.summary()) for run in runs]
 
 
-def _runs(con, members: list[GateMember], kind: str, parameters: dict, definition: list[dict], datasource) -> list[SuiteRun]:
-    """Each member's suite run: derived from one run over their union where exact, else run on the member."""
+def _month_dependent(item: dict) -> bool:
+    """An expectation taking a suite parameter (the file's month): its result over a union of months means nothing."""
+    return any(isinstance(value, dict) and "$PARAMETER" in value for value in (item.get("kwargs") or {}).values())
+
+
+def _runs(con, members: list[GateMember], kind: str, definition: list[dict], datasource) -> list[SuiteRun]:
+    """Each member's suite run: derived from one run over their union where exact, else computed for the member
+    (in SQL where DuckDB gives GX's result exactly, else by GX on the member with only those expectations)."""
     index_of = {_definition_key(item): index for index, item in enumerate(definition)}
     if len(members) == 1:
-        return [run_suite(con, members[0].staged, kind, parameters, datasource=datasource)]
+        member = members[0]
+        return [run_suite(con, member.staged, kind, _parameters_for(member.source.month), datasource=datasource)]
+    one_month = len({m.source.month for m in members}) == 1
+    # Over several months, the month-dependent expectations are left out of the union's run and judged per file.
+    per_file_only = set() if one_month else {i for i, item in enumerate(definition) if _month_dependent(item)}
+    together_only = None if not per_file_only else tuple(i for i in range(len(definition)) if i not in per_file_only)
     schema = members[0].staged.rsplit(".", 1)[0]  # the staging database the members sit in
     union = f"{schema}.gate_group_{members[0].batch_id}"
-    con.execute(f"CREATE OR REPLACE TABLE {union} AS "
+    # A view, not a copy: GX's few metric queries scan the members where they are staged.
+    con.execute(f"CREATE OR REPLACE VIEW {union} AS "
                 + " UNION ALL BY NAME ".join(f"SELECT * FROM {m.staged}" for m in members))
     try:
-        together = run_suite(con, union, kind, parameters, datasource=datasource)
+        together = run_suite(con, union, kind, _parameters_for(members[0].source.month) if one_month else {},
+                             only=together_only, datasource=datasource)
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {union}")
+        con.execute(f"DROP VIEW IF EXISTS {union}")
     # The joint run is the GX result these files' derived outcomes come from: one Data Docs page for the group.
     data_docs.keep(con, None, "gate", together.gx_result, label="batches-" + "-".join(str(m.batch_id) for m in members))
     derived = []
     for outcome in together.outcomes:
         index = index_of.get(_key(outcome.expectation, outcome.column, outcome.description))
-        if index is not None and _derivable(outcome, definition[index]):
+        if index is not None and index not in per_file_only and _derivable(outcome, definition[index]):
             derived.append((index, outcome))
     rest = set(range(len(definition))) - {index for index, _ in derived}
-    counted = {index: outcome for index, outcome in ((i, _outcome_of(together, definition[i])) for i in rest)
-               if outcome is not None and outcome.error is None and _counted_in_sql(definition[index])}
-    again = tuple(sorted(rest - set(counted)))
+    templates = {i: _outcome_of(together, definition[i]) or _template(kind, definition[i]) for i in rest}
+    counted = {i: templates[i] for i in rest
+               if templates[i].error is None and _counted_in_sql(definition[i])}
+    filtered = {i: templates[i] for i in rest - set(counted)
+                if templates[i].error is None and _selectable(definition[i])}
+    again = rest - set(counted) - set(filtered)
     runs = []
     for member in members:
-        per_file = (run_suite(con, member.staged, kind, parameters, only=again, datasource=datasource).outcomes
-                    if again else [])
-        per_file += [_count_in_sql(con, member.staged, definition[index], outcome) for index, outcome in counted.items()]
-        runs.append(SuiteRun(suite=kind, outcomes=[outcome for _, outcome in derived] + per_file))
+        parameters = _parameters_for(member.source.month)
+        outcomes = [outcome for _, outcome in derived]
+        outcomes += [_count_in_sql(con, member.staged, definition[i], outcome) for i, outcome in counted.items()]
+        # A row-level check with no unexpected row in this file has GX's result for a clean column; else GX runs.
+        clean = {i: _clean_in_sql(con, member.staged, definition[i], parameters, outcome) for i, outcome in filtered.items()}
+        outcomes += [outcome for outcome in clean.values() if outcome is not None]
+        rerun = tuple(sorted(again | {i for i, outcome in clean.items() if outcome is None}))
+        if rerun:
+            outcomes += run_suite(con, member.staged, kind, parameters, only=rerun, datasource=datasource).outcomes
+        runs.append(SuiteRun(suite=kind, outcomes=outcomes))
     return runs
+
+
+def _template(kind: str, item: dict) -> ExpectationOutcome:
+    """An outcome naming the expectation as run_suite names it, for one the union's run left out."""
+    expectation, column, description = _definition_key(item)
+    return ExpectationOutcome(suite=kind, expectation=expectation, column=column, description=description,
+                              severity=item["meta"]["severity"], success=True)
 
 
 # Expectations whose whole result is one count DuckDB gives exactly: the table's rows, a column's distinct
@@ -193,6 +220,48 @@ def _not_null_in_sql(con, table: str, kwargs: dict, template: ExpectationOutcome
     examples = [None] * min(nulls, EXAMPLES_KEPT)
     return replace(template, success=success, observed_value=None, unexpected_count=nulls, unexpected_percent=percent,
                    unexpected_examples=examples or None, error=None)
+
+
+# Column map expectations whose unexpected rows DuckDB can select as GX's SQLAlchemy conditions do (rows where
+# the column is null are never unexpected for these), with the kwargs they may carry.
+_BETWEEN_KWARGS = {"column", "min_value", "max_value", "mostly"}
+_IN_SET_KWARGS = {"column", "value_set", "mostly"}
+
+
+def _selectable(item: dict) -> bool:
+    kwargs = item.get("kwargs") or {}
+    if item["type"] == "expect_column_values_to_be_between":
+        bounds_given = kwargs.get("min_value") is not None and kwargs.get("max_value") is not None
+        return set(kwargs) <= _BETWEEN_KWARGS and bounds_given
+    return item["type"] == "expect_column_values_to_be_in_set" and set(kwargs) <= _IN_SET_KWARGS
+
+
+def _unexpected_where(item: dict, parameters: dict) -> tuple[str, list]:
+    """(WHERE clause, its values) selecting the rows GX counts as unexpected, for a `_selectable` expectation."""
+    kwargs = item["kwargs"]
+    column = f'"{kwargs["column"]}"'
+    if item["type"] == "expect_column_values_to_be_between":
+        low, high = (parameters[b["$PARAMETER"]] if isinstance(b, dict) else b
+                     for b in (kwargs["min_value"], kwargs["max_value"]))
+        return f"{column} IS NOT NULL AND NOT ({column} >= ? AND {column} <= ?)", [low, high]
+    return f"{column} IS NOT NULL AND NOT list_contains(?, {column})", [list(kwargs["value_set"])]
+
+
+def _clean_in_sql(con, table: str, item: dict, parameters: dict, template: ExpectationOutcome) -> ExpectationOutcome | None:
+    """A column map expectation's result on one file when no row of it is unexpected, as GX 1.x gives it
+    (ColumnMapExpectation._validate, _format_map_output): success, no unexpected row, 0 percent of the non-null
+    rows (None when there are none); None when some row is unexpected (GX then runs on the file)."""
+    from dataclasses import replace
+
+    where, values = _unexpected_where(item, parameters)
+    column = (item.get("kwargs") or {})["column"]
+    total, nonnull, unexpected = con.execute(
+        f'SELECT count(*), count("{column}"), count(*) FILTER (WHERE {where}) FROM {table}', values).fetchone()
+    if unexpected:
+        return None
+    percent = 0 / nonnull * 100 if total > 0 and nonnull > 0 else None
+    return replace(template, success=True, observed_value=None, unexpected_count=0, unexpected_percent=percent,
+                   unexpected_examples=None, error=None)
 
 
 gate_group.groups_files = True  # tasks.ingest hands this gate whole groups of files

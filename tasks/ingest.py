@@ -272,7 +272,7 @@ def default_group_gate():
     return gate_group
 
 
-# Files validated and merged together: every force's file of one kind and month, at most this many at once
+# Files validated and merged together: files of one kind, across forces and months, at most this many at once
 # (a national month of street files is 43 files of ~12k rows; the cap bounds the staging memory).
 GROUP_MAX_FILES = 64
 # Parsing and hashing run on this many threads: DuckDB's CSV reader and hashlib release the GIL.
@@ -296,14 +296,18 @@ class _Pending:
 
 
 def plan_groups(sources: list[PoliceFile], max_files: int = GROUP_MAX_FILES) -> list[list[PoliceFile]]:
-    """Files in groups of one kind and month, at most one file per force in a group (a second copy of the same
-    (kind, force, month) goes to a later group, so it is loaded after the first, as file by file would)."""
+    """Files in groups of one kind, at most one file per (force, month) in a group (a second copy of the same
+    (kind, force, month) goes to a later group, so it is loaded after the first, as file by file would).
+
+    A group spans months: the gate's fixed cost is paid per group, and a national month of one kind is 43
+    files while a smaller set (fewer forces) would otherwise pay it for every handful of files."""
     groups: list[list[PoliceFile]] = []
-    open_groups: dict[tuple, list[list[PoliceFile]]] = {}
+    open_groups: dict[str, list[list[PoliceFile]]] = {}
     for source in sources:
-        candidates = open_groups.setdefault((source.kind, source.month), [])
+        candidates = open_groups.setdefault(source.kind, [])
         for group in candidates:
-            if len(group) < max_files and all(other.force != source.force for other in group):
+            if len(group) < max_files and all((other.force, other.month) != (source.force, source.month)
+                                               for other in group):
                 group.append(source)
                 break
         else:

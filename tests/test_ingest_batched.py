@@ -54,15 +54,19 @@ def _without_load_time(examples: str | None):
     return parsed
 
 
-def test_groups_hold_one_kind_and_month_and_each_force_once(national, tmp_path):
+def test_groups_hold_one_kind_and_each_force_month_once(national, tmp_path):
     sources, _ = discover([national])
     groups = plan_groups(sources)
-    assert len(groups) == 6  # 3 kinds x 2 months
+    assert len(groups) == 3  # one a kind, across forces and months
     for group in groups:
-        assert len({(s.kind, s.month) for s in group}) == 1 and sorted(s.force for s in group) == list(FORCES)
+        assert len({s.kind for s in group}) == 1
+        assert sorted((s.force, s.month.isoformat()) for s in group) == \
+            [(force, month) for force in FORCES for month in ("2024-01-01", "2024-02-01")]
     # The same file given twice goes to a later group, so it is loaded after the first copy.
     twice = plan_groups(sources + sources[:1])
-    assert len(twice) == 7 and twice[-1] == sources[:1]
+    assert len(twice) == 4 and twice[-1] == sources[:1]
+    # At most max_files a group.
+    assert [len(group) for group in plan_groups(sources, max_files=4)] == [4, 2, 4, 2, 4, 2]
 
 
 def test_one_call_over_many_forces_and_months_gives_the_rows_and_gate_results_of_file_by_file(national, tmp_path):
