@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from tasks import data_docs
 from tasks.validate import (COLUMN_LIST_EXPECTATIONS, EXAMPLES_KEPT, SHAPE_EXPECTATIONS, ExpectationOutcome, SuiteRun, _parameters_for,
-                            gx_datasource, record, run_suite, suite_definition)
+                            gx_datasource, record_runs, run_suite, suite_definition)
 
 # An SQL check that only filters rows: no unexpected row over a union means none in any part of it.
 _ROW_FILTER_QUERY = re.compile(r"^\s*SELECT\s+\*\s+FROM\s+\{batch\}\s+WHERE\s", re.IGNORECASE)
@@ -86,14 +86,7 @@ def gate_group(con, members: list[GateMember]) -> list[tuple[bool, str]]:
     definition = suite_definition(kind)["expectations"]
     with gx_datasource(con) as datasource:
         runs = _runs(con, members, kind, definition, datasource)
-    con.execute("BEGIN TRANSACTION")  # one commit for the group's results, not one per file
-    try:
-        for member, run in zip(members, runs):
-            record(con, member.batch_id, "gate", run)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+    record_runs(con, "gate", [(member.batch_id, run) for member, run in zip(members, runs)])  # one statement
     return [(run.passed, run.summary()) for run in runs]
 
 

@@ -274,23 +274,29 @@ def run_suite(con, table: str, suite: str, parameters: dict | None = None, only:
 
 def record(con, batch_id: int | None, run_kind: str, run: SuiteRun) -> None:
     """Store one row per expectation result in `validation_result`, in one statement (one commit, not one each)."""
-    if not run.outcomes:
-        return
+    record_runs(con, run_kind, [(batch_id, run)])
+
+
+def record_runs(con, run_kind: str, runs: list[tuple[int | None, SuiteRun]]) -> None:
+    """`record` for the runs of several batches, (batch_id, run) each, in one statement."""
     now = datetime.now(timezone.utc)
     rows = [
         [batch_id, run_kind, now, o.suite, o.expectation, o.column, o.description, o.severity, o.success,
          None if o.observed_value is None else json.dumps(o.observed_value),
          o.unexpected_count, o.unexpected_percent,
          None if o.unexpected_examples is None else json.dumps(o.unexpected_examples), o.error]
-        for o in run.outcomes
+        for batch_id, run in runs for o in run.outcomes
     ]
-    con.execute(
-        "INSERT INTO validation_result (batch_id, run, validated_at, suite, expectation, column_name, description,"
-        " severity, success, observed_value, unexpected_count, unexpected_percent, unexpected_examples, error)"
-        " VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows)),
-        [value for row in rows for value in row],
-    )
-    data_docs.keep(con, batch_id, run_kind, run.gx_result)
+    if rows:
+        con.execute(
+            "INSERT INTO validation_result (batch_id, run, validated_at, suite, expectation, column_name, description,"
+            " severity, success, observed_value, unexpected_count, unexpected_percent, unexpected_examples, error)"
+            " VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows)),
+            [value for row in rows for value in row],
+        )
+    for batch_id, run in runs:
+        if run.outcomes:
+            data_docs.keep(con, batch_id, run_kind, run.gx_result)
 
 
 def _parameters_for(month: date | None) -> dict:
