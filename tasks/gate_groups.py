@@ -117,7 +117,7 @@ def _runs(con, members: list[GateMember], kind: str, definition: list[dict], dat
     finally:
         con.execute(f"DROP VIEW IF EXISTS {union}")
     # The joint run is the GX result these files' derived outcomes come from: one Data Docs page for the group.
-    data_docs.keep(con, None, "gate", together.gx_result, label="batches-" + "-".join(str(m.batch_id) for m in members))
+    data_docs.keep(con, None, "gate", together.gx_result, label=_group_label(members))
     derived = []
     for outcome in together.outcomes:
         index = index_of.get(_key(outcome.expectation, outcome.column, outcome.description))
@@ -143,6 +143,12 @@ def _runs(con, members: list[GateMember], kind: str, definition: list[dict], dat
             outcomes += run_suite(con, member.staged, kind, parameters, only=rerun, datasource=datasource).outcomes
         runs.append(SuiteRun(suite=kind, outcomes=outcomes))
     return runs
+
+
+def _group_label(members: list[GateMember]) -> str:
+    """The Data Docs name of a group's joint result: its batch ids, or the first and last of many (a file name)."""
+    ids = [str(m.batch_id) for m in members]
+    return "batches-" + ("-".join(ids) if len(ids) <= 8 else f"{ids[0]}-to-{ids[-1]}-{len(ids)}-files")
 
 
 def _template(kind: str, item: dict) -> ExpectationOutcome:
