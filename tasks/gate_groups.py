@@ -1,17 +1,23 @@
 """The quality gate over many files at once, each file still judged and recorded on its own.
 
 GX costs about 0.4 s of Python per validation run whatever the size of the batch, so a national ingest of
-thousands of small files spent most of its time setting up validations. Here the files of one kind and month
-(every force's street file for 2024-08, say) are validated together, once, over the union of their staged
-rows, and each file's own result is derived from that run where the derivation is exact:
+thousands of small files spent most of its time setting up validations. Here the files of one kind (every
+force's street files for several months, say) are validated together, once, over the union of their staged
+rows (a view), and each file's own result is derived from that run where the derivation is exact:
 
 - a row-level expectation (a GX column map expectation, or an SQL check of the form
   `SELECT * FROM {batch} WHERE ...`) that found no unexpected row in the union found none in any file;
 - the column list is the same for every file staged as published.
 
-Expectations whose result is one count (the rows, a column's distinct values, the rows an SQL check
-returns) are counted per file in SQL, shaped as GX reports them. Everything else (a row-level check that
-found some rows in the group) is run again per file with only those expectations, a small part of the suite.
+The rest is computed per file, shaped exactly as GX 1.x reports it:
+
+- one count in SQL: the rows, a column's distinct values, the rows an SQL check returns, a column's nulls;
+- a column map check (values between bounds, in a set) that found rows in the group, or that depends on the
+  file's month (left out of the union's run when the group spans months): counted in SQL per file; a file with
+  no unexpected row gets GX's result for a clean column, and GX runs again, with only those expectations, on a
+  file that has some;
+- anything else: GX runs again on each file with only those expectations.
+
 A file therefore gets the same pass or fail, and the same stored result per expectation, as when it is
 validated alone; a bad file is rejected alone (tests/test_ingest_batched.py checks both, result by result).
 """
@@ -31,7 +37,7 @@ _ROW_FILTER_QUERY = re.compile(r"^\s*SELECT\s+\*\s+FROM\s+\{batch\}\s+WHERE\s", 
 
 @dataclass
 class GateMember:
-    """One staged file offered to the gate with others of its kind and month."""
+    """One staged file offered to the gate with others of its kind."""
 
     staged: str  # schema-qualified staging table
     source: object  # sources.police_uk.PoliceFile
@@ -159,7 +165,7 @@ def _template(kind: str, item: dict) -> ExpectationOutcome:
 
 
 # Expectations whose whole result is one count DuckDB gives exactly: the table's rows, a column's distinct
-# values, the rows an SQL check returns. Counted per file in SQL instead of a GX run per file.
+# values, the rows an SQL check returns, a column's nulls. Counted per file in SQL instead of a GX run per file.
 _BOUNDS = {"min_value", "max_value"}
 
 

@@ -286,7 +286,7 @@ def default_gate() -> Gate:
 
 
 def default_group_gate():
-    """The quality gate over a group of files of one kind and month (tasks.gate_groups), loaded lazily."""
+    """The quality gate over a group of files of one kind (tasks.gate_groups), loaded lazily."""
     from tasks.gate_groups import gate_group
 
     return gate_group
@@ -480,7 +480,7 @@ def _merge(con, members: list[_Pending], gate, last_sha: dict[tuple, str]) -> No
 
 
 def ingest_group(con, sources: list[PoliceFile], gate, per_file_gate: Gate | None) -> list[BatchResult]:
-    """Load files of one kind and month (one per force): hash and parse them in parallel, gate them together,
+    """Load files of one kind (one per force and month): hash and parse them in parallel, gate them together,
     merge the passing ones in one transaction. Every file gets its own result and ingest_log row."""
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
@@ -529,7 +529,7 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest every published file found under `paths`. Bad files are reported, good ones still load.
 
-    Files are loaded in groups of one kind and month across forces (`group_files` at most; 1 loads them one
+    Files are loaded in groups of one kind across forces and months (`group_files` at most; 1 loads them one
     by one): each file is still judged, merged, logged and, if bad, quarantined on its own."""
     sources, problems = discover(list(paths))
     report = IngestReport()
