@@ -101,6 +101,16 @@ def _month_dependent(item: dict) -> bool:
     return any(isinstance(value, dict) and "$PARAMETER" in value for value in (item.get("kwargs") or {}).values())
 
 
+def _union_count_says_nothing(item: dict) -> bool:
+    """A count taken per file in SQL whose value over a union tells nothing of any file (a table's rows, a
+    column's distinct values, an SQL check that groups rows): GX need not compute it over the union."""
+    if not _counted_in_sql(item):
+        return False
+    if item["type"] == "unexpected_rows_expectation":
+        return not _ROW_FILTER_QUERY.match(item["kwargs"]["unexpected_rows_query"])
+    return item["type"] in ("expect_table_row_count_to_be_between", "expect_column_unique_value_count_to_be_between")
+
+
 def _runs(con, members: list[GateMember], kind: str, definition: list[dict], datasource) -> list[SuiteRun]:
     """Each member's suite run: derived from one run over their union where exact, else computed for the member
     (in SQL where DuckDB gives GX's result exactly, else by GX on the member with only those expectations)."""
@@ -109,8 +119,10 @@ def _runs(con, members: list[GateMember], kind: str, definition: list[dict], dat
         member = members[0]
         return [run_suite(con, member.staged, kind, _parameters_for(member.source.month), datasource=datasource)]
     one_month = len({m.source.month for m in members}) == 1
-    # Over several months, the month-dependent expectations are left out of the union's run and judged per file.
-    per_file_only = set() if one_month else {i for i, item in enumerate(definition) if _month_dependent(item)}
+    # Left out of the union's run and judged per file: counts whose union value is no file's, and, over several
+    # months, the month-dependent expectations.
+    per_file_only = {i for i, item in enumerate(definition)
+                     if _union_count_says_nothing(item) or (not one_month and _month_dependent(item))}
     together_only = None if not per_file_only else tuple(i for i in range(len(definition)) if i not in per_file_only)
     schema = members[0].staged.rsplit(".", 1)[0]  # the staging database the members sit in
     union = f"{schema}.gate_group_{members[0].batch_id}"
