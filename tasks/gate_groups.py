@@ -148,15 +148,16 @@ def _runs(con, members: list[GateMember], kind: str, definition: list[dict], dat
     filtered = {i: templates[i] for i in rest - set(counted)
                 if templates[i].error is None and _selectable(definition[i])}
     again = rest - set(counted) - set(filtered)
+    in_sql = {**counted, **filtered}
     runs = []
     for member in members:
         parameters = _parameters_for(member.source.month)
         outcomes = [outcome for _, outcome in derived]
-        outcomes += [_count_in_sql(con, member.staged, definition[i], outcome) for i, outcome in counted.items()]
-        # A row-level check with no unexpected row in this file has GX's result for a clean column; else GX runs.
-        clean = {i: _clean_in_sql(con, member.staged, definition[i], parameters, outcome) for i, outcome in filtered.items()}
-        outcomes += [outcome for outcome in clean.values() if outcome is not None]
-        rerun = tuple(sorted(again | {i for i, outcome in clean.items() if outcome is None}))
+        numbers = _numbers_in_sql(con, member.staged, {i: definition[i] for i in in_sql}, parameters)
+        # A column map check with no unexpected row in this file has GX's result for a clean column; else GX runs.
+        own = {i: _outcome_from_numbers(con, member.staged, definition[i], numbers[i], in_sql[i]) for i in in_sql}
+        outcomes += [outcome for outcome in own.values() if outcome is not None]
+        rerun = tuple(sorted(again | {i for i, outcome in own.items() if outcome is None}))
         if rerun:
             outcomes += run_suite(con, member.staged, kind, parameters, only=rerun, datasource=datasource).outcomes
         runs.append(SuiteRun(suite=kind, outcomes=outcomes))
@@ -199,44 +200,74 @@ def _outcome_of(run: SuiteRun, item: dict) -> ExpectationOutcome | None:
     return None
 
 
-def _count_in_sql(con, table: str, item: dict, template: ExpectationOutcome) -> ExpectationOutcome:
-    """The file's own outcome of a counting expectation, shaped as GX gives it (see _counted_in_sql)."""
+def _aggregates(table: str, item: dict, parameters: dict) -> tuple[list[str], list]:
+    """The SQL aggregates over `table` (and their parameter values) a file's own outcome of `item` is made of:
+    an expectation counted in SQL (`_counted_in_sql`) or a column map check DuckDB can select (`_selectable`)."""
+    kwargs, kind = item["kwargs"], item["type"]
+    if kind == "expect_column_values_to_not_be_null":
+        return ["count(*)", f'count("{kwargs["column"]}")'], []
+    if kind == "unexpected_rows_expectation":
+        return [f"(SELECT count(*) FROM ({kwargs['unexpected_rows_query'].format(batch=table)}))"], []
+    if kind == "expect_table_row_count_to_be_between":
+        return ["count(*)"], []
+    if kind == "expect_column_unique_value_count_to_be_between":
+        return [f'count(DISTINCT "{kwargs["column"]}")'], []
+    where, values = _unexpected_where(item, parameters)
+    return ["count(*)", f'count("{kwargs["column"]}")', f"count(*) FILTER (WHERE {where})"], values
+
+
+def _numbers_in_sql(con, table: str, items: dict[int, dict], parameters: dict) -> dict[int, tuple]:
+    """Every number the per-file outcomes of `items` need, in one query over the file's staging table."""
+    if not items:
+        return {}
+    expressions, values, spans = [], [], {}
+    for index, item in items.items():
+        more, more_values = _aggregates(table, item, parameters)
+        spans[index] = (len(expressions), len(expressions) + len(more))
+        expressions += more
+        values += more_values
+    row = con.execute(f"SELECT {', '.join(expressions)} FROM {table}", values).fetchone()
+    return {index: row[start:end] for index, (start, end) in spans.items()}
+
+
+def _outcome_from_numbers(con, table: str, item: dict, numbers: tuple,
+                          template: ExpectationOutcome) -> ExpectationOutcome | None:
+    """The file's own outcome, shaped as GX 1.x gives it, from its numbers (`_aggregates`); None for a column map
+    check that found unexpected rows in the file (GX then runs on it)."""
     from dataclasses import replace
 
     from tasks.validate import _examples_for_rows_query
 
-    kwargs = item["kwargs"]
-    if item["type"] == "expect_column_values_to_not_be_null":
-        return _not_null_in_sql(con, table, kwargs, template)
-    if item["type"] == "unexpected_rows_expectation":
-        query = kwargs["unexpected_rows_query"]
-        count = con.execute(f"SELECT count(*) FROM ({query.format(batch=table)})").fetchone()[0]
-        examples = _examples_for_rows_query(con, query, table) if count else None
+    kwargs, kind = item["kwargs"], item["type"]
+    if kind == "expect_column_values_to_not_be_null":
+        # ExpectColumnValuesToNotBeNull._validate and _format_map_output: unexpected = null rows, their percent of
+        # all rows, success when the share of non-null rows is at least `mostly` (vacuously true with no rows), and
+        # the first null values as examples.
+        total, nonnull = numbers
+        nulls = total - nonnull
+        success = True if total == 0 else (total - nulls) / total >= kwargs.get("mostly", 1)
+        return replace(template, success=success, observed_value=None, unexpected_count=nulls,
+                       unexpected_percent=nulls / total * 100 if total > 0 else None,
+                       unexpected_examples=[None] * min(nulls, EXAMPLES_KEPT) or None, error=None)
+    if kind == "unexpected_rows_expectation":
+        (count,) = numbers
+        examples = _examples_for_rows_query(con, kwargs["unexpected_rows_query"], table) if count else None
         return replace(template, success=count == 0, observed_value=count, unexpected_count=count,
                        unexpected_percent=None, unexpected_examples=examples or None, error=None)
-    if item["type"] == "expect_table_row_count_to_be_between":
-        count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    else:
-        count = con.execute(f'SELECT count(DISTINCT "{kwargs["column"]}") FROM {table}').fetchone()[0]
-    low, high = kwargs.get("min_value"), kwargs.get("max_value")
-    success = (low is None or count >= low) and (high is None or count <= high)
-    return replace(template, success=success, observed_value=count, unexpected_count=None, unexpected_percent=None,
+    if kind in ("expect_table_row_count_to_be_between", "expect_column_unique_value_count_to_be_between"):
+        (count,) = numbers
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        success = (low is None or count >= low) and (high is None or count <= high)
+        return replace(template, success=success, observed_value=count, unexpected_count=None,
+                       unexpected_percent=None, unexpected_examples=None, error=None)
+    # ColumnMapExpectation._validate and _format_map_output for a column with no unexpected row: success, 0 percent
+    # of the non-null rows (None when there are none).
+    total, nonnull, unexpected = numbers
+    if unexpected:
+        return None
+    return replace(template, success=True, observed_value=None, unexpected_count=0,
+                   unexpected_percent=0 / nonnull * 100 if total > 0 and nonnull > 0 else None,
                    unexpected_examples=None, error=None)
-
-
-def _not_null_in_sql(con, table: str, kwargs: dict, template: ExpectationOutcome) -> ExpectationOutcome:
-    """expect_column_values_to_not_be_null on one file, as GX 1.x computes it (ExpectColumnValuesToNotBeNull.
-    _validate and _format_map_output): unexpected = null rows, their percent of all rows, success when the share
-    of non-null rows is at least `mostly` (vacuously true with no rows), and the first null values as examples."""
-    from dataclasses import replace
-
-    total, nulls = con.execute(f'SELECT count(*), count(*) - count("{kwargs["column"]}") FROM {table}').fetchone()
-    mostly = kwargs.get("mostly", 1)
-    success = True if total == 0 else (total - nulls) / total >= mostly
-    percent = nulls / total * 100 if total > 0 else None
-    examples = [None] * min(nulls, EXAMPLES_KEPT)
-    return replace(template, success=success, observed_value=None, unexpected_count=nulls, unexpected_percent=percent,
-                   unexpected_examples=examples or None, error=None)
 
 
 # Column map expectations whose unexpected rows DuckDB can select as GX's SQLAlchemy conditions do (rows where
@@ -262,23 +293,6 @@ def _unexpected_where(item: dict, parameters: dict) -> tuple[str, list]:
                      for b in (kwargs["min_value"], kwargs["max_value"]))
         return f"{column} IS NOT NULL AND NOT ({column} >= ? AND {column} <= ?)", [low, high]
     return f"{column} IS NOT NULL AND NOT list_contains(?, {column})", [list(kwargs["value_set"])]
-
-
-def _clean_in_sql(con, table: str, item: dict, parameters: dict, template: ExpectationOutcome) -> ExpectationOutcome | None:
-    """A column map expectation's result on one file when no row of it is unexpected, as GX 1.x gives it
-    (ColumnMapExpectation._validate, _format_map_output): success, no unexpected row, 0 percent of the non-null
-    rows (None when there are none); None when some row is unexpected (GX then runs on the file)."""
-    from dataclasses import replace
-
-    where, values = _unexpected_where(item, parameters)
-    column = (item.get("kwargs") or {})["column"]
-    total, nonnull, unexpected = con.execute(
-        f'SELECT count(*), count("{column}"), count(*) FILTER (WHERE {where}) FROM {table}', values).fetchone()
-    if unexpected:
-        return None
-    percent = 0 / nonnull * 100 if total > 0 and nonnull > 0 else None
-    return replace(template, success=True, observed_value=None, unexpected_count=0, unexpected_percent=percent,
-                   unexpected_examples=None, error=None)
 
 
 gate_group.groups_files = True  # tasks.ingest hands this gate whole groups of files
