@@ -21,7 +21,7 @@ logger = logging.getLogger("tasking.data_docs")
 SITE = Path("gx") / "uncommitted" / "data_docs" / "local_site"
 # Results kept by this process and not yet rendered, per GX root: (label, identifier).
 _pending: dict[str, list[tuple[str, Any]]] = {}
-_saved_suites: set[tuple[str, str]] = set()
+_saved_suites: dict[tuple[str, str], int] = {}  # (root, suite name) -> expectations in the suite saved
 
 
 def gx_root(warehouse_file=None) -> Path:
@@ -59,16 +59,17 @@ def _context(root: str):
 
 
 def _save_suite(root: str, gx_result) -> str:
-    """Keep the suite a result was validated against in the file context, once per process (its page in the Data
-    Docs), rebuilt from the result's own expectation configurations; returns its name."""
+    """Keep the suite a result was validated against in the file context (its page in the Data Docs), rebuilt
+    from the result's own expectation configurations, once per process; again only when a result holds more of
+    it (a gate group over several months runs the suite without its month checks). Returns its name."""
     import great_expectations as gx
 
     name = gx_result.suite_name
-    if (root, name) not in _saved_suites:
+    if len(gx_result.results) > _saved_suites.get((root, name), 0):
         suite = gx.ExpectationSuite(name=name, expectations=[item.expectation_config for item in gx_result.results],
                                     meta=gx_result.meta.get("expectation_suite_meta") or {})
         _context(root).suites.add_or_update(suite)
-        _saved_suites.add((root, name))
+        _saved_suites[(root, name)] = len(gx_result.results)
     return name
 
 

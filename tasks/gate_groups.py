@@ -1,17 +1,23 @@
 """The quality gate over many files at once, each file still judged and recorded on its own.
 
 GX costs about 0.4 s of Python per validation run whatever the size of the batch, so a national ingest of
-thousands of small files spent most of its time setting up validations. Here the files of one kind and month
-(every force's street file for 2024-08, say) are validated together, once, over the union of their staged
-rows, and each file's own result is derived from that run where the derivation is exact:
+thousands of small files spent most of its time setting up validations. Here the files of one kind (every
+force's street files for several months, say) are validated together, once, over the union of their staged
+rows (a view), and each file's own result is derived from that run where the derivation is exact:
 
 - a row-level expectation (a GX column map expectation, or an SQL check of the form
   `SELECT * FROM {batch} WHERE ...`) that found no unexpected row in the union found none in any file;
 - the column list is the same for every file staged as published.
 
-Expectations whose result is one count (the rows, a column's distinct values, the rows an SQL check
-returns) are counted per file in SQL, shaped as GX reports them. Everything else (a row-level check that
-found some rows in the group) is run again per file with only those expectations, a small part of the suite.
+The rest is computed per file, shaped exactly as GX 1.x reports it:
+
+- one count in SQL: the rows, a column's distinct values, the rows an SQL check returns, a column's nulls;
+- a column map check (values between bounds, in a set) that found rows in the group, or that depends on the
+  file's month (left out of the union's run when the group spans months): counted in SQL per file; a file with
+  no unexpected row gets GX's result for a clean column, and GX runs again, with only those expectations, on a
+  file that has some;
+- anything else: GX runs again on each file with only those expectations.
+
 A file therefore gets the same pass or fail, and the same stored result per expectation, as when it is
 validated alone; a bad file is rejected alone (tests/test_ingest_batched.py checks both, result by result).
 """
@@ -22,8 +28,8 @@ import re
 from dataclasses import dataclass
 
 from tasks import data_docs
-from tasks.validate import (COLUMN_LIST_EXPECTATIONS, SHAPE_EXPECTATIONS, ExpectationOutcome, SuiteRun, _parameters_for,
-                            gx_datasource, record, run_suite, suite_definition)
+from tasks.validate import (COLUMN_LIST_EXPECTATIONS, EXAMPLES_KEPT, SHAPE_EXPECTATIONS, ExpectationOutcome, SuiteRun, _parameters_for,
+                            gx_datasource, record_runs, run_suite, suite_definition)
 
 # An SQL check that only filters rows: no unexpected row over a union means none in any part of it.
 _ROW_FILTER_QUERY = re.compile(r"^\s*SELECT\s+\*\s+FROM\s+\{batch\}\s+WHERE\s", re.IGNORECASE)
@@ -31,7 +37,7 @@ _ROW_FILTER_QUERY = re.compile(r"^\s*SELECT\s+\*\s+FROM\s+\{batch\}\s+WHERE\s", 
 
 @dataclass
 class GateMember:
-    """One staged file offered to the gate with others of its kind and month."""
+    """One staged file offered to the gate with others of its kind."""
 
     staged: str  # schema-qualified staging table
     source: object  # sources.police_uk.PoliceFile
@@ -77,68 +83,109 @@ def _derivable(outcome: ExpectationOutcome, item: dict) -> bool:
 
 
 def gate_group(con, members: list[GateMember]) -> list[tuple[bool, str]]:
-    """Validate staged files of one kind and month together and record each file's results.
+    """Validate staged files of one kind (of one month or several) together and record each file's results.
 
     Returns (passed, what failed) per member, in order."""
     kind = members[0].source.kind
-    month = members[0].source.month
-    if any(m.source.kind != kind or m.source.month != month for m in members):
-        raise ValueError("a gate group holds files of one kind and one month")
-    parameters = _parameters_for(month)
+    if any(m.source.kind != kind for m in members):
+        raise ValueError("a gate group holds files of one kind")
     definition = suite_definition(kind)["expectations"]
     with gx_datasource(con) as datasource:
-        runs = _runs(con, members, kind, parameters, definition, datasource)
-    con.execute("BEGIN TRANSACTION")  # one commit for the group's results, not one per file
-    try:
-        for member, run in zip(members, runs):
-            record(con, member.batch_id, "gate", run)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+        runs = _runs(con, members, kind, definition, datasource)
+    record_runs(con, "gate", [(member.batch_id, run) for member, run in zip(members, runs)])  # one statement
     return [(run.passed, run.summary()) for run in runs]
 
 
-def _runs(con, members: list[GateMember], kind: str, parameters: dict, definition: list[dict], datasource) -> list[SuiteRun]:
-    """Each member's suite run: derived from one run over their union where exact, else run on the member."""
+def _month_dependent(item: dict) -> bool:
+    """An expectation taking a suite parameter (the file's month): its result over a union of months means nothing."""
+    return any(isinstance(value, dict) and "$PARAMETER" in value for value in (item.get("kwargs") or {}).values())
+
+
+def _union_count_says_nothing(item: dict) -> bool:
+    """A count taken per file in SQL whose value over a union tells nothing of any file (a table's rows, a
+    column's distinct values, an SQL check that groups rows): GX need not compute it over the union."""
+    if not _counted_in_sql(item):
+        return False
+    if item["type"] == "unexpected_rows_expectation":
+        return not _ROW_FILTER_QUERY.match(item["kwargs"]["unexpected_rows_query"])
+    return item["type"] in ("expect_table_row_count_to_be_between", "expect_column_unique_value_count_to_be_between")
+
+
+def _runs(con, members: list[GateMember], kind: str, definition: list[dict], datasource) -> list[SuiteRun]:
+    """Each member's suite run: derived from one run over their union where exact, else computed for the member
+    (in SQL where DuckDB gives GX's result exactly, else by GX on the member with only those expectations)."""
     index_of = {_definition_key(item): index for index, item in enumerate(definition)}
     if len(members) == 1:
-        return [run_suite(con, members[0].staged, kind, parameters, datasource=datasource)]
+        member = members[0]
+        return [run_suite(con, member.staged, kind, _parameters_for(member.source.month), datasource=datasource)]
+    one_month = len({m.source.month for m in members}) == 1
+    # Left out of the union's run and judged per file: counts whose union value is no file's, and, over several
+    # months, the month-dependent expectations.
+    per_file_only = {i for i, item in enumerate(definition)
+                     if _union_count_says_nothing(item) or (not one_month and _month_dependent(item))}
+    together_only = None if not per_file_only else tuple(i for i in range(len(definition)) if i not in per_file_only)
     schema = members[0].staged.rsplit(".", 1)[0]  # the staging database the members sit in
     union = f"{schema}.gate_group_{members[0].batch_id}"
-    con.execute(f"CREATE OR REPLACE TABLE {union} AS "
+    # A view, not a copy: GX's few metric queries scan the members where they are staged.
+    con.execute(f"CREATE OR REPLACE VIEW {union} AS "
                 + " UNION ALL BY NAME ".join(f"SELECT * FROM {m.staged}" for m in members))
     try:
-        together = run_suite(con, union, kind, parameters, datasource=datasource)
+        together = run_suite(con, union, kind, _parameters_for(members[0].source.month) if one_month else {},
+                             only=together_only, datasource=datasource)
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {union}")
+        con.execute(f"DROP VIEW IF EXISTS {union}")
     # The joint run is the GX result these files' derived outcomes come from: one Data Docs page for the group.
-    data_docs.keep(con, None, "gate", together.gx_result, label="batches-" + "-".join(str(m.batch_id) for m in members))
+    data_docs.keep(con, None, "gate", together.gx_result, label=_group_label(members))
     derived = []
     for outcome in together.outcomes:
         index = index_of.get(_key(outcome.expectation, outcome.column, outcome.description))
-        if index is not None and _derivable(outcome, definition[index]):
+        if index is not None and index not in per_file_only and _derivable(outcome, definition[index]):
             derived.append((index, outcome))
     rest = set(range(len(definition))) - {index for index, _ in derived}
-    counted = {index: outcome for index, outcome in ((i, _outcome_of(together, definition[i])) for i in rest)
-               if outcome is not None and _counted_in_sql(definition[index])}
-    again = tuple(sorted(rest - set(counted)))
+    templates = {i: _outcome_of(together, definition[i]) or _template(kind, definition[i]) for i in rest}
+    counted = {i: templates[i] for i in rest
+               if templates[i].error is None and _counted_in_sql(definition[i])}
+    filtered = {i: templates[i] for i in rest - set(counted)
+                if templates[i].error is None and _selectable(definition[i])}
+    again = rest - set(counted) - set(filtered)
+    in_sql = {**counted, **filtered}
     runs = []
     for member in members:
-        per_file = (run_suite(con, member.staged, kind, parameters, only=again, datasource=datasource).outcomes
-                    if again else [])
-        per_file += [_count_in_sql(con, member.staged, definition[index], outcome) for index, outcome in counted.items()]
-        runs.append(SuiteRun(suite=kind, outcomes=[outcome for _, outcome in derived] + per_file))
+        parameters = _parameters_for(member.source.month)
+        outcomes = [outcome for _, outcome in derived]
+        numbers = _numbers_in_sql(con, member.staged, {i: definition[i] for i in in_sql}, parameters)
+        # A column map check with no unexpected row in this file has GX's result for a clean column; else GX runs.
+        own = {i: _outcome_from_numbers(con, member.staged, definition[i], numbers[i], in_sql[i]) for i in in_sql}
+        outcomes += [outcome for outcome in own.values() if outcome is not None]
+        rerun = tuple(sorted(again | {i for i, outcome in own.items() if outcome is None}))
+        if rerun:
+            outcomes += run_suite(con, member.staged, kind, parameters, only=rerun, datasource=datasource).outcomes
+        runs.append(SuiteRun(suite=kind, outcomes=outcomes))
     return runs
 
 
+def _group_label(members: list[GateMember]) -> str:
+    """The Data Docs name of a group's joint result: its batch ids, or the first and last of many (a file name)."""
+    ids = [str(m.batch_id) for m in members]
+    return "batches-" + ("-".join(ids) if len(ids) <= 8 else f"{ids[0]}-to-{ids[-1]}-{len(ids)}-files")
+
+
+def _template(kind: str, item: dict) -> ExpectationOutcome:
+    """An outcome naming the expectation as run_suite names it, for one the union's run left out."""
+    expectation, column, description = _definition_key(item)
+    return ExpectationOutcome(suite=kind, expectation=expectation, column=column, description=description,
+                              severity=item["meta"]["severity"], success=True)
+
+
 # Expectations whose whole result is one count DuckDB gives exactly: the table's rows, a column's distinct
-# values, the rows an SQL check returns. Counted per file in SQL instead of a GX run per file.
+# values, the rows an SQL check returns, a column's nulls. Counted per file in SQL instead of a GX run per file.
 _BOUNDS = {"min_value", "max_value"}
 
 
 def _counted_in_sql(item: dict) -> bool:
     kwargs = set(item.get("kwargs") or {})
+    if item["type"] == "expect_column_values_to_not_be_null":
+        return kwargs <= {"column", "mostly"}
     if item["type"] == "expect_table_row_count_to_be_between":
         return kwargs <= _BOUNDS
     if item["type"] == "expect_column_unique_value_count_to_be_between":
@@ -153,27 +200,99 @@ def _outcome_of(run: SuiteRun, item: dict) -> ExpectationOutcome | None:
     return None
 
 
-def _count_in_sql(con, table: str, item: dict, template: ExpectationOutcome) -> ExpectationOutcome:
-    """The file's own outcome of a counting expectation, shaped as GX gives it (see _counted_in_sql)."""
+def _aggregates(table: str, item: dict, parameters: dict) -> tuple[list[str], list]:
+    """The SQL aggregates over `table` (and their parameter values) a file's own outcome of `item` is made of:
+    an expectation counted in SQL (`_counted_in_sql`) or a column map check DuckDB can select (`_selectable`)."""
+    kwargs, kind = item["kwargs"], item["type"]
+    if kind == "expect_column_values_to_not_be_null":
+        return ["count(*)", f'count("{kwargs["column"]}")'], []
+    if kind == "unexpected_rows_expectation":
+        return [f"(SELECT count(*) FROM ({kwargs['unexpected_rows_query'].format(batch=table)}))"], []
+    if kind == "expect_table_row_count_to_be_between":
+        return ["count(*)"], []
+    if kind == "expect_column_unique_value_count_to_be_between":
+        return [f'count(DISTINCT "{kwargs["column"]}")'], []
+    where, values = _unexpected_where(item, parameters)
+    return ["count(*)", f'count("{kwargs["column"]}")', f"count(*) FILTER (WHERE {where})"], values
+
+
+def _numbers_in_sql(con, table: str, items: dict[int, dict], parameters: dict) -> dict[int, tuple]:
+    """Every number the per-file outcomes of `items` need, in one query over the file's staging table."""
+    if not items:
+        return {}
+    expressions, values, spans = [], [], {}
+    for index, item in items.items():
+        more, more_values = _aggregates(table, item, parameters)
+        spans[index] = (len(expressions), len(expressions) + len(more))
+        expressions += more
+        values += more_values
+    row = con.execute(f"SELECT {', '.join(expressions)} FROM {table}", values).fetchone()
+    return {index: row[start:end] for index, (start, end) in spans.items()}
+
+
+def _outcome_from_numbers(con, table: str, item: dict, numbers: tuple,
+                          template: ExpectationOutcome) -> ExpectationOutcome | None:
+    """The file's own outcome, shaped as GX 1.x gives it, from its numbers (`_aggregates`); None for a column map
+    check that found unexpected rows in the file (GX then runs on it)."""
     from dataclasses import replace
 
     from tasks.validate import _examples_for_rows_query
 
-    kwargs = item["kwargs"]
-    if item["type"] == "unexpected_rows_expectation":
-        query = kwargs["unexpected_rows_query"]
-        count = con.execute(f"SELECT count(*) FROM ({query.format(batch=table)})").fetchone()[0]
-        examples = _examples_for_rows_query(con, query, table) if count else None
+    kwargs, kind = item["kwargs"], item["type"]
+    if kind == "expect_column_values_to_not_be_null":
+        # ExpectColumnValuesToNotBeNull._validate and _format_map_output: unexpected = null rows, their percent of
+        # all rows, success when the share of non-null rows is at least `mostly` (vacuously true with no rows), and
+        # the first null values as examples.
+        total, nonnull = numbers
+        nulls = total - nonnull
+        success = True if total == 0 else (total - nulls) / total >= kwargs.get("mostly", 1)
+        return replace(template, success=success, observed_value=None, unexpected_count=nulls,
+                       unexpected_percent=nulls / total * 100 if total > 0 else None,
+                       unexpected_examples=[None] * min(nulls, EXAMPLES_KEPT) or None, error=None)
+    if kind == "unexpected_rows_expectation":
+        (count,) = numbers
+        examples = _examples_for_rows_query(con, kwargs["unexpected_rows_query"], table) if count else None
         return replace(template, success=count == 0, observed_value=count, unexpected_count=count,
                        unexpected_percent=None, unexpected_examples=examples or None, error=None)
-    if item["type"] == "expect_table_row_count_to_be_between":
-        count = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    else:
-        count = con.execute(f'SELECT count(DISTINCT "{kwargs["column"]}") FROM {table}').fetchone()[0]
-    low, high = kwargs.get("min_value"), kwargs.get("max_value")
-    success = (low is None or count >= low) and (high is None or count <= high)
-    return replace(template, success=success, observed_value=count, unexpected_count=None, unexpected_percent=None,
+    if kind in ("expect_table_row_count_to_be_between", "expect_column_unique_value_count_to_be_between"):
+        (count,) = numbers
+        low, high = kwargs.get("min_value"), kwargs.get("max_value")
+        success = (low is None or count >= low) and (high is None or count <= high)
+        return replace(template, success=success, observed_value=count, unexpected_count=None,
+                       unexpected_percent=None, unexpected_examples=None, error=None)
+    # ColumnMapExpectation._validate and _format_map_output for a column with no unexpected row: success, 0 percent
+    # of the non-null rows (None when there are none).
+    total, nonnull, unexpected = numbers
+    if unexpected:
+        return None
+    return replace(template, success=True, observed_value=None, unexpected_count=0,
+                   unexpected_percent=0 / nonnull * 100 if total > 0 and nonnull > 0 else None,
                    unexpected_examples=None, error=None)
+
+
+# Column map expectations whose unexpected rows DuckDB can select as GX's SQLAlchemy conditions do (rows where
+# the column is null are never unexpected for these), with the kwargs they may carry.
+_BETWEEN_KWARGS = {"column", "min_value", "max_value", "mostly"}
+_IN_SET_KWARGS = {"column", "value_set", "mostly"}
+
+
+def _selectable(item: dict) -> bool:
+    kwargs = item.get("kwargs") or {}
+    if item["type"] == "expect_column_values_to_be_between":
+        bounds_given = kwargs.get("min_value") is not None and kwargs.get("max_value") is not None
+        return set(kwargs) <= _BETWEEN_KWARGS and bounds_given
+    return item["type"] == "expect_column_values_to_be_in_set" and set(kwargs) <= _IN_SET_KWARGS
+
+
+def _unexpected_where(item: dict, parameters: dict) -> tuple[str, list]:
+    """(WHERE clause, its values) selecting the rows GX counts as unexpected, for a `_selectable` expectation."""
+    kwargs = item["kwargs"]
+    column = f'"{kwargs["column"]}"'
+    if item["type"] == "expect_column_values_to_be_between":
+        low, high = (parameters[b["$PARAMETER"]] if isinstance(b, dict) else b
+                     for b in (kwargs["min_value"], kwargs["max_value"]))
+        return f"{column} IS NOT NULL AND NOT ({column} >= ? AND {column} <= ?)", [low, high]
+    return f"{column} IS NOT NULL AND NOT list_contains(?, {column})", [list(kwargs["value_set"])]
 
 
 gate_group.groups_files = True  # tasks.ingest hands this gate whole groups of files

@@ -103,12 +103,21 @@ def _content_columns(kind: str) -> list[str]:
 
 
 def _last_loaded_sha(con, source: PoliceFile) -> str | None:
-    row = con.execute(
-        "SELECT sha256 FROM ingest_log WHERE kind = ? AND force = ? AND month = ? AND status IN ('loaded', 'replaced', 'unchanged')"
-        " ORDER BY batch_id DESC LIMIT 1",
-        [source.kind, source.force, source.month],
-    ).fetchone()
-    return row[0] if row else None
+    return _last_loaded_shas(con, [source]).get((source.kind, source.force, source.month))
+
+
+def _last_loaded_shas(con, sources: list[PoliceFile]) -> dict[tuple, str]:
+    """The hash of the last load of each source's (kind, force, month) that has one, in one query."""
+    if not sources:
+        return {}
+    keys = sorted({(s.kind, s.force, s.month) for s in sources})
+    rows = con.execute(
+        "SELECT l.kind, l.force, l.month, arg_max(l.sha256, l.batch_id) FROM ingest_log AS l"
+        " JOIN (SELECT unnest($kinds) AS kind, unnest($forces) AS force, unnest($months) AS month) AS k"
+        " USING (kind, force, month) WHERE l.status IN ('loaded', 'replaced', 'unchanged') GROUP BY ALL",
+        {"kinds": [k for k, _, _ in keys], "forces": [f for _, f, _ in keys], "months": [m for _, _, m in keys]},
+    ).fetchall()
+    return {(kind, force, month): sha for kind, force, month, sha in rows}
 
 
 def _stage(con, source: PoliceFile, local: Path, sha: str, batch_id: int, loaded_at: datetime,
@@ -189,15 +198,26 @@ def _gate_and_write(con, source: PoliceFile, staged: str, gate: Gate | None, bat
 
 
 def log_batch(con, batch_id: int, result: BatchResult, sha: str | None, source: PoliceFile | None, started: datetime) -> None:
+    log_batches(con, [(batch_id, result, sha, source, started)])
+
+
+def log_batches(con, entries: list[tuple[int, BatchResult, str | None, PoliceFile | None, datetime]]) -> None:
+    """ingest_log rows of (batch_id, result, sha, source, started), in one statement."""
+    if not entries:
+        return
+    finished = datetime.now(timezone.utc)
+    values = [
+        [batch_id, result.name, sha,
+         source.kind if source else None, source.force if source else None, source.month if source else None,
+         result.rows, result.status, result.error, result.rows_added, result.rows_removed, result.outcomes_changed,
+         started, finished, result.seconds, result.notes]
+        for batch_id, result, sha, source, started in entries
+    ]
     con.execute(
         "INSERT INTO ingest_log (batch_id, path, sha256, kind, force, month, rows, status, error, rows_added,"
-        " rows_removed, outcomes_changed, started_at, finished_at, seconds, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            batch_id, result.name, sha,
-            source.kind if source else None, source.force if source else None, source.month if source else None,
-            result.rows, result.status, result.error, result.rows_added, result.rows_removed, result.outcomes_changed,
-            started, datetime.now(timezone.utc), result.seconds, result.notes,
-        ],
+        " rows_removed, outcomes_changed, started_at, finished_at, seconds, notes) VALUES "
+        + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(values)),
+        [value for row in values for value in row],
     )
 
 
@@ -266,13 +286,13 @@ def default_gate() -> Gate:
 
 
 def default_group_gate():
-    """The quality gate over a group of files of one kind and month (tasks.gate_groups), loaded lazily."""
+    """The quality gate over a group of files of one kind (tasks.gate_groups), loaded lazily."""
     from tasks.gate_groups import gate_group
 
     return gate_group
 
 
-# Files validated and merged together: every force's file of one kind and month, at most this many at once
+# Files validated and merged together: files of one kind, across forces and months, at most this many at once
 # (a national month of street files is 43 files of ~12k rows; the cap bounds the staging memory).
 GROUP_MAX_FILES = 64
 # Parsing and hashing run on this many threads: DuckDB's CSV reader and hashlib release the GIL.
@@ -296,14 +316,18 @@ class _Pending:
 
 
 def plan_groups(sources: list[PoliceFile], max_files: int = GROUP_MAX_FILES) -> list[list[PoliceFile]]:
-    """Files in groups of one kind and month, at most one file per force in a group (a second copy of the same
-    (kind, force, month) goes to a later group, so it is loaded after the first, as file by file would)."""
+    """Files in groups of one kind, at most one file per (force, month) in a group (a second copy of the same
+    (kind, force, month) goes to a later group, so it is loaded after the first, as file by file would).
+
+    A group spans months: the gate's fixed cost is paid per group, and a national month of one kind is 43
+    files while a smaller set (fewer forces) would otherwise pay it for every handful of files."""
     groups: list[list[PoliceFile]] = []
-    open_groups: dict[tuple, list[list[PoliceFile]]] = {}
+    open_groups: dict[str, list[list[PoliceFile]]] = {}
     for source in sources:
-        candidates = open_groups.setdefault((source.kind, source.month), [])
+        candidates = open_groups.setdefault(source.kind, [])
         for group in candidates:
-            if len(group) < max_files and all(other.force != source.force for other in group):
+            if len(group) < max_files and all((other.force, other.month) != (source.force, source.month)
+                                               for other in group):
                 group.append(source)
                 break
         else:
@@ -377,7 +401,7 @@ def _write_members(con, members: list[_Pending]) -> dict[int, tuple]:
     writer = con.cursor()
     writer.execute("BEGIN TRANSACTION")
     try:
-        stats = {m.batch_id: _write_month(writer, m.source, m.staged) for m in members}
+        stats = _write_all(writer, members)
         writer.execute("COMMIT")
         return stats
     except Exception:
@@ -387,16 +411,39 @@ def _write_members(con, members: list[_Pending]) -> dict[int, tuple]:
         writer.close()
 
 
-def _merge(con, members: list[_Pending], gate) -> None:
+def _write_all(con, members: list[_Pending]) -> dict[int, tuple]:
+    """Inside the caller's open transaction, write every member's (kind, force, month): the months that hold no
+    rows yet in one INSERT (nothing to compare or delete), the others one by one with their re-release diff."""
+    by_table: dict[str, list[_Pending]] = {}
+    for m in members:
+        by_table.setdefault(m.source.table, []).append(m)
+    stats = {}
+    for table, group in by_table.items():
+        held = {(force, month) for force, month in con.execute(
+            f"SELECT DISTINCT force, month FROM {table} JOIN (SELECT unnest($forces) AS force,"
+            f" unnest($months) AS month) AS k USING (force, month)",
+            {"forces": [m.source.force for m in group], "months": [m.source.month for m in group]}).fetchall()}
+        new = [m for m in group if (m.source.force, m.source.month) not in held]
+        if new:
+            con.execute(f"INSERT INTO {table} BY NAME "
+                        + " UNION ALL BY NAME ".join(f"SELECT * FROM {m.staged}" for m in new))
+            stats.update({m.batch_id: (m.result.rows, None, None, None) for m in new})
+        for m in group:
+            if m not in new:
+                stats[m.batch_id] = _write_month(con, m.source, m.staged)
+    return stats
+
+
+def _merge(con, members: list[_Pending], gate, last_sha: dict[tuple, str]) -> None:
     """Gate the staged members and merge those that pass; the write of all of them overlaps the gate, and is
     committed only if every member passed (else it is redone for the passing ones alone)."""
     if not members:
         return
-    had_before = {m.batch_id: _last_loaded_sha(con, m.source) is not None for m in members}
+    had_before = {m.batch_id: (m.source.kind, m.source.force, m.source.month) in last_sha for m in members}
     with ThreadPoolExecutor(max_workers=1) as pool:
         writer = con.cursor()
         writer.execute("BEGIN TRANSACTION")
-        writing = pool.submit(lambda: {m.batch_id: _write_month(writer, m.source, m.staged) for m in members})
+        writing = pool.submit(_write_all, writer, members)
         try:
             outcomes = _verdicts(con, members, gate)
         finally:
@@ -433,7 +480,7 @@ def _merge(con, members: list[_Pending], gate) -> None:
 
 
 def ingest_group(con, sources: list[PoliceFile], gate, per_file_gate: Gate | None) -> list[BatchResult]:
-    """Load files of one kind and month (one per force): hash and parse them in parallel, gate them together,
+    """Load files of one kind (one per force and month): hash and parse them in parallel, gate them together,
     merge the passing ones in one transaction. Every file gets its own result and ingest_log row."""
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
@@ -445,8 +492,9 @@ def ingest_group(con, sources: list[PoliceFile], gate, per_file_gate: Gate | Non
         for p in pending:
             stack.enter_context(p.stack)
         list(pool.map(_read, pending))
+        last_sha = _last_loaded_shas(con, [p.source for p in pending])
         for p in pending:
-            if not p.done and _last_loaded_sha(con, p.source) == p.sha:
+            if not p.done and last_sha.get((p.source.kind, p.source.force, p.source.month)) == p.sha:
                 p.result.status, p.done = "unchanged", True
                 p.result.rows = con.execute(f"SELECT count(*) FROM {p.source.table} WHERE force = ? AND month = ?",
                                             [p.source.force, p.source.month]).fetchone()[0]
@@ -459,17 +507,15 @@ def ingest_group(con, sources: list[PoliceFile], gate, per_file_gate: Gate | Non
         _attach_staging(con)
         list(pool.map(lambda p: _stage_pending(con, p), to_stage))
         try:
-            _merge(con, [p for p in to_stage if not p.done], gate)
+            _merge(con, [p for p in to_stage if not p.done], gate, last_sha)
         finally:
             for p in to_stage:
                 if p.staged:
                     con.execute(f"DROP TABLE IF EXISTS {p.staged}")
     seconds = (time.perf_counter() - clock) / max(1, len(pending))  # the group's time, shared out
-    with warehouse.transaction(con):  # one commit for the group's log rows, not one each
-        for p in pending:
-            if p not in odd:
-                p.result.seconds = seconds
-                log_batch(con, p.batch_id, p.result, p.sha, p.source, started)
+    for p in pending:
+        p.result.seconds = seconds if p not in odd else p.result.seconds
+    log_batches(con, [(p.batch_id, p.result, p.sha, p.source, started) for p in pending if p not in odd])
     return [p.result for p in pending]
 
 
@@ -483,7 +529,7 @@ def ingest_paths(
 ) -> IngestReport:
     """Ingest every published file found under `paths`. Bad files are reported, good ones still load.
 
-    Files are loaded in groups of one kind and month across forces (`group_files` at most; 1 loads them one
+    Files are loaded in groups of one kind across forces and months (`group_files` at most; 1 loads them one
     by one): each file is still judged, merged, logged and, if bad, quarantined on its own."""
     sources, problems = discover(list(paths))
     report = IngestReport()

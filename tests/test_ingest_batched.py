@@ -2,6 +2,7 @@
 gate results as loading file by file, and a bad file among many quarantined alone."""
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -54,15 +55,19 @@ def _without_load_time(examples: str | None):
     return parsed
 
 
-def test_groups_hold_one_kind_and_month_and_each_force_once(national, tmp_path):
+def test_groups_hold_one_kind_and_each_force_month_once(national, tmp_path):
     sources, _ = discover([national])
     groups = plan_groups(sources)
-    assert len(groups) == 6  # 3 kinds x 2 months
+    assert len(groups) == 3  # one a kind, across forces and months
     for group in groups:
-        assert len({(s.kind, s.month) for s in group}) == 1 and sorted(s.force for s in group) == list(FORCES)
+        assert len({s.kind for s in group}) == 1
+        assert sorted((s.force, s.month.isoformat()) for s in group) == \
+            [(force, month) for force in FORCES for month in ("2024-01-01", "2024-02-01")]
     # The same file given twice goes to a later group, so it is loaded after the first copy.
     twice = plan_groups(sources + sources[:1])
-    assert len(twice) == 7 and twice[-1] == sources[:1]
+    assert len(twice) == 4 and twice[-1] == sources[:1]
+    # At most max_files a group.
+    assert [len(group) for group in plan_groups(sources, max_files=4)] == [4, 2, 4, 2, 4, 2]
 
 
 def test_one_call_over_many_forces_and_months_gives_the_rows_and_gate_results_of_file_by_file(national, tmp_path):
@@ -120,3 +125,45 @@ def test_bad_files_among_many_are_quarantined_alone_with_the_results_of_validati
     fixed = ingest_paths([folder], warehouse_file)
     assert [(b.name, b.status) for b in fixed.batches if b.status != "unchanged"] == \
         [(str(bad_id), "quarantined"), (str(bad), "loaded")]
+
+
+def _rewrite_rows(path: Path, change) -> None:
+    """Rewrite a published CSV (CRLF, as the generator writes it) with `change(row_number, row)` applied."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    body = [change(number, dict(zip(header, row))) for number, row in enumerate(body)]
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows([row[column] for column in header] for row in body)
+
+
+def test_checks_judged_per_file_in_sql_give_the_results_of_gx_on_the_file_alone(national, tmp_path):
+    """A group spans months, so the month check is judged per file; row checks that found rows in the group are
+    counted per file. A wrong month, a column mostly null and a value outside its set each stay with their file."""
+    folder = tmp_path / "data"
+    for path in national.rglob("*.csv"):
+        target = folder / path.relative_to(national)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    wrong_month = folder / "2024-02" / "2024-02-force-1-street.csv"
+    _rewrite_rows(wrong_month, lambda n, row: {**row, "Month": "2024-01"} if n == 3 else row)
+    few_lsoas = folder / "2024-01" / "2024-01-force-2-street.csv"
+    _rewrite_rows(few_lsoas, lambda n, row: {**row, "LSOA code": "", "LSOA name": ""} if n % 5 == 0 else row)
+    odd_gender = folder / "2024-02" / "2024-02-force-3-stop-and-search.csv"
+    _rewrite_rows(odd_gender, lambda n, row: {**row, "Gender": "Unrecorded"} if n < 2 else row)
+
+    grouped, alone = tmp_path / "grouped.duckdb", tmp_path / "alone.duckdb"
+    report = ingest_paths([folder], grouped)
+    assert [(b.name, b.status) for b in report.failed] == [(str(wrong_month), "quarantined")]
+    assert "Month equals the file's month" in report.failed[0].error
+    assert [(b.name, b.status) for b in ingest_paths([folder], alone, group_files=1).batches] == \
+        [(b.name, b.status) for b in report.batches]
+    assert gate_results(grouped) == gate_results(alone)
+    failed_checks = query(grouped, """
+        SELECT l.path, v.expectation, v.column_name, v.unexpected_count FROM validation_result v
+        JOIN ingest_log l USING (batch_id) WHERE NOT v.success ORDER BY ALL""")
+    assert (str(few_lsoas), "expect_column_values_to_not_be_null", "lsoa_code") in [row[:3] for row in failed_checks]
+    assert (str(odd_gender), "expect_column_values_to_be_in_set", "gender", 2) in failed_checks
+    assert (str(wrong_month), "expect_column_values_to_be_between", "month", 1) in failed_checks

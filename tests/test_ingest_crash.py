@@ -23,23 +23,30 @@ SETTLED = (b"Investigation complete; no suspect identified", b"Unable to prosecu
 CHILD = """
 import sys
 from tasks.ingest import ingest_paths
-report = ingest_paths(sys.argv[2:], sys.argv[1], gate=None)
+report = ingest_paths(sys.argv[3:], sys.argv[1], gate=None, group_files=int(sys.argv[2]))
 print([(b.name, b.status, b.error) for b in report.batches])
 """
 
-# Where the child kills itself: the second archive member mid-extraction, the UTF-16 member after normalising,
-# the second month with its rows written but not committed, the second and third months committed but not logged.
-# Six kills in all (five here, one below). The value is how many months (in file order) the kill finds already re-published.
-KILL_POINTS = {"extract:block@2": 1, "prepare:normalised": 2, "ingest:before-commit@2": 1, "ingest:after-commit@2": 2,
-               "ingest:after-commit@3": 3}
+# Where the child kills itself, loading file by file (group size 1: a commit per month): the second archive member
+# mid-extraction, the UTF-16 member after normalising, the second month with its rows written but not committed,
+# the second and third months committed but not logged. Then loading the three months as one group (the default:
+# one commit for all): mid-extraction, written but not committed, committed but not logged.
+# Nine kills in all (eight here, one below). The value is how many months (in file order) the kill finds already
+# re-published.
+GROUPED = 64
+KILL_POINTS = {("extract:block@2", 1): 1, ("prepare:normalised", 1): 2, ("ingest:before-commit@2", 1): 1,
+               ("ingest:after-commit@2", 1): 2, ("ingest:after-commit@3", 1): 3,
+               ("extract:block@2", GROUPED): 0, ("ingest:before-commit", GROUPED): 0, ("ingest:after-commit", GROUPED): 3}
 
 
-def run_child(warehouse_file: Path, paths: list[Path], scratch: Path, fault: str | None) -> subprocess.CompletedProcess:
+def run_child(warehouse_file: Path, paths: list[Path], scratch: Path, fault: str | None,
+              group_files: int = GROUPED) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TASKING_TMP": str(scratch)}
     env.pop("TASKING_FAULT", None)
     if fault:
         env["TASKING_FAULT"] = fault
-    return subprocess.run([sys.executable, "-c", CHILD, str(warehouse_file), *map(str, paths)], env=env, cwd=PROJECT_ROOT,
+    return subprocess.run([sys.executable, "-c", CHILD, str(warehouse_file), str(group_files), *map(str, paths)],
+                          env=env, cwd=PROJECT_ROOT,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -64,8 +71,10 @@ def month_state(warehouse_file: Path) -> dict[str, tuple[int, int, int]]:
     return {month: (n, hashes, unsettled) for month, n, hashes, unsettled in rows}
 
 
-@pytest.mark.parametrize("fault, months_done", KILL_POINTS.items(), ids=list(KILL_POINTS))
-def test_kill_during_ingest_leaves_whole_months_and_the_rerun_is_exact(tmp_path, warehouse_file, fault, months_done):
+@pytest.mark.parametrize("fault, group_files, months_done", [(*point, done) for point, done in KILL_POINTS.items()],
+                         ids=[f"{fault}-group{size}" for fault, size in KILL_POINTS])
+def test_kill_during_ingest_leaves_whole_months_and_the_rerun_is_exact(tmp_path, warehouse_file, fault, group_files,
+                                                                       months_done):
     scratch = tmp_path / "scratch"
     expected_rows = {m: p.read_bytes().count(b"\r\n") - 1 for m, p in zip(MONTHS, ORIGINALS)}
     unsettled_before = {m: p.read_bytes().count(SETTLED[0]) for m, p in zip(MONTHS, ORIGINALS)}
@@ -73,7 +82,7 @@ def test_kill_during_ingest_leaves_whole_months_and_the_rerun_is_exact(tmp_path,
     assert ingest_paths(ORIGINALS, warehouse_file, gate=None).ok
     archive = republished_archive(tmp_path)
 
-    killed = run_child(warehouse_file, [archive], scratch, fault)
+    killed = run_child(warehouse_file, [archive], scratch, fault, group_files)
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
     # Whole months only: every month holds all its rows from exactly one file, old or new.
     state = month_state(warehouse_file)
