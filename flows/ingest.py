@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from prefect import flow
-
-from flows.engine import in_prefect_run, log, step
+from flows.engine import flow, in_prefect_run, log, step
 from flows.recording import RECORDING_HOOKS, recorded_run
 from tasking.warehouse import warehouse_path
 from tasks.ingest import BatchResult, IngestReport, ingest_paths
