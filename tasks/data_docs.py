@@ -50,7 +50,9 @@ def latest_pages(warehouse_file=None) -> dict[str, Path]:
 
 @functools.lru_cache(maxsize=None)
 def _context(root: str):
-    import great_expectations as gx
+    from tasks.gx_import import import_gx
+
+    gx = import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="file", project_root_dir=root)
