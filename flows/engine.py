@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from tenacity import before_sleep_log, retry, stop_after_attempt, wait_exponential
 
 ORCHESTRATE_ENV = "TASKING_ORCHESTRATE"  # "always" forces Prefect even without an API URL (tests, demos); "never"
 
@@ -166,13 +165,19 @@ class Step:
         self.retries = retries
         self.retry_delay_seconds = retry_delay_seconds
         self._task = None
-        plain = fn
-        if retries:
-            plain = retry(stop=stop_after_attempt(retries + 1), reraise=True,
-                          wait=wait_exponential(multiplier=retry_delay_seconds, max=60),
-                          before_sleep=before_sleep_log(logging.getLogger("tasking"), logging.WARNING))(fn)
-        self.plain = plain
+        self._plain = None if retries else fn
         functools.update_wrapper(self, fn)
+
+    @property
+    def plain(self) -> Callable:
+        """The function with the step's retries (tenacity, imported when a step with retries first runs)."""
+        if self._plain is None:
+            from tenacity import before_sleep_log, retry, stop_after_attempt, wait_exponential
+
+            self._plain = retry(stop=stop_after_attempt(self.retries + 1), reraise=True,
+                                wait=wait_exponential(multiplier=self.retry_delay_seconds, max=60),
+                                before_sleep=before_sleep_log(logging.getLogger("tasking"), logging.WARNING))(self.fn)
+        return self._plain
 
     @property
     def task(self):

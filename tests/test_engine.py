@@ -139,3 +139,20 @@ def test_a_step_builds_its_prefect_task_only_when_a_prefect_run_asks():
     assert made("w") == "ran with w" and made._task is None  # outside a Prefect run: the plain function
     assert made.submit("v").result() == "ran with v" and made._task is None
     assert made.task.name == "engine-step" and made.task.retries == 2
+
+
+def test_a_step_with_retries_retries_in_process():
+    attempts = []
+
+    def flaky(value: int) -> int:
+        attempts.append(value)
+        if len(attempts) < 3:
+            raise OSError("not yet")
+        return value
+
+    made = step(flaky, name="flaky", retries=2, retry_delay_seconds=0)
+    assert made(7) == 7 and attempts == [7, 7, 7]
+    attempts.clear()
+    with pytest.raises(OSError):
+        step(flaky, name="flaky", retries=1, retry_delay_seconds=0)(8)
+    assert attempts == [8, 8]
