@@ -156,15 +156,16 @@ def build(warehouse_file=None, index: bool = True) -> DocsBuild:
     it stale for `current_index`). Returns the index (None until one is built) and this run's pages."""
     root = str(gx_root(warehouse_file))
     pending = _pending.pop(root, [])
-    if not pending and not (Path(root) / "gx").is_dir():
+    if not (Path(root) / "gx").is_dir():
         return DocsBuild(None)
-    _render_pages(root, [key for _, key in pending])
-    if index:
+    if pending:
+        _render_pages(root, [key for _, key in pending])
+    if index and (pending or (Path(root) / INDEX_STALE).is_file() or data_docs_index(warehouse_file) is None):
         _build_index(root)
     elif pending:
         (Path(root) / INDEX_STALE).touch()
-    site = _site(root)
-    pages = [(label, url) for label, key in pending if (url := site.get_resource_url(resource_identifier=key))]
+    # Nothing kept and nothing to index (a run whose files were all unchanged): GX is not even imported.
+    pages = [(label, url) for label, key in pending if (url := _site(root).get_resource_url(resource_identifier=key))]
     return DocsBuild(data_docs_index(warehouse_file), pages)
 
 

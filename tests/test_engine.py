@@ -51,6 +51,10 @@ print(json.dumps({{"exit": result.exit_code, "output": result.output, "flow": ty
     assert "loaded" in seen["output"]
     assert seen["flow"] == "DeferredFlow"
     assert seen["prefect"] == []
+    # The same file again: unchanged, so no gate, no Data Docs to render, and GX is not imported either.
+    again = run_python(code.replace('"prefect": sorted(', '"gx": "great_expectations" in sys.modules, "prefect": sorted('),
+                       cwd=tmp_path, home=home)
+    assert "unchanged" in again["output"] and again["gx"] is False and again["prefect"] == []
 
 
 def test_the_cli_imports_neither_prefect_nor_pandas_nor_gx_to_start(tmp_path):
