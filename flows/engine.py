@@ -64,15 +64,16 @@ def prefect_settings_files() -> list[Path]:
 def orchestrated() -> bool:
     """True when flows should run through Prefect: an API is configured, or TASKING_ORCHESTRATE=always.
 
-    Decided without importing Prefect when that is certain: the variable is set, or Prefect is not loaded and no
-    file it reads could set an API URL (its settings are case-insensitive environment names, so those are read
+    Decided without importing Prefect when that is certain: the variable is set, or Prefect is not loaded, no
+    profile is chosen by PREFECT_PROFILE and no file it reads could set an API URL (its settings are case-insensitive environment names, so those are read
     the same way). Otherwise Prefect's own settings decide (they include temporary_settings in this process)."""
     mode = os.environ.get(ORCHESTRATE_ENV, "").lower()
     if mode in ("always", "never"):
         return mode == "always"
     if any(name.upper() == "PREFECT_API_URL" and value for name, value in os.environ.items()):
         return True
-    if "prefect" not in sys.modules and not prefect_settings_files():
+    # PREFECT_PROFILE may choose a profile naming an API even from Prefect's own packaged profiles ("local").
+    if "prefect" not in sys.modules and not os.environ.get("PREFECT_PROFILE") and not prefect_settings_files():
         return False
     from prefect.settings import PREFECT_API_URL
 

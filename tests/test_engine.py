@@ -26,7 +26,11 @@ def run_python(code: str, cwd, home, **env) -> dict:
     one JSON object, returned here."""
     environment = {k: v for k, v in os.environ.items()
                    if not k.upper().startswith("PREFECT_") and k != engine.ORCHESTRATE_ENV}
-    environment.update(PYTHONPATH=str(PROJECT_ROOT), PREFECT_HOME=str(home), COLUMNS="250", **env)
+    environment.update(PYTHONPATH=str(PROJECT_ROOT), COLUMNS="250", **env)
+    if home is not None:
+        environment["PREFECT_HOME"] = str(home)
+    else:  # Prefect's default home, ~/.prefect, in an empty folder
+        environment["HOME"] = str(cwd)
     done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=environment, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -83,6 +87,10 @@ def test_a_prefect_profile_naming_an_api_is_honoured_without_an_environment_vari
     assert run_python(code, cwd=tmp_path, home=home) == {"orchestrated": False}
     assert run_python(code, cwd=tmp_path, home=home, TASKING_ORCHESTRATE="always") == {"orchestrated": True}
     assert run_python(code, cwd=tmp_path, home=home, prefect_api_url="http://127.0.0.1:9/api") == {"orchestrated": True}
+    # No home or profiles file of one's own: PREFECT_PROFILE=local picks Prefect's packaged "local" profile, which
+    # names an API (http://127.0.0.1:4200/api).
+    assert run_python(code, cwd=tmp_path, home=None) == {"orchestrated": False}
+    assert run_python(code, cwd=tmp_path, home=None, PREFECT_PROFILE="local") == {"orchestrated": True}
 
 
 @pytest.mark.parametrize("name, text", [
