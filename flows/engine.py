@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-
 ORCHESTRATE_ENV = "TASKING_ORCHESTRATE"  # "always" forces Prefect even without an API URL (tests, demos); "never"
 
 
@@ -64,9 +63,10 @@ def prefect_settings_files() -> list[Path]:
 def orchestrated() -> bool:
     """True when flows should run through Prefect: an API is configured, or TASKING_ORCHESTRATE=always.
 
-    Decided without importing Prefect when that is certain: the variable is set, or Prefect is not loaded, no
-    profile is chosen by PREFECT_PROFILE and no file it reads could set an API URL (its settings are case-insensitive environment names, so those are read
-    the same way). Otherwise Prefect's own settings decide (they include temporary_settings in this process)."""
+    Decided without importing Prefect when that is certain: the variable is set (Prefect reads environment
+    names case-insensitively, and so does this), or Prefect is not loaded, no profile is chosen by PREFECT_PROFILE
+    and no file it reads could set an API URL. Otherwise Prefect's own settings decide (they include
+    temporary_settings in this process)."""
     mode = os.environ.get(ORCHESTRATE_ENV, "").lower()
     if mode in ("always", "never"):
         return mode == "always"
