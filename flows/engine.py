@@ -119,16 +119,27 @@ class DeferredFlow:
     any other attribute (`serve`, `to_deployment`, `with_options`, `validate_parameters`...) is the Flow's."""
 
     def __init__(self, fn: Callable, options: dict):
+        self._flow = None
         self.fn = fn
         self.name = options.get("name") or fn.__name__.replace("_", "-")  # Prefect's default name
         self._options = options
-        self._flow = None
         functools.update_wrapper(self, fn)
+
+    @property
+    def fn(self) -> Callable:
+        return self._fn
+
+    @fn.setter
+    def fn(self, value: Callable) -> None:
+        """Replacing the body (as a test may) replaces it in the Prefect Flow too, built or not: as on a Flow."""
+        self._fn = value
+        if self._flow is not None:
+            self._flow.fn = value
 
     @property
     def prefect_flow(self):
         if self._flow is None:
-            self._flow = _prefect_flow(self.fn, self._options)
+            self._flow = _prefect_flow(self._fn, self._options)
         return self._flow
 
     def __call__(self, *args, **kwargs):

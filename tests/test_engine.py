@@ -128,6 +128,13 @@ def test_a_deferred_flow_becomes_prefects_own_flow_when_used_through_prefect():
     assert isinstance(deployment, RunnerDeployment)
     assert deployment.entrypoint.endswith("test_engine.py:body")
     assert deferred.validate_parameters({"warehouse": "w"}) == {"warehouse": "w"}
+    # A body replaced afterwards (a test's monkeypatch) is the body Prefect runs too, as on a Flow.
+    deferred.fn = other_body
+    assert deferred.fn is other_body and built.fn is other_body
+
+
+def other_body(warehouse: str | None = None) -> str:
+    return "other"
 
 
 def test_with_prefect_loaded_the_decorator_gives_prefects_flow_and_a_runner_factory_is_called():
