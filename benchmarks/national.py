@@ -9,7 +9,8 @@ Measured, each against a baseline in the same run:
 - the whole ingest (`tasking ingest` of every file, as a process: quality gate, lineage, ingest_log) against
   DuckDB's own read_csv of the same files into tables (throughput ratio); peak RSS of that process; the
   warehouse's size; and one month of every force loaded file by file against in groups (issue 12's change);
-- `tasking --help` and `tasking ingest` of one month of one force, whole process, with no Prefect API;
+- `tasking --help`, `tasking ingest` of one month of one force and `tasking status`, whole processes, with no
+  Prefect API (against `python -c pass`);
 - the tactical assessment of every force, one after another against fanned out over local processes;
 - one force's tactical and strategic assessment on the national warehouse;
 - all indicators for one force at 1x, 4x and 16x rows (the growth exponent b in time ~ rows^b);
@@ -180,14 +181,25 @@ def _nothing_map(_: int) -> None:
     return None
 
 
+def python_alone() -> tuple[float, float]:
+    """(wall, CPU) of `python -c pass`: what any command costs before it imports anything of its own."""
+    start, cpu = time.perf_counter(), children_cpu()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
 def measure_cli(rows: dict, work: Path, one_month_of_one_force: list[str]) -> None:
-    """The command line as whole processes, no Prefect API."""
-    rows["tasking --help"] = (run_cli(["--help"]), f"CPU {CPU['--help']:.1f} s")
+    """The command line as whole processes, no Prefect API (in-process: Prefect is not imported at all). The
+    one-month warehouse sits beside the national one, so its Data Docs share the national GX store."""
+    t_python, c_python = python_alone()
+    rows["python -c pass (the interpreter alone)"] = (t_python, f"CPU {c_python:.1f} s")
+    rows["tasking --help"] = (run_cli(["--help"]), f"CPU {CPU['--help']:.1f} s (target about 1 s)")
     fresh = work / "one-month.duckdb"
     rows["tasking ingest: one month of one force"] = (
         run_cli(["ingest", *one_month_of_one_force, "--warehouse", str(fresh)]), f"CPU {CPU['ingest']:.1f} s (target < 5 s)")
     rows["the same again (unchanged, no gate)"] = (
         run_cli(["ingest", *one_month_of_one_force, "--warehouse", str(fresh)]), f"CPU {CPU['ingest']:.1f} s")
+    rows["tasking status of that warehouse"] = (run_cli(["status", "--warehouse", str(fresh)]), f"CPU {CPU['status']:.1f} s")
 
 
 def measure_products(rows: dict, work: Path, warehouse: Path, forces: list[str], months: tuple[str, str],

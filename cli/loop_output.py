@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from cli.common import console
+
+if TYPE_CHECKING:  # pandas costs a third of a second to import: every command would pay it just to start
+    import pandas as pd
 
 ByOption = typer.Option(..., "--by", help="who is making this change (recorded in the event log with the time and OS user)")
 
@@ -29,6 +32,8 @@ def refusals():
 
 
 def cell(value) -> str:
+    import pandas as pd  # loaded already: the value comes from a frame
+
     if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
         return ""
     if isinstance(value, str) and value.startswith("["):  # a stored JSON list (crime types): shown as a list

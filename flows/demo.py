@@ -12,10 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from prefect import flow
-
 from flows.demo_loop import DemoLoop, first_cycle, second_cycle, tactical_assessment
-from flows.engine import log, step
+from flows.engine import flow, log, step
 from flows.recording import RECORDING_HOOKS, recorded_run
 from flows.ingest import ingest_police_files, ingest_reference_files
 from tasking.warehouse import warehouse_path

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from prefect import flow
-
-from flows.engine import in_prefect_run
+from flows.engine import flow, in_prefect_run
 from flows.product_steps import build_in_steps
 from flows.recording import RECORDING_HOOKS, recorded_run
 from tasking.warehouse import warehouse_path

@@ -5,9 +5,7 @@ the automation `tasking ops setup` creates turns into a notification.
 """
 from __future__ import annotations
 
-from prefect import flow
-
-from flows.engine import in_prefect_run, log, step
+from flows.engine import flow, in_prefect_run, log, step
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
 from tasks.health import HealthReport, Unhealthy, report_for_config
 from tasks.health_page import health_markdown, write_health_html

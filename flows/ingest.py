@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from prefect import flow
-
-from flows.engine import in_prefect_run, log, step
+from flows.engine import flow, in_prefect_run, log, step
 from flows.recording import RECORDING_HOOKS, recorded_run
 from tasking.warehouse import warehouse_path
 from tasks.ingest import BatchResult, IngestReport, ingest_paths
@@ -56,10 +54,10 @@ def publish_batches(report: IngestReport, key: str) -> None:
 
 def publish_quality_summary(warehouse: str | None) -> None:
     """The run's GX results rendered into the Data Docs; inside a Prefect run, the quality summary and the Data
-    Docs links as artifacts."""
+    Docs links as artifacts (and so the index too: outside one it is rebuilt when next opened, tasks.data_docs)."""
     from flows.validate import build_data_docs, publish_quality
 
-    docs = build_data_docs(warehouse)
+    docs = build_data_docs(warehouse, index=in_prefect_run())
     if not in_prefect_run():
         return
     from tasks.validate import quality_summary

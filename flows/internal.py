@@ -2,9 +2,7 @@
 warehouse (idempotent and quality-gated, see docs/internal-data.md). Meant for the daily extract."""
 from __future__ import annotations
 
-from prefect import flow
-
-from flows.engine import step
+from flows.engine import flow, step
 from flows.ingest import publish_batches
 from flows.recording import RECORDING_HOOKS, recorded_run
 from tasking.warehouse import warehouse_path

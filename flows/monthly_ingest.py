@@ -2,9 +2,7 @@
 (every batch through the quality gate), and check each force's months for completeness."""
 from __future__ import annotations
 
-from prefect import flow
-
-from flows.engine import in_prefect_run, log, step
+from flows.engine import flow, in_prefect_run, log, step
 from flows.ingest import IngestFailed
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
 from tasks.data_docs import build as build_data_docs, markdown_links

@@ -6,10 +6,8 @@ The scheduled assessments build one product per configured force at once (flows.
 Prefect's task runner in a Prefect run, on local processes without one."""
 from __future__ import annotations
 
-from prefect import flow
-
 from flows.draft_product import publish_products, summary
-from flows.engine import step
+from flows.engine import flow, step
 from flows.fanout import fan_out, fan_out_settings, product_task_runner
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
 from flows.product_steps import build_in_steps
@@ -36,7 +34,7 @@ def _fan_out(config, workers: int | None) -> tuple[int, str | None]:
     return workers or configured_workers, address
 
 
-@flow(name="tactical-assessment", task_runner=product_task_runner(), **RECORDING_HOOKS)
+@flow(name="tactical-assessment", task_runner=product_task_runner, **RECORDING_HOOKS)
 def tactical_assessment_flow(config_path: str = "tasking.yaml", period_end: str | None = None,
                              workers: int | None = None, force_new: bool = False) -> list[str]:
     """A DRAFT tactical assessment for each configured force, for the fortnightly TT&CG, built at once.
@@ -58,7 +56,7 @@ def tactical_assessment_flow(config_path: str = "tasking.yaml", period_end: str 
         return [r.version_id for r in results]
 
 
-@flow(name="strategic-assessment", task_runner=product_task_runner(), **RECORDING_HOOKS)
+@flow(name="strategic-assessment", task_runner=product_task_runner, **RECORDING_HOOKS)
 def strategic_assessment_flow(config_path: str = "tasking.yaml", period_end: str | None = None,
                               workers: int | None = None, force_new: bool = False) -> list[str]:
     """A DRAFT strategic assessment for each configured force over `strategic.months` months, for the ST&CG,

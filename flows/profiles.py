@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from prefect import flow
 from pydantic import Field
 
-from flows.engine import in_prefect_run, log, step
+from flows.engine import flow, in_prefect_run, log, step
 from flows.recording import RECORDING_HOOKS, recorded_run
 from tasking.config import load_config
 from tasking.warehouse import warehouse_path

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from flows.engine import local_run, step
+from flows.engine import in_prefect_run, local_run, step
 from tasking.config import ConfigError, TaskingConfig, load_config
 from tasking.warehouse import warehouse_path
 from tasks.runs import record_end, record_start
@@ -50,14 +50,16 @@ class RunRecord:
 @contextmanager
 def recorded_run(warehouse_file: Path | None = None) -> Iterator[RunRecord]:
     """Record this flow run's start, then its outcome; set `.summary` to say what it did."""
-    from prefect.runtime import deployment, flow_run
+    if in_prefect_run():
+        from prefect.runtime import deployment, flow_run
 
-    local = None if flow_run.id else local_run()  # run in-process by flows.engine.run_flow: no Prefect runtime
-    parameters = dict(flow_run.parameters or (local.parameters if local else {}))
+        run_id, flow_name, deployment_name = flow_run.id, flow_run.flow_name, deployment.name
+        parameters = dict(flow_run.parameters or {})
+    else:  # run in-process by flows.engine.run_flow: no Prefect runtime (and Prefect not imported)
+        local = local_run()
+        run_id, flow_name, deployment_name = f"local-{uuid.uuid4()}", local.flow_name if local else "unknown", None
+        parameters = dict(local.parameters) if local else {}
     warehouse_file = warehouse_file or warehouse_for(parameters)
-    run_id = flow_run.id or f"local-{uuid.uuid4()}"
-    flow_name = flow_run.flow_name or (local.flow_name if local else "unknown")
-    deployment_name = deployment.name
     record_start(warehouse_file, run_id, flow_name, deployment_name, parameters)
     record = RunRecord(run_id, warehouse_file)
     try:

@@ -3,9 +3,7 @@ publish the quality summary (tables) and the Data Docs links (markdown) as artif
 batch fails a critical expectation ends Failed (StoredDataFailed carries the checks)."""
 from __future__ import annotations
 
-from prefect import flow
-
-from flows.engine import in_prefect_run, log, step
+from flows.engine import flow, in_prefect_run, log, step
 from flows.recording import RECORDING_HOOKS, recorded_run
 from tasks.data_docs import DocsBuild, build, markdown_links
 from tasks.validate import QualitySummary, StoredCheck, quality_summary, records, revalidate, write_quality_page

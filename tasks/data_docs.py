@@ -4,7 +4,14 @@ them (`gx/uncommitted/data_docs/local_site/index.html`).
 
 The gate itself validates through an ephemeral context (tasks.validate): a file context would write its
 datasources to great_expectations.yml on every batch. Each result is then kept here (`keep`, about 10 ms), and a
-flow builds the pages of the results its run kept, plus the index, once at its end (`build`).
+flow renders the pages of the results its run kept once at its end (`build`).
+
+What a run pays for the Data Docs is in proportion to the run, not to the history: GX's own `build_data_docs`
+lists every result in the store for each page it builds and again for the index (about 1 s of CPU at 3,000
+results, which one national `tasking validate` leaves), so `build` renders this run's pages itself with GX's
+renderer and view, and rebuilds the index (which lists every result) only when a link to it is handed out: a
+Prefect run's artifact, `tasking validate`, the health page (`current_index`). A run that renders pages without
+the index marks it stale; the next `current_index` rebuilds it.
 """
 from __future__ import annotations
 
@@ -19,6 +26,7 @@ from tasking import warehouse
 
 logger = logging.getLogger("tasking.data_docs")
 SITE = Path("gx") / "uncommitted" / "data_docs" / "local_site"
+INDEX_STALE = Path("gx") / "uncommitted" / "data_docs" / "index-stale"  # pages rendered since the index was built
 # Results kept by this process and not yet rendered, per GX root: (label, identifier).
 _pending: dict[str, list[tuple[str, Any]]] = {}
 _saved_suites: dict[tuple[str, str], int] = {}  # (root, suite name) -> expectations in the suite saved
@@ -50,7 +58,9 @@ def latest_pages(warehouse_file=None) -> dict[str, Path]:
 
 @functools.lru_cache(maxsize=None)
 def _context(root: str):
-    import great_expectations as gx
+    from tasks.gx_import import import_gx
+
+    gx = import_gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="file", project_root_dir=root)
@@ -113,20 +123,62 @@ class DocsBuild:
     pages: list[tuple[str, str]] = field(default_factory=list)   # (label, file:// URL) of this run's results
 
 
-def build(warehouse_file=None) -> DocsBuild:
-    """Render the pages of the results kept since the last build, and the index; returns where they are."""
+@functools.lru_cache(maxsize=None)
+def _site(root: str):
+    """GX's builder of the file context's one Data Docs site (local_site), as build_data_docs makes it."""
+    context = _context(root)
+    ((name, config),) = context.variables.data_docs_sites.items()
+    return context._init_site_builder_for_data_docs_site_creation(site_name=name, site_config=config)
+
+
+def _render_pages(root: str, keys: list) -> None:
+    """Render the page of each kept result (what GX's section builder does per result, without listing the
+    whole store first); copy GX's static assets (styles, fonts) the first time."""
+    from great_expectations.data_context.types.resource_identifiers import SiteSectionIdentifier
+
+    site = _site(root)
+    section = site.site_section_builders["validations"]
+    if not (Path(root) / SITE / "static").is_dir():
+        site.target_store.copy_static_assets()
+    for key in keys:
+        rendered = section.renderer_class.render(_context(root).validation_results_store.get(key))
+        page = section.view_class.render(rendered, data_context_id=section.data_context_id,
+                                         show_how_to_buttons=section.show_how_to_buttons)
+        section.target_store.set(SiteSectionIdentifier(site_section_name="validations", resource_identifier=key), page)
+
+
+def _build_index(root: str) -> None:
+    _site(root).site_index_builder.build()
+    (Path(root) / INDEX_STALE).unlink(missing_ok=True)
+
+
+def build(warehouse_file=None, index: bool = True) -> DocsBuild:
+    """Render the pages of the results kept since the last build; with `index`, rebuild the index too (else mark
+    it stale for `current_index`). Returns the index (None until one is built) and this run's pages."""
     root = str(gx_root(warehouse_file))
     pending = _pending.pop(root, [])
-    if not pending and not (Path(root) / "gx").is_dir():
+    if not (Path(root) / "gx").is_dir():
         return DocsBuild(None)
-    context = _context(root)
-    context.build_data_docs(resource_identifiers=[key for _, key in pending] or None)
-    pages = []
-    for label, key in pending:
-        urls = context.get_docs_sites_urls(resource_identifier=key)
-        if urls and urls[0].get("site_url"):
-            pages.append((label, urls[0]["site_url"]))
+    if pending:
+        _render_pages(root, [key for _, key in pending])
+    if index and (pending or (Path(root) / INDEX_STALE).is_file() or data_docs_index(warehouse_file) is None):
+        _build_index(root)
+    elif pending:
+        (Path(root) / INDEX_STALE).touch()
+    # Nothing kept and nothing to index (a run whose files were all unchanged): GX is not even imported.
+    pages = [(label, url) for label, key in pending if (url := _site(root).get_resource_url(resource_identifier=key))]
     return DocsBuild(data_docs_index(warehouse_file), pages)
+
+
+def current_index(warehouse_file=None) -> Path | None:
+    """The Data Docs index, rebuilt first when runs rendered pages since it was built (None: no Data Docs yet)."""
+    root = gx_root(warehouse_file)
+    if (root / INDEX_STALE).is_file() and (root / "gx").is_dir():
+        try:
+            _build_index(str(root))
+        except Exception as error:  # a view of stored results: never fail the caller (the health page)
+            logger.warning("could not rebuild the Data Docs index in %s: %s", root, error)
+    return data_docs_index(warehouse_file)
 
 
 def markdown_links(docs: DocsBuild, most: int = 20) -> str:

@@ -237,7 +237,7 @@ def health_report(warehouse_file=None, *, forces: list[str] | None = None, local
                   prefect_yaml: str | os.PathLike = PREFECT_YAML) -> HealthReport:
     """Everything `tasking health` shows, read in one read-only warehouse connection (and Prefect's API if set)."""
     from tasks.catalogue import list_products
-    from tasks.data_docs import data_docs_index, latest_pages
+    from tasks.data_docs import current_index, latest_pages
     from tasks.validate import PASS_RATES_SQL, QUARANTINED_SQL
 
     now = now or datetime.now(timezone.utc)
@@ -266,7 +266,7 @@ def health_report(warehouse_file=None, *, forces: list[str] | None = None, local
     last_runs, prefect_problems, api = _runs_from_prefect(last_runs, now)
     report = HealthReport(now, str(warehouse.warehouse_path(warehouse_file)), failure_window_days, review_max_age_days,
                           last_runs, freshness, pass_rates, quarantined, awaiting, failures, prefect_api=api,
-                          data_docs=data_docs_index(warehouse_file), data_docs_pages=latest_pages(warehouse_file))
+                          data_docs=current_index(warehouse_file), data_docs_pages=latest_pages(warehouse_file))
     report.problems = prefect_problems + _problems(report)
     store = list_products(warehouse_file)
     report.products, report.products_held = store.head(RECENT_PRODUCTS), len(store)

@@ -155,7 +155,9 @@ def _install_rows_query_counts_only() -> None:
 @functools.lru_cache(maxsize=1)
 def _gx_context():
     """One ephemeral GX context per process, with progress bars off (they would flood logs and the CLI)."""
-    import great_expectations as gx
+    from tasks.gx_import import import_gx
+
+    gx = import_gx()  # without the scipy.stats GX imports for expectations no suite uses (tasks.gx_import)
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     _install_duckdb_persisted_connection()

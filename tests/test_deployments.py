@@ -112,3 +112,13 @@ def test_the_server_checks_the_tor_id_before_the_run_exists():
     schema = parameter_schema(flow.fn).model_dump_for_openapi()
     assert schema["required"] == ["tor_id"] and schema["properties"]["tor_id"]["pattern"] == r"^ToR-\d{4,}$"
     assert not any("problem_profile_flow" in d.get("entrypoint", "") for d in DEPLOYMENTS.values())
+
+
+@pytest.mark.parametrize("name", ["tactical-assessment", "strategic-assessment"])
+def test_a_product_deployment_loads_with_its_dask_task_runner(name):
+    """The task runner is given to flows.engine.flow as a factory (prefect-dask is imported only when a Prefect
+    flow is built); a worker loading the entrypoint gets a Flow that fans out on Dask."""
+    from prefect_dask import DaskTaskRunner
+
+    flow = load_entrypoint(DEPLOYMENTS[name]["entrypoint"])
+    assert isinstance(flow, Flow) and isinstance(flow.task_runner, DaskTaskRunner)
