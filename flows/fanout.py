@@ -8,9 +8,9 @@ builds on a pool of local processes (or on that Dask scheduler, when one is name
 costs well under a second, a LocalCluster a few seconds (benchmarks/national.py measures both).
 
 Workers are processes, never threads: a DuckDB file is opened by one process for writing or by many for
-reading, and a process cannot hold it both ways at once. Builders read the warehouse and write only to
-register a version (two short transactions); each waits for the others' short holds on the file rather
-than failing (tasking.warehouse.connect waits for the lock).
+reading, and a process cannot hold it both ways at once. Builders only read the warehouse: they render each
+version into its staging folder and return it, and the flow registers them all in one write (one lock, one
+snapshot; flows.product_steps.register_step), so no builder waits for another's hold on the file.
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from multiprocessing import get_context
 from flows.engine import Step, in_prefect_run
 
 DASK_ADDRESS_ENV = "TASKING_DASK_ADDRESS"
-# How long a builder waits for another process's hold on the warehouse before giving up.
 
 
 def fan_out_settings(config=None) -> tuple[int, str | None]:
@@ -62,15 +61,17 @@ def product_task_runner():
     return ConfiguredDaskTaskRunner()
 
 
-def fan_out(step: Step, calls: list[dict], workers: int | None = None, address: str | None = None) -> list:
+def fan_out(step: Step, calls: list[dict], workers: int | None = None, address: str | None = None,
+            return_exceptions: bool = False) -> list:
     """Run `step` once per keyword set in `calls`, concurrently; results in the order of `calls`.
 
     In a Prefect run: submitted to the flow's task runner (Dask), each a task run of its own. Outside one: on
     a pool of `workers` local processes, or on the Dask scheduler at `address`; one call, or one worker, runs
-    here in this process. `step.fn` must be a module-level function (workers import it by name)."""
+    here in this process. `step.fn` must be a module-level function (workers import it by name).
+    `return_exceptions`: a call that raised gives its exception in its place (the others' results are kept)."""
     if in_prefect_run():
         futures = [step.submit(**kwargs) for kwargs in calls]
-        return [future.result() for future in futures]
+        return [_outcome(lambda: future.result(), return_exceptions) for future in futures]
     if workers is None and address is None:
         workers, address = fan_out_settings()
     if address:
@@ -78,10 +79,28 @@ def fan_out(step: Step, calls: list[dict], workers: int | None = None, address: 
 
         with Client(address) as client:
             futures = [client.submit(step.fn, pure=False, **kwargs) for kwargs in calls]
-            return client.gather(futures)
+            return [_outcome(future.result, return_exceptions) for future in futures]
     if len(calls) <= 1 or (workers or 1) <= 1:
-        return [step.plain(**kwargs) for kwargs in calls]
-    # forkserver: workers start from a clean process, not a copy of this one's DuckDB handles and threads.
-    with ProcessPoolExecutor(max_workers=min(workers, len(calls)), mp_context=get_context("forkserver")) as pool:
+        return [_outcome(lambda: step.plain(**kwargs), return_exceptions) for kwargs in calls]
+    # forkserver: workers start from a clean process, not a copy of this one's DuckDB handles and threads. The
+    # staging folders they render into are named for this process, which registers them once they return.
+    with ProcessPoolExecutor(max_workers=min(workers, len(calls)), mp_context=get_context("forkserver"),
+                             initializer=_registers_for, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(step.fn, **kwargs) for kwargs in calls]
-        return [future.result() for future in futures]
+        return [_outcome(future.result, return_exceptions) for future in futures]
+
+
+def _outcome(result, return_exceptions: bool):
+    if not return_exceptions:
+        return result()
+    try:
+        return result()
+    except Exception as error:
+        return error
+
+
+def _registers_for(pid: int) -> None:
+    """Pool worker start: what this worker renders is registered by the process `pid` (tasks.product_store)."""
+    from tasks import product_store
+
+    product_store.REGISTRAR_PID = pid

@@ -35,13 +35,17 @@ _STAGING = re.compile(r"^\.v(\d+)\.staging-(\d+)(?:-[0-9a-f]+)?$")
 _OLD_TEMPORARY = re.compile(r"^\.v(\d+)-[A-Za-z0-9_]+$")  # tempfile.mkdtemp folders of earlier releases
 _VERSION = re.compile(r"^v(\d+)$")
 WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
-# Staging folders this process is rendering into right now (a flow may build several products in threads).
+# Staging folders this process is rendering into or registering right now (a flow may build several at once).
 ACTIVE: set[Path] = set()
+# The process that registers what this one renders, when another: a fan-out's workers render, its flow registers
+# (flows.fanout sets it in each worker), so a staging folder stays someone's for as long as that process lives.
+REGISTRAR_PID: int | None = None
 
 
 def staging_folder(final: Path) -> Path:
-    """A staging folder for one publish: the pid says whose it is, the token keeps two publishes apart."""
-    return final.parent / f".{final.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
+    """A staging folder for one publish: the pid says whose it is (the registering process), the token keeps two
+    publishes apart."""
+    return final.parent / f".{final.name}.staging-{REGISTRAR_PID or os.getpid()}-{secrets.token_hex(4)}"
 
 
 def build_manifest(folder: Path) -> dict[str, str]:
