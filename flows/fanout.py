@@ -4,8 +4,8 @@ Inside a Prefect run the scheduled product flows use `product_task_runner()`, pr
 a local Dask cluster of `fan_out.workers` single-threaded worker processes, or the existing Dask scheduler
 named by `fan_out.dask_address` in tasking.yaml (or $TASKING_DASK_ADDRESS), so the same flow runs on a
 cluster of machines unchanged. Outside Prefect (`flows.engine.run_flow` with no API), `fan_out` runs the
-builds on a pool of local processes (or on that Dask scheduler, when one is named): starting a process pool
-costs well under a second, a LocalCluster a few seconds (benchmarks/national.py measures both).
+builds on this process and a pool of local processes (or on that Dask scheduler, when one is named): starting
+a process pool costs well under a second, a LocalCluster a few seconds (benchmarks/national.py measures both).
 
 Workers are processes, never threads: a DuckDB file is opened by one process for writing or by many for
 reading, and a process cannot hold it both ways at once. Builders only read the warehouse: they render each
@@ -15,7 +15,10 @@ snapshot; flows.product_steps.register_step), so no builder waits for another's 
 from __future__ import annotations
 
 import os
+import threading
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
 from flows.engine import Step, in_prefect_run
@@ -66,8 +69,8 @@ def fan_out(step: Step, calls: list[dict], workers: int | None = None, address: 
     """Run `step` once per keyword set in `calls`, concurrently; results in the order of `calls`.
 
     In a Prefect run: submitted to the flow's task runner (Dask), each a task run of its own. Outside one: on
-    a pool of `workers` local processes, or on the Dask scheduler at `address`; one call, or one worker, runs
-    here in this process. `step.fn` must be a module-level function (workers import it by name).
+    `workers` local processes (this one and a pool of `workers - 1`), or on the Dask scheduler at `address`; one
+    call, or one worker, runs here in this process. `step.fn` must be a module-level function (workers import it by name).
     `return_exceptions`: a call that raised gives its exception in its place (the others' results are kept)."""
     if in_prefect_run():
         futures = [step.submit(**kwargs) for kwargs in calls]
@@ -82,12 +85,48 @@ def fan_out(step: Step, calls: list[dict], workers: int | None = None, address: 
             return [_outcome(future.result, return_exceptions) for future in futures]
     if len(calls) <= 1 or (workers or 1) <= 1:
         return [_outcome(lambda: step.plain(**kwargs), return_exceptions) for kwargs in calls]
+    return _on_this_and_pool_processes(step, calls, min(workers, len(calls)), return_exceptions)
+
+
+def _on_this_and_pool_processes(step: Step, calls: list[dict], workers: int, return_exceptions: bool) -> list:
+    """`workers` builders: this process and `workers - 1` pool processes, each taking the next call when free.
+
+    This process is one of them because it has already paid for its imports (pandas, matplotlib, WeasyPrint:
+    seconds of CPU a new process pays again) and would otherwise only wait; a fan-out that started one fresh
+    process per core spent that CPU on every worker while this process idled."""
+    pending = deque(enumerate(calls))
+    take = threading.Lock()
+    outcomes: list = [None] * len(calls)
+
+    def next_call():
+        with take:
+            return pending.popleft() if pending else None
+
+    def feed(pool) -> None:  # one per pool process: hands it the next call as soon as it finishes one
+        while (call := next_call()) is not None:
+            index, kwargs = call
+            outcomes[index] = _outcome(pool.submit(step.fn, **kwargs).result, True)
+            if isinstance(outcomes[index], BrokenProcessPool):
+                return  # its process died on this call: this process builds the rest
+
     # forkserver: workers start from a clean process, not a copy of this one's DuckDB handles and threads. The
     # staging folders they render into are named for this process, which registers them once they return.
-    with ProcessPoolExecutor(max_workers=min(workers, len(calls)), mp_context=get_context("forkserver"),
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("forkserver"),
                              initializer=_registers_for, initargs=(os.getpid(),)) as pool:
-        futures = [pool.submit(step.fn, **kwargs) for kwargs in calls]
-        return [_outcome(future.result, return_exceptions) for future in futures]
+        feeders = [threading.Thread(target=feed, args=(pool,), name=f"fan-out-feed-{n}", daemon=True)
+                   for n in range(workers - 1)]
+        for feeder in feeders:
+            feeder.start()
+        while (call := next_call()) is not None:  # this process builds too, in its main thread
+            index, kwargs = call
+            outcomes[index] = _outcome(lambda: step.plain(**kwargs), True)
+        for feeder in feeders:
+            feeder.join()
+    if not return_exceptions:
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                raise outcome
+    return outcomes
 
 
 def _outcome(result, return_exceptions: bool):

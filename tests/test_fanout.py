@@ -3,6 +3,7 @@ another (the strategic flow fans out through the same code, flows.fanout)."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -47,6 +48,9 @@ def test_fanned_out_tactical_assessments_match_the_sequential_ones(warehouse_fol
 
 
 def where_and_square(x: int) -> tuple[int, int]:
+    time.sleep(0.2)  # long enough that the pool process takes calls while this process builds its own
+    if x < 0:
+        raise ValueError(f"no square for {x}")
     return os.getpid(), x * x
 
 
@@ -56,8 +60,20 @@ def test_fan_out_runs_on_a_named_dask_scheduler_or_local_processes_in_order():
     square = step(where_and_square, name="square")
     calls = [{"x": x} for x in range(5)]
     pool = fan_out(square, calls, workers=2)
-    assert [value for _, value in pool] == [0, 1, 4, 9, 16] and os.getpid() not in {pid for pid, _ in pool}
+    # Two builders: this process (its imports already paid) and one pool process, each taking the next call.
+    assert [value for _, value in pool] == [0, 1, 4, 9, 16] and len({pid for pid, _ in pool}) == 2
+    assert os.getpid() in {pid for pid, _ in pool}
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         on_dask = fan_out(square, calls, address=cluster.scheduler_address)
     assert [value for _, value in on_dask] == [0, 1, 4, 9, 16] and os.getpid() not in {pid for pid, _ in on_dask}
     assert fan_out(square, calls[:1], workers=2) == [(os.getpid(), 0)]  # one call runs here
+
+
+def test_a_failed_call_gives_its_error_in_its_place_and_the_others_their_results():
+    square = step(where_and_square, name="square")
+    calls = [{"x": x} for x in (1, -2, 3, 4)]
+    outcomes = fan_out(square, calls, workers=2, return_exceptions=True)
+    assert [o[1] for o in outcomes if not isinstance(o, Exception)] == [1, 9, 16]
+    assert isinstance(outcomes[1], ValueError) and "no square for -2" in str(outcomes[1])
+    with pytest.raises(ValueError, match="no square for -2"):
+        fan_out(square, calls, workers=2)
