@@ -77,3 +77,32 @@ def test_a_failed_call_gives_its_error_in_its_place_and_the_others_their_results
     assert isinstance(outcomes[1], ValueError) and "no square for -2" in str(outcomes[1])
     with pytest.raises(ValueError, match="no square for -2"):
         fan_out(square, calls, workers=2)
+
+
+def test_a_builder_only_reads_the_warehouse_and_the_flow_registers_what_it_rendered(warehouse_folder, monkeypatch):
+    from flows.product_steps import register_step
+    from flows.products import tactical_for_force
+    from tasking import warehouse
+    from tasks.draft import RenderedDraft
+
+    path = warehouse_folder / "warehouse.duckdb"
+    opened_to_write = []
+    real_connect = warehouse.connect
+
+    def connect(target=None, *, read_only=False, **options):
+        opened_to_write.append(not read_only)
+        return real_connect(target, read_only=read_only, **options)
+
+    monkeypatch.setattr(warehouse, "connect", connect)
+    before = (path.stat().st_mtime_ns, warehouse.snapshot_path(path).stat().st_mtime_ns)
+    rendered = tactical_for_force(path, FORCES[0], store_dir=warehouse_folder / "read-only", force_new=True)
+    assert isinstance(rendered, RenderedDraft) and opened_to_write and not any(opened_to_write)
+    assert (path.stat().st_mtime_ns, warehouse.snapshot_path(path).stat().st_mtime_ns) == before  # no write, no copy
+    assert rendered.slot.work.is_dir() and not rendered.slot.folder.exists()  # staged, not yet in the store
+
+    [result] = register_step(path, [rendered])
+    assert opened_to_write.count(True) == 1  # the one write: every version registered at once
+    assert (result.folder / "product.pdf").is_file() and not rendered.slot.work.exists()
+    with duckdb.connect(str(warehouse.snapshot_path(path)), read_only=True) as con:  # readers see it at once
+        assert con.execute("SELECT status FROM product_version WHERE version_id = ?",
+                           [result.version_id]).fetchall() == [("DRAFT",)]
