@@ -113,13 +113,16 @@ def _on_this_and_pool_processes(step: Step, calls: list[dict], workers: int, ret
     # staging folders they render into are named for this process, which registers them once they return.
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("forkserver"),
                              initializer=_registers_for, initargs=(os.getpid(),)) as pool:
+        # This process takes the first call: a pool process spends its first seconds importing.
+        call = next_call()
         feeders = [threading.Thread(target=feed, args=(pool,), name=f"fan-out-feed-{n}", daemon=True)
                    for n in range(workers - 1)]
         for feeder in feeders:
             feeder.start()
-        while (call := next_call()) is not None:  # this process builds too, in its main thread
+        while call is not None:  # this process builds too, in its main thread
             index, kwargs = call
             outcomes[index] = _outcome(lambda: step.plain(**kwargs), True)
+            call = next_call()
         for feeder in feeders:
             feeder.join()
     if not return_exceptions:
