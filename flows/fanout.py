@@ -69,9 +69,10 @@ def fan_out(step: Step, calls: list[dict], workers: int | None = None, address: 
     """Run `step` once per keyword set in `calls`, concurrently; results in the order of `calls`.
 
     In a Prefect run: submitted to the flow's task runner (Dask), each a task run of its own. Outside one: on
-    `workers` local processes (this one and a pool of `workers - 1`), or on the Dask scheduler at `address`; one
-    call, or one worker, runs here in this process. `step.fn` must be a module-level function (workers import it by name).
-    `return_exceptions`: a call that raised gives its exception in its place (the others' results are kept)."""
+    `workers` local processes (this one and a pool of `workers - 1`), or on the Dask scheduler at `address`;
+    one call, or one worker, runs here in this process. `step.fn` must be a module-level function (workers
+    import it by name). `return_exceptions`: a call that raised gives its exception in its place (the others'
+    results are kept); otherwise the first in call order is raised once every call has finished."""
     if in_prefect_run():
         futures = [step.submit(**kwargs) for kwargs in calls]
         return [_outcome(lambda: future.result(), return_exceptions) for future in futures]
@@ -119,10 +120,15 @@ def _on_this_and_pool_processes(step: Step, calls: list[dict], workers: int, ret
                    for n in range(workers - 1)]
         for feeder in feeders:
             feeder.start()
-        while call is not None:  # this process builds too, in its main thread
-            index, kwargs = call
-            outcomes[index] = _outcome(lambda: step.plain(**kwargs), True)
-            call = next_call()
+        try:
+            while call is not None:  # this process builds too, in its main thread
+                index, kwargs = call
+                outcomes[index] = _outcome(lambda: step.plain(**kwargs), True)
+                call = next_call()
+        except BaseException:  # interrupted: hand out nothing more, let the pool finish what it holds
+            with take:
+                pending.clear()
+            raise
         for feeder in feeders:
             feeder.join()
     if not return_exceptions:
