@@ -106,3 +106,26 @@ def test_a_builder_only_reads_the_warehouse_and_the_flow_registers_what_it_rende
     with duckdb.connect(str(warehouse.snapshot_path(path)), read_only=True) as con:  # readers see it at once
         assert con.execute("SELECT status FROM product_version WHERE version_id = ?",
                            [result.version_id]).fetchall() == [("DRAFT",)]
+
+
+def test_a_staging_folder_a_live_worker_renders_for_this_process_is_left_alone_by_its_tidy(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from tasks import product_store
+
+    product = tmp_path / "TA-durham-2024-08-abcdef"
+    monkeypatch.setattr(product_store, "REGISTRAR_PID", os.getpid() + 1)  # as in a worker, rendering for another
+    named = product_store.staging_folder(product / "v1")
+    assert named.name.startswith(f".v1.staging-{os.getpid() + 1}-r{os.getpid()}-")
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:  # this process registers; the worker still renders into the folder
+        staging = product / f".v1.staging-{os.getpid()}-r{worker.pid}-abcd1234"
+        staging.mkdir(parents=True)
+        (staging / "product.html").write_text("half", encoding="utf-8")
+        assert product_store.tidy({product}, {}) == [] and (staging / "product.html").is_file()
+    finally:
+        worker.kill()
+        worker.wait()
+    # The worker gone and the folder not being registered here: what a killed fan-out left, removed.
+    assert product_store.tidy({product}, {}) and not staging.exists()
