@@ -4,24 +4,26 @@ Inside a Prefect run the scheduled product flows use `product_task_runner()`, pr
 a local Dask cluster of `fan_out.workers` single-threaded worker processes, or the existing Dask scheduler
 named by `fan_out.dask_address` in tasking.yaml (or $TASKING_DASK_ADDRESS), so the same flow runs on a
 cluster of machines unchanged. Outside Prefect (`flows.engine.run_flow` with no API), `fan_out` runs the
-builds on a pool of local processes (or on that Dask scheduler, when one is named): starting a process pool
-costs well under a second, a LocalCluster a few seconds (benchmarks/national.py measures both).
+builds on this process and a pool of local processes (or on that Dask scheduler, when one is named): starting
+a process pool costs well under a second, a LocalCluster a few seconds (benchmarks/national.py measures both).
 
 Workers are processes, never threads: a DuckDB file is opened by one process for writing or by many for
-reading, and a process cannot hold it both ways at once. Builders read the warehouse and write only to
-register a version (two short transactions); each waits for the others' short holds on the file rather
-than failing (tasking.warehouse.connect waits for the lock).
+reading, and a process cannot hold it both ways at once. Builders only read the warehouse: they render each
+version into its staging folder and return it, and the flow registers them all in one write (one lock, one
+snapshot; flows.product_steps.register_step), so no builder waits for another's hold on the file.
 """
 from __future__ import annotations
 
 import os
+import threading
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
 from flows.engine import Step, in_prefect_run
 
 DASK_ADDRESS_ENV = "TASKING_DASK_ADDRESS"
-# How long a builder waits for another process's hold on the warehouse before giving up.
 
 
 def fan_out_settings(config=None) -> tuple[int, str | None]:
@@ -62,15 +64,18 @@ def product_task_runner():
     return ConfiguredDaskTaskRunner()
 
 
-def fan_out(step: Step, calls: list[dict], workers: int | None = None, address: str | None = None) -> list:
+def fan_out(step: Step, calls: list[dict], workers: int | None = None, address: str | None = None,
+            return_exceptions: bool = False) -> list:
     """Run `step` once per keyword set in `calls`, concurrently; results in the order of `calls`.
 
     In a Prefect run: submitted to the flow's task runner (Dask), each a task run of its own. Outside one: on
-    a pool of `workers` local processes, or on the Dask scheduler at `address`; one call, or one worker, runs
-    here in this process. `step.fn` must be a module-level function (workers import it by name)."""
+    `workers` local processes (this one and a pool of `workers - 1`), or on the Dask scheduler at `address`;
+    one call, or one worker, runs here in this process. `step.fn` must be a module-level function (workers
+    import it by name). `return_exceptions`: a call that raised gives its exception in its place (the others'
+    results are kept); otherwise the first in call order is raised once every call has finished."""
     if in_prefect_run():
         futures = [step.submit(**kwargs) for kwargs in calls]
-        return [future.result() for future in futures]
+        return [_outcome(lambda: future.result(), return_exceptions) for future in futures]
     if workers is None and address is None:
         workers, address = fan_out_settings()
     if address:
@@ -78,10 +83,72 @@ def fan_out(step: Step, calls: list[dict], workers: int | None = None, address: 
 
         with Client(address) as client:
             futures = [client.submit(step.fn, pure=False, **kwargs) for kwargs in calls]
-            return client.gather(futures)
+            return [_outcome(future.result, return_exceptions) for future in futures]
     if len(calls) <= 1 or (workers or 1) <= 1:
-        return [step.plain(**kwargs) for kwargs in calls]
-    # forkserver: workers start from a clean process, not a copy of this one's DuckDB handles and threads.
-    with ProcessPoolExecutor(max_workers=min(workers, len(calls)), mp_context=get_context("forkserver")) as pool:
-        futures = [pool.submit(step.fn, **kwargs) for kwargs in calls]
-        return [future.result() for future in futures]
+        return [_outcome(lambda: step.plain(**kwargs), return_exceptions) for kwargs in calls]
+    return _on_this_and_pool_processes(step, calls, min(workers, len(calls)), return_exceptions)
+
+
+def _on_this_and_pool_processes(step: Step, calls: list[dict], workers: int, return_exceptions: bool) -> list:
+    """`workers` builders: this process and `workers - 1` pool processes, each taking the next call when free.
+
+    This process is one of them because it has already paid for its imports (pandas, matplotlib, WeasyPrint:
+    seconds of CPU a new process pays again) and would otherwise only wait; a fan-out that started one fresh
+    process per core spent that CPU on every worker while this process idled."""
+    pending = deque(enumerate(calls))
+    take = threading.Lock()
+    outcomes: list = [None] * len(calls)
+
+    def next_call():
+        with take:
+            return pending.popleft() if pending else None
+
+    def feed(pool) -> None:  # one per pool process: hands it the next call as soon as it finishes one
+        while (call := next_call()) is not None:
+            index, kwargs = call
+            outcomes[index] = _outcome(pool.submit(step.fn, **kwargs).result, True)
+            if isinstance(outcomes[index], BrokenProcessPool):
+                return  # its process died on this call: this process builds the rest
+
+    # forkserver: workers start from a clean process, not a copy of this one's DuckDB handles and threads. The
+    # staging folders they render into are named for this process, which registers them once they return.
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("forkserver"),
+                             initializer=_registers_for, initargs=(os.getpid(),)) as pool:
+        # This process takes the first call: a pool process spends its first seconds importing.
+        call = next_call()
+        feeders = [threading.Thread(target=feed, args=(pool,), name=f"fan-out-feed-{n}", daemon=True)
+                   for n in range(workers - 1)]
+        for feeder in feeders:
+            feeder.start()
+        try:
+            while call is not None:  # this process builds too, in its main thread
+                index, kwargs = call
+                outcomes[index] = _outcome(lambda: step.plain(**kwargs), True)
+                call = next_call()
+        except BaseException:  # interrupted: hand out nothing more, let the pool finish what it holds
+            with take:
+                pending.clear()
+            raise
+        for feeder in feeders:
+            feeder.join()
+    if not return_exceptions:
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                raise outcome
+    return outcomes
+
+
+def _outcome(result, return_exceptions: bool):
+    if not return_exceptions:
+        return result()
+    try:
+        return result()
+    except Exception as error:
+        return error
+
+
+def _registers_for(pid: int) -> None:
+    """Pool worker start: what this worker renders is registered by the process `pid` (tasks.product_store)."""
+    from tasks import product_store
+
+    product_store.REGISTRAR_PID = pid

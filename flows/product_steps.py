@@ -4,6 +4,8 @@
 2. `indicators-and-sections`: the sources read, and every section computing its indicators and judgements over
    one read-only session (tasks.products.pipeline.gather); an unchanged product stops here;
 3. `render-and-register`: composed, rendered to HTML and PDF, registered as a DRAFT version (publish_product).
+   In a fan-out the worker only renders (`render`, reading the warehouse alone) and the flow registers every
+   product at once (`register`: one writer, one lock, one snapshot), so builders never queue for the lock.
 
 Outside a Prefect run the same steps run as plain functions (flows.engine), so `build_in_steps` drafts exactly
 what `build_tactical_assessment` and the others draft.
@@ -15,7 +17,7 @@ from tasks.draft import collect_sources_on
 from tasks.products import problem_profile, strategic, tactical
 from tasks.products.engine import IndicatorSession
 from tasks.products.pipeline import (Gathered, ProductPlan, UnchangedResult, gather, inputs_fingerprint,
-                                     publish_product, unchanged_version)
+                                     publish_product, register_products, render_product, unchanged_version)
 
 PLANNERS = {"tactical": tactical.plan, "strategic": strategic.plan, "problem_profile": problem_profile.plan}
 
@@ -49,23 +51,46 @@ def compute_sections(plan: ProductPlan, force_new: bool = False) -> Gathered | U
     return gathered
 
 
-def render_and_register(plan: ProductPlan, gathered: Gathered):
-    result = publish_product(plan, gathered)
+def _registered(result):
     log().info("registered %s as %s: PDF %s (sha256 %s)", result.version_id, result.status, result.pdf_path,
                result.content_sha256[:12])
     return result
 
 
+def render_and_register(plan: ProductPlan, gathered: Gathered):
+    return _registered(publish_product(plan, gathered))
+
+
+def render_only(plan: ProductPlan, gathered: Gathered):
+    rendered = render_product(plan, gathered)
+    log().info("rendered %s, to be registered by the flow", rendered.version_id)
+    return rendered
+
+
+def register_rendered(warehouse_file, results: list) -> list:
+    """Register what a fan-out's workers rendered (pipeline.register_products); unchanged results pass through.
+    A build that failed (its exception among `results`) is raised once the others are registered."""
+    failed = [r for r in results if isinstance(r, BaseException)]
+    registered = register_products(warehouse_file, [r for r in results if not isinstance(r, BaseException)])
+    if failed:
+        raise failed[0]
+    return [_registered(r) if not getattr(r, "reason", "") else r for r in registered]
+
+
 plan_step = step(plan_product, name="plan")
 sections_step = step(compute_sections, name="indicators-and-sections")
 publish_step = step(render_and_register, name="render-and-register")
+render_step = step(render_only, name="render")
+register_step = step(register_rendered, name="register")
 
 
-def build_in_steps(kind: str, warehouse_file, force: str, force_new: bool = False, **options):
+def build_in_steps(kind: str, warehouse_file, force: str, force_new: bool = False, register: bool = True,
+                   **options):
     """Plan, compute the sections, then render and register; returns the ProductResult (an UnchangedResult when
-    nothing changed since the latest version and not `force_new`)."""
+    nothing changed since the latest version and not `force_new`). With `register=False` (a fan-out's worker)
+    the version is rendered, not registered: the RenderedDraft is returned for `register_step`."""
     plan = plan_step(kind, warehouse_file, force, **options)
     gathered = sections_step(plan, force_new)
     if isinstance(gathered, UnchangedResult):
         return gathered
-    return publish_step(plan, gathered)
+    return publish_step(plan, gathered) if register else render_step(plan, gathered)

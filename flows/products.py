@@ -10,18 +10,18 @@ from flows.draft_product import publish_products, summary
 from flows.engine import flow, step
 from flows.fanout import fan_out, fan_out_settings, product_task_runner
 from flows.recording import RECORDING_HOOKS, load_settings, recorded_run
-from flows.product_steps import build_in_steps
+from flows.product_steps import build_in_steps, register_step
 
 
 def tactical_for_force(warehouse_file, force: str, **options):
-    """A tactical assessment, built in steps (flows.product_steps), in a worker of a fan-out: waits for other
-    builders' holds on the warehouse."""
-    return build_in_steps("tactical", warehouse_file, force, **options)
+    """A tactical assessment, built in steps (flows.product_steps), in a worker of a fan-out: rendered, reading the
+    warehouse only; the flow registers it (register_step) with the others."""
+    return build_in_steps("tactical", warehouse_file, force, register=False, **options)
 
 
 def strategic_for_force(warehouse_file, force: str, **options):
     """A strategic assessment in a worker of a fan-out (see tactical_for_force)."""
-    return build_in_steps("strategic", warehouse_file, force, **options)
+    return build_in_steps("strategic", warehouse_file, force, register=False, **options)
 
 
 tactical_task = step(tactical_for_force, name="build-tactical-assessment")
@@ -50,7 +50,8 @@ def tactical_assessment_flow(config_path: str = "tasking.yaml", period_end: str 
                  marking=config.default_marking, store_dir=config.product_dir,
                  requested_by=config.tactical.requested_by, force_new=force_new)
             for force in config.all_forces
-        ], *_fan_out(config, workers))
+        ], *_fan_out(config, workers), return_exceptions=True)
+        results = register_step(config.warehouse_file, results)
         run.summary = summary(results)
         publish_products("tactical-assessment", results, run.summary)
         return [r.version_id for r in results]
@@ -68,7 +69,8 @@ def strategic_assessment_flow(config_path: str = "tasking.yaml", period_end: str
                  period_end=period_end, marking=config.default_marking, store_dir=config.product_dir,
                  requested_by=config.strategic.requested_by, force_new=force_new)
             for force in config.all_forces
-        ], *_fan_out(config, workers))
+        ], *_fan_out(config, workers), return_exceptions=True)
+        results = register_step(config.warehouse_file, results)
         run.summary = summary(results)
         publish_products("strategic-assessment", results, run.summary)
         return [r.version_id for r in results]

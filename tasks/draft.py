@@ -433,7 +433,25 @@ def data_lag_months(latest: date, today: date | None = None) -> int:
 
 # ------------------------------------------------------------------------------------------------------- publishing
 
-def publish(
+@dataclass
+class RenderedDraft:
+    """A version rendered into its staging folder, not yet registered: what `register_drafts` needs. Builders
+    render (reading the warehouse only) and hand these to the one process that writes the registry."""
+
+    slot: review.DraftSlot
+    marking: str
+    author: str
+    period_start: date
+    period_end: date
+    key_figures: dict
+    data_pack: list[Path]
+
+    @property
+    def version_id(self) -> str:
+        return self.slot.version_id
+
+
+def render_draft(
     warehouse_file,
     *,
     kind: str,
@@ -449,8 +467,9 @@ def publish(
     period_end: date,
     store_dir,
     build: Callable[[Draft, review.DraftSlot], dict],
-) -> ProductResult:
-    """Reserve the next version, let `build` fill the draft and return the page context, render, register."""
+) -> RenderedDraft:
+    """Reserve the next version (read-only), let `build` fill the draft and return the page context, render it into
+    the version's staging folder. Nothing is written to the warehouse: `register_drafts` registers it."""
     marking = render.check_marking(marking)
     slot = review.reserve_version(warehouse_file, kind=kind, force=force, scope=scope, period_label=period_label,
                                   title=title, requested_by=requested_by, terms_of_reference=terms_of_reference,
@@ -478,7 +497,27 @@ def publish(
                                                           encoding="utf-8")
         render.write_html_and_pdf(f"{kind}.html", context, folder, "product")
         data_pack = [slot.folder / p.relative_to(folder) for p in draft.data_pack]
-    content = review.record_version(warehouse_file, slot, marking=marking, author=author, period_start=period_start,
-                                    period_end=period_end, key_figures=key_figures)
-    return ProductResult(slot.product_id, slot.version, slot.version_id, kind, "DRAFT", slot.folder,
-                         slot.folder / "product.html", slot.folder / "product.pdf", data_pack, content, key_figures)
+    return RenderedDraft(slot, marking, author, period_start, period_end, key_figures, data_pack)
+
+
+def register_drafts(warehouse_file, drafts: Sequence[RenderedDraft]) -> list[ProductResult]:
+    """Register rendered drafts as DRAFT versions over one write of the warehouse (one lock, one snapshot).
+
+    Every draft that can be is registered; then the first refusal, if any, is raised (the others stand)."""
+    outcomes = review.record_versions(warehouse_file, [
+        (d.slot, dict(marking=d.marking, author=d.author, period_start=d.period_start, period_end=d.period_end,
+                      key_figures=d.key_figures)) for d in drafts])
+    failed = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if failed:
+        raise failed[0]
+    return [ProductResult(d.slot.product_id, d.slot.version, d.slot.version_id, d.slot.kind, "DRAFT", d.slot.folder,
+                          d.slot.folder / "product.html", d.slot.folder / "product.pdf", d.data_pack, content,
+                          d.key_figures)
+            for d, content in zip(drafts, outcomes)]
+
+
+def publish(warehouse_file, **request) -> ProductResult:
+    """Reserve the next version, let `build` fill the draft and return the page context, render, register
+    (render_draft's arguments)."""
+    [result] = register_drafts(warehouse_file, [render_draft(warehouse_file, **request)])
+    return result

@@ -31,17 +31,23 @@ from tasking.processes import process_alive
 
 MANIFEST_NAME = "manifest.json"
 UNREGISTERED = ".unregistered"
-_STAGING = re.compile(r"^\.v(\d+)\.staging-(\d+)(?:-[0-9a-f]+)?$")
+# .v<N>.staging-<registering pid>[-r<rendering pid, when another process>]-<token>
+_STAGING = re.compile(r"^\.v(\d+)\.staging-(\d+)(?:-r(\d+))?(?:-[0-9a-f]+)?$")
 _OLD_TEMPORARY = re.compile(r"^\.v(\d+)-[A-Za-z0-9_]+$")  # tempfile.mkdtemp folders of earlier releases
 _VERSION = re.compile(r"^v(\d+)$")
 WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
-# Staging folders this process is rendering into right now (a flow may build several products in threads).
+# Staging folders this process is rendering into or registering right now (a flow may build several at once).
 ACTIVE: set[Path] = set()
+# The process that registers what this one renders, when another: a fan-out's workers render, its flow registers
+# (flows.fanout sets it in each worker), so a staging folder stays someone's for as long as that process lives.
+REGISTRAR_PID: int | None = None
 
 
 def staging_folder(final: Path) -> Path:
-    """A staging folder for one publish: the pid says whose it is, the token keeps two publishes apart."""
-    return final.parent / f".{final.name}.staging-{os.getpid()}-{secrets.token_hex(4)}"
+    """A staging folder for one publish: the pid says whose it is (the registering process; then the rendering
+    one, when another), the token keeps two publishes apart."""
+    renderer = f"-r{os.getpid()}" if REGISTRAR_PID and REGISTRAR_PID != os.getpid() else ""
+    return final.parent / f".{final.name}.staging-{REGISTRAR_PID or os.getpid()}{renderer}-{secrets.token_hex(4)}"
 
 
 def build_manifest(folder: Path) -> dict[str, str]:
@@ -98,9 +104,11 @@ def unfrozen_files(folder: Path) -> list[str]:
             if p.is_file() and p.stat().st_mode & WRITE_BITS]
 
 
-def _alive(pid: int, folder: Path) -> bool:
+def _alive(pid: int, renderer: int | None, folder: Path) -> bool:
+    """Whether a staging folder is still someone's: its registering process lives (for that process itself: the
+    folder is one it holds, or another process still renders into it for it)."""
     if pid == os.getpid():
-        return folder in ACTIVE  # our own: in use by another thread, or left by a step that already failed
+        return folder in ACTIVE or (renderer is not None and process_alive(renderer))
     return process_alive(pid)
 
 
@@ -128,7 +136,7 @@ def tidy(product_folders: set[Path], registered: dict[tuple[str, int], dict]) ->
             final = _VERSION.match(entry.name)
             if staging and entry.is_dir():
                 version, pid = int(staging.group(1)), int(staging.group(2))
-                if _alive(pid, entry):
+                if _alive(pid, int(staging.group(3)) if staging.group(3) else None, entry):
                     continue
                 row = registered.get((product_id, version))
                 target = product_folder / f"v{version}"

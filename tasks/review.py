@@ -24,7 +24,7 @@ import json
 import os
 import shutil
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -58,6 +58,9 @@ class DraftSlot:
     folder: Path
     created_at: datetime
     staging: Path | None = None  # where this publish renders before registering (product_store.staging_folder)
+    # The product's registry row when this is its first version: inserted with the version when it registers, so
+    # reserving writes nothing (builders only read the warehouse; the one writer registers).
+    new_product: dict | None = field(default=None, compare=False, hash=False)
 
     @property
     def work(self) -> Path:
@@ -137,17 +140,15 @@ def reserve_version(
     recover(warehouse_file, store_dir)
     key = scope_key(kind, force, scope)
     now = datetime.now(timezone.utc)
-    with warehouse.connect(warehouse_file) as con:
+    new_product = None
+    with warehouse.reading(warehouse_file) as con:  # read-only: the product row is written when a version registers
         row = con.execute("SELECT product_id FROM product WHERE scope_key = ?", [key]).fetchone()
         if row:
             product_id = row[0]
         else:
             product_id = product_id_for(kind, force, period_label, key)
-            con.execute(
-                "INSERT INTO product (product_id, kind, force, scope_key, title, requested_by, terms_of_reference, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [product_id, kind, force, key, title, requested_by, terms_of_reference, now],
-            )
+            new_product = {"product_id": product_id, "kind": kind, "force": force, "scope_key": key, "title": title,
+                           "requested_by": requested_by, "terms_of_reference": terms_of_reference, "created_at": now}
         registered = con.execute(
             "SELECT coalesce(max(version), 0) FROM product_version WHERE product_id = ?", [product_id]
         ).fetchone()[0]
@@ -155,7 +156,7 @@ def reserve_version(
     version = registered + 1
     final = product_folder / f"v{version}"
     return DraftSlot(product_id, version, f"{product_id}-v{version}", kind, force, final, now,
-                     product_store.staging_folder(final))
+                     product_store.staging_folder(final), new_product)
 
 
 @contextmanager
@@ -195,43 +196,96 @@ def record_version(
     The registry row and its chained `drafted` event commit in one transaction before the folder is renamed into
     place; a crash between the two is completed by `recover`. Returns the content hash.
     """
-    work = slot.work
-    committed = False
+    [content] = record_versions(warehouse_file, [(slot, dict(marking=marking, author=author, period_start=period_start,
+                                                             period_end=period_end, key_figures=key_figures))])
+    if isinstance(content, BaseException):
+        raise content
+    return content
+
+
+def record_versions(warehouse_file, staged: list[tuple[DraftSlot, dict]]) -> list[str | BaseException]:
+    """record_version for several staged versions (each with its keyword arguments) over one write of the
+    warehouse: one lock, one snapshot, each version in its own transaction. Returns each version's content hash,
+    or the error that kept that version out (the others are registered all the same)."""
+    outcomes: list[str | BaseException | None] = [None] * len(staged)
+    manifests: dict[int, dict] = {}
+    for index, (slot, _) in enumerate(staged):  # hashing the files needs no lock: done before taking it
+        product_store.ACTIVE.add(slot.work)  # registered here, maybe rendered by another process: not debris
+        try:
+            manifest = build_manifest(slot.work)
+            if not manifest:
+                raise ReviewError(f"{slot.folder}: holds no files; nothing to register")
+            (slot.work / MANIFEST_NAME).write_text(product_store.manifest_text(manifest), encoding="utf-8")
+            faults.point("publish:after-files")
+            manifests[index] = manifest
+        except BaseException as error:
+            outcomes[index] = _discard(slot, error)
+    committed: list[int] = []
     try:
-        manifest = build_manifest(work)
-        if not manifest:
-            raise ReviewError(f"{slot.folder}: holds no files; nothing to register")
-        (work / MANIFEST_NAME).write_text(product_store.manifest_text(manifest), encoding="utf-8")
-        content = manifest_sha256(manifest)
-        faults.point("publish:after-files")
-        with warehouse.connect(warehouse_file) as con:
-            taken = con.execute("SELECT count(*) FROM product_version WHERE version_id = ?", [slot.version_id]).fetchone()[0]
-            if slot.folder.exists() or taken:
-                raise ReviewError(f"{slot.version_id}: another publish of the same product registered this version while "
-                                  f"this one was rendering; nothing of this draft was kept, run it again for the next version")
-            with warehouse.transaction(con):
-                con.execute(
-                    "INSERT INTO product_version (version_id, product_id, version, status, marking, author, period_start,"
-                    " period_end, store_path, content_sha256, manifest_json, key_figures_json, created_at)"
-                    " VALUES (?, ?, ?, 'DRAFT', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [slot.version_id, slot.product_id, slot.version, marking, author, period_start, period_end,
-                     str(slot.folder), content, json.dumps(manifest, sort_keys=True),
-                     json.dumps(key_figures, sort_keys=True, default=str) if key_figures is not None else None,
-                     slot.created_at],
-                )
-                _log(con, slot.version_id, "drafted", None, "DRAFT", author, None,
-                     {"content_sha256": content, "store_path": str(slot.folder), "author": author, "marking": marking})
-                faults.point("publish:before-commit")
-        committed = True
-        faults.point("publish:after-commit")
-        work.rename(slot.folder)
-        faults.point("publish:after-rename")
-    except BaseException:
-        if work.exists() and not committed:  # once registered, recover() moves it into place instead
-            shutil.rmtree(work, ignore_errors=True)
-        raise
+        if manifests:
+            with warehouse.connect(warehouse_file) as con:
+                for index, manifest in manifests.items():
+                    slot, options = staged[index]
+                    try:
+                        outcomes[index] = _register(con, slot, manifest, **options)
+                        committed.append(index)
+                    except Exception as error:
+                        outcomes[index] = _discard(slot, error)
+        # Moved into place only once the connection closed and published its snapshot: a reader of the snapshot
+        # never finds a version folder its registry lacks (recover would set it aside as unregistered).
+        for index in committed:
+            faults.point("publish:after-commit")
+            try:
+                staged[index][0].work.rename(staged[index][0].folder)
+            except OSError as error:  # registered all the same: recover() moves it into place
+                outcomes[index] = error
+            faults.point("publish:after-rename")
+    except BaseException as error:  # no connection (busy), or interrupted: what did not commit is not kept
+        for index in manifests:
+            if outcomes[index] is None:
+                outcomes[index] = _discard(staged[index][0], error)
+        if not isinstance(error, Exception):
+            raise
     finally:
-        product_store.ACTIVE.discard(work)
+        for slot, _ in staged:
+            product_store.ACTIVE.discard(slot.work)
+    return outcomes
+
+
+def _discard(slot: DraftSlot, error: BaseException) -> BaseException:
+    shutil.rmtree(slot.work, ignore_errors=True)
+    return error
+
+
+def _register(con, slot: DraftSlot, manifest: dict, *, marking: str, author: str, period_start: date | None,
+              period_end: date | None, key_figures: dict | None = None) -> str:
+    """One staged version and its `drafted` event (and its product row, when new) in one transaction."""
+    content = manifest_sha256(manifest)
+    taken = con.execute("SELECT count(*) FROM product_version WHERE version_id = ?", [slot.version_id]).fetchone()[0]
+    if slot.folder.exists() or taken:
+        raise ReviewError(f"{slot.version_id}: another publish of the same product registered this version while "
+                          f"this one was rendering; nothing of this draft was kept, run it again for the next version")
+    with warehouse.transaction(con):
+        if slot.new_product is not None:
+            row = slot.new_product
+            con.execute(
+                "INSERT INTO product (product_id, kind, force, scope_key, title, requested_by, terms_of_reference,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [row["product_id"], row["kind"], row["force"], row["scope_key"], row["title"], row["requested_by"],
+                 row["terms_of_reference"], row["created_at"]],
+            )
+        con.execute(
+            "INSERT INTO product_version (version_id, product_id, version, status, marking, author, period_start,"
+            " period_end, store_path, content_sha256, manifest_json, key_figures_json, created_at)"
+            " VALUES (?, ?, ?, 'DRAFT', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [slot.version_id, slot.product_id, slot.version, marking, author, period_start, period_end,
+             str(slot.folder), content, json.dumps(manifest, sort_keys=True),
+             json.dumps(key_figures, sort_keys=True, default=str) if key_figures is not None else None,
+             slot.created_at],
+        )
+        _log(con, slot.version_id, "drafted", None, "DRAFT", author, None,
+             {"content_sha256": content, "store_path": str(slot.folder), "author": author, "marking": marking})
+        faults.point("publish:before-commit")
     return content
 
 
@@ -362,7 +416,7 @@ def show(warehouse_file, version_id: str) -> dict:
 
 def previous_version(warehouse_file, kind: str, force: str, before: datetime) -> dict | None:
     """The latest stored version of this kind for the force created before `before` (any status but REJECTED)."""
-    with warehouse.connect(warehouse_file) as con:
+    with warehouse.reading(warehouse_file) as con:
         found = con.execute(
             "SELECT v.* FROM product_version v JOIN product p USING (product_id)"
             " WHERE p.kind = ? AND p.force = ? AND v.created_at < ? AND v.status <> 'REJECTED'"

@@ -4,8 +4,10 @@
     gathered = gather(plan)              # one read-only session: every section computes its result
     result = publish_product(plan, gathered)   # compose (number, cross-reference), render, register
 
-`publish_product` hands `compose` to `tasks.draft.publish`, which reserves the version, renders HTML and PDF and
-registers it; nothing is registered when any stage fails.
+`publish_product` is `render_product` (compose handed to `tasks.draft.render_draft`, which reserves the version
+and renders HTML and PDF into its staging folder, reading the warehouse only) then `register_products` (the one
+write: `tasks.draft.register_drafts`). A fan-out renders in its workers and registers every product at once in
+the flow. Nothing is registered when any stage fails.
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from tasks.draft import ProductResult, SourcesAndMethods, collect_sources_on, publish
+from tasks.draft import (ProductResult, RenderedDraft, SourcesAndMethods, collect_sources_on, register_drafts,
+                         render_draft)
 from tasks.indicators import Scope
 from tasks.products.engine import IndicatorSession, ProductContext, Section
 
@@ -130,17 +133,31 @@ def gather(plan: ProductPlan, created_at: datetime | None = None,
     return Gathered(ctx, inputs_fingerprint(plan, ctx.sources, session))
 
 
-def publish_product(plan: ProductPlan, gathered: Gathered) -> ProductResult:
-    """Compose, render and register a new DRAFT version (tasks.draft.publish)."""
+def render_product(plan: ProductPlan, gathered: Gathered) -> RenderedDraft:
+    """Compose and render a new version into its staging folder (tasks.draft.render_draft); not yet registered."""
     from tasks.products.compose import compose
 
-    return publish(
+    return render_draft(
         plan.warehouse_file, kind=plan.kind, force=plan.force, scope=plan.registry_scope,
         period_label=plan.period_label, title=plan.title, marking=plan.marking, author=plan.author,
         requested_by=plan.requested_by, terms_of_reference=plan.terms_of_reference, period_start=plan.period_start,
         period_end=plan.period_end, store_dir=plan.store_dir,
         build=lambda draft, slot: compose(draft, plan, gathered),
     )
+
+
+def register_products(warehouse_file, results: list) -> list[ProductResult]:
+    """Register every RenderedDraft among `results` over one write (one lock, one snapshot); results that are
+    already products (an UnchangedResult, a ProductResult) pass through. In the order given."""
+    rendered = [r for r in results if isinstance(r, RenderedDraft)]
+    registered = iter(register_drafts(warehouse_file, rendered) if rendered else [])
+    return [next(registered) if isinstance(r, RenderedDraft) else r for r in results]
+
+
+def publish_product(plan: ProductPlan, gathered: Gathered) -> ProductResult:
+    """Compose, render and register a new DRAFT version."""
+    [result] = register_products(plan.warehouse_file, [render_product(plan, gathered)])
+    return result
 
 
 def build(plan: ProductPlan, force_new: bool = False) -> ProductResult:
