@@ -22,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
 from flows.engine import Step, in_prefect_run
+from tasking import warehouse
 
 DASK_ADDRESS_ENV = "TASKING_DASK_ADDRESS"
 
@@ -112,25 +113,30 @@ def _on_this_and_pool_processes(step: Step, calls: list[dict], workers: int, ret
 
     # forkserver: workers start from a clean process, not a copy of this one's DuckDB handles and threads. The
     # staging folders they render into are named for this process, which registers them once they return.
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("forkserver"),
-                             initializer=_registers_for, initargs=(os.getpid(),)) as pool:
-        # This process takes the first call: a pool process spends its first seconds importing.
-        call = next_call()
-        feeders = [threading.Thread(target=feed, args=(pool,), name=f"fan-out-feed-{n}", daemon=True)
-                   for n in range(workers - 1)]
-        for feeder in feeders:
-            feeder.start()
-        try:
-            while call is not None:  # this process builds too, in its main thread
-                index, kwargs = call
-                outcomes[index] = _outcome(lambda: step.plain(**kwargs), True)
-                call = next_call()
-        except BaseException:  # interrupted: hand out nothing more, let the pool finish what it holds
-            with take:
-                pending.clear()
-            raise
-        for feeder in feeders:
-            feeder.join()
+    # Every builder's DuckDB runs one thread: with a builder per core, more threads only compete for the cores.
+    threads_before, warehouse.threads_per_connection = warehouse.threads_per_connection, 1
+    try:
+        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("forkserver"),
+                                 initializer=_start_worker, initargs=(os.getpid(),)) as pool:
+            # This process takes the first call: a pool process spends its first seconds importing.
+            call = next_call()
+            feeders = [threading.Thread(target=feed, args=(pool,), name=f"fan-out-feed-{n}", daemon=True)
+                       for n in range(workers - 1)]
+            for feeder in feeders:
+                feeder.start()
+            try:
+                while call is not None:  # this process builds too, in its main thread
+                    index, kwargs = call
+                    outcomes[index] = _outcome(lambda: step.plain(**kwargs), True)
+                    call = next_call()
+            except BaseException:  # interrupted: hand out nothing more, let the pool finish what it holds
+                with take:
+                    pending.clear()
+                raise
+            for feeder in feeders:
+                feeder.join()
+    finally:
+        warehouse.threads_per_connection = threads_before
     if not return_exceptions:
         for outcome in outcomes:
             if isinstance(outcome, Exception):
@@ -147,8 +153,10 @@ def _outcome(result, return_exceptions: bool):
         return error
 
 
-def _registers_for(pid: int) -> None:
-    """Pool worker start: what this worker renders is registered by the process `pid` (tasks.product_store)."""
+def _start_worker(pid: int) -> None:
+    """Pool worker start: what this worker renders is registered by the process `pid` (tasks.product_store); its
+    DuckDB connections run one thread each (one builder per core)."""
     from tasks import product_store
 
     product_store.REGISTRAR_PID = pid
+    warehouse.threads_per_connection = 1

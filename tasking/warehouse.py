@@ -96,6 +96,16 @@ DEFAULT_LOCK_WAIT_SECONDS = 300.0
 
 # Set by the command line to tell the user what a command is waiting for (None: wait silently).
 on_wait: Callable[[str], None] | None = None
+# DuckDB threads of each connection this process opens (None: DuckDB's default, one per core). A fan-out that
+# runs one builder process per core sets 1 (flows.fanout): each builder then keeps its core, instead of every
+# builder's threads competing for all of them.
+threads_per_connection: int | None = None
+
+
+def _with_threads(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    if threads_per_connection:
+        con.execute(f"SET threads = {int(threads_per_connection)}")
+    return con
 
 
 def lock_wait_seconds() -> float:
@@ -250,14 +260,14 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False,
     if read_only:
         if not target.exists():
             raise FileNotFoundError(f"{target}: no warehouse here yet; run `tasking ingest` first")
-        con = _open_waiting(target, read_only=True, wait=wait)
+        con = _with_threads(_open_waiting(target, read_only=True, wait=wait))
         try:
             yield con
         finally:
             con.close()
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    con = _open_waiting(target, read_only=False, wait=wait)
+    con = _with_threads(_open_waiting(target, read_only=False, wait=wait))
     before = _file_state(target)
     try:
         _remove_stale_snapshot_temps(target)

@@ -69,6 +69,27 @@ def test_fan_out_runs_on_a_named_dask_scheduler_or_local_processes_in_order():
     assert fan_out(square, calls[:1], workers=2) == [(os.getpid(), 0)]  # one call runs here
 
 
+def where_and_duckdb_threads(path: str) -> tuple[int, int]:
+    from tasking import warehouse
+
+    time.sleep(0.2)
+    with warehouse.connect(path, read_only=True) as con:
+        return os.getpid(), int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+
+
+def test_every_builder_of_a_fan_out_runs_duckdb_on_one_thread_and_this_process_gets_its_default_back(tmp_path):
+    from tasking import warehouse
+
+    path = str(tmp_path / "w.duckdb")
+    with warehouse.connect(path):
+        pass
+    threads = step(where_and_duckdb_threads, name="threads")
+    built = fan_out(threads, [{"path": path}] * 4, workers=2)
+    assert len({pid for pid, _ in built}) == 2 and {n for _, n in built} == {1}
+    assert warehouse.threads_per_connection is None
+    assert threads.plain(path)[1] == duckdb.connect().execute("SELECT current_setting('threads')").fetchone()[0]
+
+
 def test_a_failed_call_gives_its_error_in_its_place_and_the_others_their_results():
     square = step(where_and_square, name="square")
     calls = [{"x": x} for x in (1, -2, 3, 4)]

@@ -284,6 +284,26 @@ def test_gx_runs_inside_duckdb_and_releases_the_file(tmp_path):
         assert again.execute("SELECT count(*) FROM staging.batch_1").fetchone()[0] == 2
 
 
+def test_gx_sql_checks_count_their_rows_without_fetching_them(tmp_path, warehouse_file):
+    """Guards the second GX patch (tasks.validate._install_rows_query_counts_only) against a GX upgrade: an SQL
+    check depends on its row count alone, and still reports the count, its failure and a few example rows."""
+    from great_expectations.expectations.core.unexpected_rows_expectation import UnexpectedRowsExpectation
+
+    def two_short_crime_ids(header, rows):
+        ids = [row for row in rows if row[header.index("Crime ID")]][:2]
+        for n, row in enumerate(ids):
+            row[header.index("Crime ID")] = f"abcdef012{n}"
+
+    bad = corrupt(CITY_OCT, tmp_path / CITY_OCT.name, two_short_crime_ids)
+    assert ingest_paths([bad], warehouse_file).batches[0].status == "quarantined"
+    assert UnexpectedRowsExpectation.metric_dependencies == ("unexpected_rows_query.row_count",)
+    success, observed, count, examples = query(
+        warehouse_file, "SELECT success, observed_value, unexpected_count, unexpected_examples FROM validation_result"
+                        " WHERE description = 'Crime ID is 64 hexadecimal characters'")[0]
+    assert (success, observed, count) == (False, "2", 2)
+    assert sorted(e["crime_id"] for e in json.loads(examples)) == ["abcdef0120", "abcdef0121"]
+
+
 @pytest.fixture
 def suites_dir(tmp_path, monkeypatch):
     import tasks.validate as validate
