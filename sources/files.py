@@ -429,3 +429,13 @@ def extract_member(archive: Path, member: str, where: str, limits: Limits | None
         except (zipfile.BadZipFile, KeyError, OSError, EOFError, RuntimeError, NotImplementedError) as error:
             raise SourceError(where, f"cannot extract from the archive ({error})") from error
         yield target
+
+
+def short_error(error: BaseException) -> str:
+    """DuckDB's CSV errors run to twenty lines of advice; keep the lines that say what and where."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    keep = [lines[0]]
+    keep += [line for line in lines[1:] if line.startswith(("Original Line", "Error when", "Expected Number", "Invalid unicode"))][:2]
+    return " | ".join(line if len(line) <= 240 else line[:240] + "..." for line in keep)

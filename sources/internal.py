@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sources.files import ReadyFile, SourceError, prepare
+from sources.files import ReadyFile, SourceError, prepare, short_error
 
 # The 14 categories data.police.uk publishes; every internal record maps onto one of them.
 PUBLISHED_CATEGORIES = (
@@ -276,8 +276,6 @@ def _read_ready(path: Path, ready: ReadyFile, mapping: ExtractMapping) -> Extrac
     try:
         rows = con.execute(sql, params).df()
     except duckdb.Error as error:
-        from tasks.ingest import short_error
-
         raise SourceError(where, f"cannot be read as a {mapping.delimiter!r}-delimited export: {short_error(error)}") from error
     finally:
         con.close()

@@ -20,9 +20,9 @@ from typing import Callable, Iterator, Protocol
 
 import duckdb
 
-from sources.files import open_regular
+from sources.files import short_error
 from sources.police_uk import (COLUMNS, PoliceFile, SourceError, check_header, discover, open_source, read_csv_sql,
-                               read_header, sha256_of)
+                               read_header)
 from tasking import warehouse
 from tasking import faults
 from tasks.staging import STAGING, attach_staging as _attach_staging
@@ -85,16 +85,6 @@ class IngestReport:
 
     def count(self, status: str) -> int:
         return sum(1 for b in self.batches if b.status == status)
-
-
-def short_error(error: BaseException) -> str:
-    """DuckDB's CSV errors run to twenty lines of advice; keep the lines that say what and where."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    if not lines:
-        return type(error).__name__
-    keep = [lines[0]]
-    keep += [line for line in lines[1:] if line.startswith(("Original Line", "Error when", "Expected Number", "Invalid unicode"))][:2]
-    return " | ".join(line if len(line) <= 240 else line[:240] + "..." for line in keep)
 
 
 def _content_columns(kind: str) -> list[str]:
