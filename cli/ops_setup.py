@@ -20,7 +20,7 @@ def setup(
     """Save the webhook notification block (alerts.webhook_url in the config) and create or update the automations
     that notify on failed, crashed or late runs, a work pool without a worker, and an unhealthy health run.
     Safe to run again after every deploy. Needs PREFECT_API_URL."""
-    from flows.engine import orchestrated
+    from tasking.prefect_mode import orchestrated
     from tasking.config import ConfigError, load_config
     from tasks.alerts import AlertsNotConfigured, apply_alerts
     from tasks.orchestration import api_url

@@ -186,7 +186,7 @@ def judge_freshness(row, now: datetime, lag_months: dict[str, int]) -> tuple[dat
 
 def _runs_from_prefect(last_runs: pd.DataFrame, now: datetime) -> tuple[pd.DataFrame, list[Problem], str | None]:
     """Overlay Prefect's view (Late, paused, pool status, UI links) on the run table's, when an API is configured."""
-    from flows.engine import orchestrated
+    from tasking.prefect_mode import orchestrated
     from tasks import orchestration
 
     last_runs = last_runs.assign(source="run table", run_url=None, notes=None)

@@ -1,7 +1,7 @@
 """What Prefect knows about the deployments that the warehouse's run table cannot: runs marked Late because no
 worker picked them up, paused deployments, work pools without a live worker, and the UI link of each run.
 
-Read only when a Prefect API is configured (flows.engine.orchestrated()); health falls back to the run table.
+Read only when a Prefect API is configured (tasking.prefect_mode.orchestrated()); health falls back to the run table.
 """
 from __future__ import annotations
 

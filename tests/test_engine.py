@@ -15,7 +15,8 @@ from prefect import Flow
 from prefect.deployments.runner import RunnerDeployment
 
 from flows import engine
-from flows.engine import DeferredFlow, Step, prefect_settings_files, step
+from flows.engine import DeferredFlow, Step, step
+from tasking.prefect_mode import ORCHESTRATE_ENV, prefect_settings_files
 from flows.recording import RECORDING_HOOKS
 
 from shared_paths import CITY_OF_LONDON, PROJECT_ROOT
@@ -25,7 +26,7 @@ def run_python(code: str, cwd, home, **env) -> dict:
     """Run `code` in a fresh interpreter with the project on its path and no Prefect API configured; it prints
     one JSON object, returned here."""
     environment = {k: v for k, v in os.environ.items()
-                   if not k.upper().startswith("PREFECT_") and k != engine.ORCHESTRATE_ENV}
+                   if not k.upper().startswith("PREFECT_") and k != ORCHESTRATE_ENV}
     environment.update(PYTHONPATH=str(PROJECT_ROOT), COLUMNS="250", **env)
     if home is not None:
         environment["PREFECT_HOME"] = str(home)
@@ -81,7 +82,7 @@ def test_a_prefect_profile_naming_an_api_is_honoured_without_an_environment_vari
     home.mkdir()
     (home / "profiles.toml").write_text('active = "server"\n[profiles.server]\n'
                                         'PREFECT_API_URL = "http://127.0.0.1:9/api"\n', encoding="utf-8")
-    code = "import json; from flows.engine import orchestrated; print(json.dumps({'orchestrated': orchestrated()}))"
+    code = "import json; from tasking.prefect_mode import orchestrated; print(json.dumps({'orchestrated': orchestrated()}))"
     assert run_python(code, cwd=tmp_path, home=home) == {"orchestrated": True}
     (home / "profiles.toml").write_text('active = "server"\n[profiles.server]\n', encoding="utf-8")
     assert run_python(code, cwd=tmp_path, home=home) == {"orchestrated": False}
