@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from cli.common import WarehouseOption, app, console
+from cli.common import AreaOption, WarehouseOption, app, console
 from cli.loop_output import ByOption, print_frame, refusals
 
 action_app = typer.Typer(no_args_is_help=True, help="Actions: set, update status, list, measure the change since each started.")
@@ -19,7 +19,7 @@ def action_add(
     description: str = typer.Option(..., "--description"),
     owner: str = typer.Option(..., "--owner"),
     due: str = typer.Option(..., "--due", help="YYYY-MM-DD"),
-    area: Optional[str] = typer.Option(None, "--area", help="targeted place: lsoa:CODE,CODE | la:... | bbox:... | wkt:...; default whole force"),
+    area: Optional[str] = AreaOption,
     crime_types: list[str] = typer.Option([], "--crime-types", help="targeted crime types"),
     started: Optional[str] = typer.Option(None, "--started", help="YYYY-MM-DD the action started (default the meeting date)"),
     by: str = ByOption,

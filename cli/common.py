@@ -62,6 +62,10 @@ class TaskingApp(typer.Typer):
 app = TaskingApp(add_completion=False, no_args_is_help=True, help="Tasking and coordination products from police data.")
 
 WarehouseOption = typer.Option(None, "--warehouse", help="DuckDB file (default $TASKING_WAREHOUSE or var/warehouse.duckdb)")
+# A place, in the one syntax every command takes (tasks.indicators.Scope.from_area_text reads it).
+AreaOption = typer.Option(None, "--area", help="lsoa:CODE,CODE | la:NAME_OR_CODE | bbox:minlon,minlat,maxlon,maxlat | "
+                                               "wkt:POLYGON((...)) | file:PATH (GeoJSON, shapefile, GeoPackage); "
+                                               "default whole force")
 
 
 def existing_warehouse(path) -> Path:

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.common import WarehouseOption, app, batch_table, console, existing_warehouse, finish, print_quality
+from cli.common import AreaOption, WarehouseOption, app, batch_table, console, existing_warehouse, finish, print_quality
 
 
 @app.command()
@@ -168,7 +168,7 @@ def indicators(
     force: str = typer.Option(..., "--force", help="force slug, e.g. northumbria"),
     period_from: str = typer.Option(..., "--from", help="first month YYYY-MM"),
     period_to: str = typer.Option(..., "--to", help="last month YYYY-MM"),
-    area: Optional[str] = typer.Option(None, "--area", help="lsoa:CODE,CODE | la:NAME_OR_CODE | bbox:minlon,minlat,maxlon,maxlat | wkt:POLYGON((...)); default whole force"),
+    area: Optional[str] = AreaOption,
     crime_type: Optional[list[str]] = typer.Option(None, "--crime-type", help="repeat for several; default all"),
     only: Optional[list[str]] = typer.Option(None, "--only", help="indicator name; repeat for several; default all"),
     out: Path = typer.Option(Path("var/indicators"), "--out", help="folder for <indicator>.csv/.parquet and scope.json"),

@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from cli.common import WarehouseOption, app, console
+from cli.common import AreaOption, WarehouseOption, app, console
 from cli.loop_output import ByOption, print_frame, refusals
 
 meeting_app = typer.Typer(no_args_is_help=True, help="TT&CG meetings: record, decide, set actions, commission profiles.")
@@ -52,7 +52,7 @@ def meeting_commission(
     period_from: str = typer.Option(..., "--from", help="first month YYYY-MM"),
     period_to: Optional[str] = typer.Option(None, "--to", help="last month YYYY-MM (default: latest held, moving)"),
     kind: str = typer.Option("problem_profile", "--kind", help="problem_profile | subject_profile"),
-    area: Optional[str] = typer.Option(None, "--area"),
+    area: Optional[str] = AreaOption,
     crime_types: list[str] = typer.Option([], "--crime-types"),
     nominal: Optional[str] = typer.Option(None, "--nominal"),
     deadline: Optional[str] = typer.Option(None, "--deadline", help="YYYY-MM-DD"),

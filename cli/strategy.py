@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from cli.common import WarehouseOption, app, console
+from cli.common import AreaOption, WarehouseOption, app, console
 from cli.loop_output import ByOption, print_frame, refusals
 
 strategy_app = typer.Typer(no_args_is_help=True, help="Control strategy: adopted priorities and their intelligence requirement.")
@@ -19,7 +19,7 @@ def strategy_adopt(
     label: str = typer.Option(..., "--label", help="the priority, in a line"),
     crime_types: list[str] = typer.Option(..., "--crime-types", help="data.police.uk crime types, comma-separated or repeated"),
     requirement: str = typer.Option(..., "--requirement", help="the intelligence requirement this priority sets"),
-    area: Optional[str] = typer.Option(None, "--area", help="a place (lsoa:, la:, bbox:, wkt:); default whole force"),
+    area: Optional[str] = AreaOption,
     by: str = ByOption,
     warehouse: Optional[str] = WarehouseOption,
 ) -> None:

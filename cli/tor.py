@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 from rich.markup import escape
 
-from cli.common import WarehouseOption, app, console
+from cli.common import AreaOption, WarehouseOption, app, console
 from cli.loop_output import ByOption, print_frame, refusals
 
 tor_app = typer.Typer(no_args_is_help=True, help="Terms of reference: propose, agree (requester only), withdraw, list.")
@@ -23,7 +23,7 @@ def tor_propose(
     period_from: str = typer.Option(..., "--from", help="first month YYYY-MM"),
     period_to: Optional[str] = typer.Option(None, "--to", help="last month YYYY-MM (default: the latest month held, moving with each re-draft)"),
     kind: str = typer.Option("problem_profile", "--kind", help="problem_profile | subject_profile"),
-    area: Optional[str] = typer.Option(None, "--area", help="lsoa:CODE,CODE | la:NAME_OR_CODE | bbox:... | wkt:...; default whole force"),
+    area: Optional[str] = AreaOption,
     crime_types: list[str] = typer.Option([], "--crime-types", help="data.police.uk crime types, comma-separated or repeated"),
     nominal: Optional[str] = typer.Option(None, "--nominal", help="subject profiles: the nominal id"),
     deadline: Optional[str] = typer.Option(None, "--deadline", help="YYYY-MM-DD"),
