@@ -15,9 +15,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sources.synthetic import generate
 from tasks.ingest import default_gate, ingest_paths
-from timing import timed
+from timing import synthetic_street_month, timed
 
 
 def main() -> None:
@@ -28,9 +27,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         tmp = Path(tmp)
-        summary = generate(tmp / "data", force="bench-shire", months=("2024-01", "2024-01"), seed=1,
-                           rows_per_month=args.rows, outcomes=False, stop_search=False, reference=False)
-        street = next(p for p in summary.files if p.name.endswith("-street.csv"))
+        street, summary = synthetic_street_month(tmp / "data", args.rows)
         rows = summary.street_rows
         counter = iter(range(10_000))
 

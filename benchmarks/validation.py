@@ -70,11 +70,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-validation-") as tmp:
         tmp = Path(tmp)
-        from sources.synthetic import generate
+        from timing import synthetic_street_month
 
-        summary = generate(tmp / "data", force="bench-shire", months=("2024-01", "2024-01"), seed=1,
-                           rows_per_month=args.rows, outcomes=False, stop_search=False, reference=False)
-        synthetic = next(p for p in summary.files if p.name.endswith("-street.csv"))
+        synthetic, summary = synthetic_street_month(tmp / "data", args.rows)
         one_row = tmp / "one-row" / NORTHUMBRIA_MONTH.name
         one_row.parent.mkdir()
         one_row.write_bytes(b"".join(NORTHUMBRIA_MONTH.read_bytes().splitlines(keepends=True)[:2]))

@@ -15,10 +15,9 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from sources.synthetic import generate
 from tasking import warehouse
 from tasks.ingest import ingest_paths
-from timing import timed
+from timing import synthetic_street_month, timed
 
 
 def main() -> None:
@@ -29,9 +28,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-snapshot-") as tmp:
         tmp = Path(tmp)
-        summary = generate(tmp / "data", force="bench-shire", months=("2024-01", "2024-01"), seed=1,
-                           rows_per_month=args.rows, outcomes=False, stop_search=False, reference=False)
-        street = next(p for p in summary.files if p.name.endswith("-street.csv"))
+        street, summary = synthetic_street_month(tmp / "data", args.rows)
         counter = iter(range(10_000))
 
         def ingest():
