@@ -85,6 +85,35 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One tested change a chair may act on (the first page ranks every section's changes by harm).
+
+    `observed` and `expected` are in like units (the same months, or the same exposure when months are missing);
+    `significant` is after the product's multiple-comparison correction; `confidence` is PHIA words with their
+    range (tasks.stats.probability); `caveat` says what a reader must know (a level shift to check with
+    recording, months missing from the release); `ref_key` is the table or figure it comes from (engine.ref)."""
+
+    subject: str                # a crime type, or "All crime"
+    measure: str                # what was compared, e.g. "April 2024 against April 2023"
+    observed: float
+    expected: float
+    ratio: float
+    ci_low: float
+    ci_high: float
+    p_adjusted: float | None
+    significant: bool
+    harm_days: float            # Cambridge Crime Harm Index days of the difference (observed - expected)
+    confidence: str
+    place: str | None = None    # None: the product's whole scope
+    caveat: str | None = None
+    ref_key: str | None = None
+
+    @property
+    def direction(self) -> str:
+        return "rise" if self.observed >= self.expected else "fall"
+
+
+@dataclass(frozen=True)
 class Gap:
     gap: str
     missing: str
@@ -100,6 +129,7 @@ class SectionResult:
     paragraphs: list[str] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
     recommendations: list[Recommendation] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
