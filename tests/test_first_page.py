@@ -251,7 +251,10 @@ def test_the_last_28_days_equal_an_independent_count_of_force_records(tmp_path):
     with warehouse.connect(path, read_only=True) as con:
         held = indicator.records_held(con, FORCE)
         as_at = held[1] - timedelta(days=1)
-        frame = indicator.day_comparisons(con, FORCE, held[0], as_at, ["Burglary"]).set_index(["measure", "crime_type"])
+        frame = indicator.day_comparisons(con, FORCE, held[0], as_at, ["Burglary", "Robbery", "All crime"])
+    assert not frame.duplicated(["measure", "crime_type"]).any()
+    assert set(frame["crime_type"]) == {"Burglary", "Robbery", "All crime"}
+    frame = frame.set_index(["measure", "crime_type"])
     assert held == (min(d for d, n in days.items() if n), max(d for d, n in days.items() if n)) and last_day >= held[1]
 
     def count(start, end):

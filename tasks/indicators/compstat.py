@@ -187,7 +187,7 @@ def day_comparisons(con, force: str, first_day: date, as_at: date, crime_types: 
     for name, (start, end) in windows.items():
         params[f"{name}_from"], params[f"{name}_to"] = start, end
     counts = con.execute(DAY_WINDOWS_SQL, params).df().set_index("crime_type")
-    counts = counts.reindex(sorted(set(crime_types) | set(counts.index)), fill_value=0)
+    counts = counts.reindex(sorted((set(crime_types) | set(counts.index)) - {ALL_CRIME}), fill_value=0)
     now_text = f"the 28 days to {as_at:%d %B %Y}"
     rows = []
     for key, window, label in (
