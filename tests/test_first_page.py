@@ -83,7 +83,8 @@ def test_the_first_page_ranks_every_significant_change_by_harm_with_its_confiden
 
 def test_with_no_significant_change_the_first_page_says_so_and_keeps_the_compstat_view():
     view = Table("compstat", "CompStat view", [("Crime type", "text")], [["Robbery"]], Lineage("x", {}))
-    ctx = context({"compstat": SectionResult("CompStat view", items=[view], body=False, facts={"as_at": None}),
+    ctx = context({"compstat": SectionResult("CompStat view", items=[view], body=False,
+                                             facts={"as_at": None, "days_view": True}),
                    "trend": SectionResult("Trend", changes=[change("Drugs", 12, 10, 20.0, significant=False, p=0.3)])},
                   kind="strategic")
     result = first_page.section(None, Scope(FORCE, "2024-08", "2024-08"), ctx)

@@ -92,5 +92,21 @@ def test_every_product_builds_on_any_prefix_of_months_and_any_kinds(world, tmp_p
     if product in ("tactical", "strategic"):
         front = text[:text.index("2. Terms of reference")]
         assert ("This fortnight" if product == "tactical" else "This half-year") in front
-        assert ("Published data is monthly" in front) is not holding.force_records, holding.describe()
+        # Only the tactical assessment offers the last 28 days; without force records it says why it cannot.
+        assert ("Published data is monthly" in front) is (product == "tactical" and not holding.force_records)
         assert "CompStat view" in front and "Key findings" in front
+
+
+# ------------------------------------------------------------------------------- crashes found on any data, pinned
+
+def test_emerging_hot_spots_class_a_single_cell_instead_of_dropping_it():
+    """All crime at one published point: Gi* is undefined (no variance across cells); the cell is classed as not
+    hot, where it once vanished and the section crashed (KeyError: 'cell_x')."""
+    import pandas as pd
+
+    from tasks.stats.emerging import classify_emerging
+
+    cells = pd.DataFrame({"cell_x": [100.0] * 8, "cell_y": [200.0] * 8,
+                          "month": [f"2024-0{m}" for m in range(1, 9)], "crimes": [5] * 8})
+    [row] = classify_emerging(cells, cell_size_m=250).to_dict("records")
+    assert (row["pattern"], row["hot_months"], row["crimes"]) == ("no pattern detected", 0, 40)

@@ -85,7 +85,7 @@ def changes(frame: pd.DataFrame) -> list[Change]:
     return found
 
 
-def table(frame: pd.DataFrame, latest, as_at, params: dict) -> Table:
+def table(frame: pd.DataFrame, latest, as_at, params: dict, days_view: bool = True) -> Table:
     """One row per crime type, largest this month first, 'All crime' last; the comparisons side by side."""
     by = {m: part.set_index("crime_type") for m, part in frame.groupby("measure", sort=False)}
     month = by["month"]
@@ -98,8 +98,8 @@ def table(frame: pd.DataFrame, latest, as_at, params: dict) -> Table:
                        else f"{first:%b %y}-{latest:%b %y}", "Year before"))
     blocks.append(("year_to_date", year_to_date, f"{year_to_date[:-4]}{latest.year - 1}"))
     if "days_previous" in by:
-        blocks.append(("days_previous", f"28 days to {as_at:%d %b}", "28 before"))
-        blocks.append(("days_year", None, "Same 28, a year before"))
+        blocks.append(("days_previous", f"28 days to {as_at:%d %b}", "28 days before"))
+        blocks.append(("days_year", None, "Same 28 days a year before"))
     columns, cells = [("Crime type", "text")], {t: [t] for t in order}
     for measure, now_label, before_label in blocks:
         part = by[measure]
@@ -123,29 +123,33 @@ def table(frame: pd.DataFrame, latest, as_at, params: dict) -> Table:
     for measure, text in dict.fromkeys(missing):
         label = frame.loc[frame["measure"] == measure, "label"].iloc[0]
         notes.append(f"{label}: left out as not held: {text}.")
-    if as_at is None:
+    if as_at is None and days_view:
         notes.append(MONTHLY_ONLY)
-    else:
+    elif as_at is not None:
         notes.append("28 days: the force's own records by recording date; the same 28 days a year before are 52 weeks "
                      "earlier (the same weekdays).")
-    return Table(KEY, "CompStat view: the latest month, the year to date" + (" and the last 28 days" if as_at else "")
-                 + " against the same period a year earlier", columns, [cells[t] for t in order],
+    periods = ["the latest month"] + (["the last six months"] if "half_year" in by else []) + ["the year to date"]
+    caption = (f"CompStat view: {', '.join(periods[:-1])} and {periods[-1]} against the same months a year earlier"
+               + ("; the last 28 days against the 28 before and a year before" if as_at else ""))
+    return Table(KEY, caption, columns, [cells[t] for t in order],
                  Lineage("tasks.indicators.compstat", params, frame, "compstat"), note=" ".join(notes),
                  css="compstat")
 
 
-def _section(session: IndicatorSession, scope: Scope, ctx: ProductContext, half_year: bool) -> SectionResult:
+def _section(session: IndicatorSession, scope: Scope, ctx: ProductContext, half_year: bool,
+             days_view: bool) -> SectionResult:
+    """`half_year`: add the last six months; `days_view`: add the last 28 days when force records are held."""
     latest = ctx.latest
     month_scope = scope.shifted(latest, latest)
     frame = session.memo((KEY, month_scope, half_year), lambda: indicator.monthly_comparisons(
         session.scoped(month_scope), latest, half_year))
-    held = indicator.records_held(session.con, scope.force)
+    held = indicator.records_held(session.con, scope.force) if days_view else None
     as_at, gaps = None, []
     if held is not None:
         as_at = held[1] - timedelta(days=1)  # the last complete day: an extract is taken part-way through a day
         days = indicator.day_comparisons(session.con, scope.force, held[0], as_at, sorted(frame["crime_type"].unique()))
         frame = pd.concat([frame, days], ignore_index=True)
-    else:
+    elif days_view:
         gaps.append(Gap("No force records for the last 28 days", "The force's own records (exact dates) are not loaded",
                         "The first page compares published months only; the latest published month is weeks or months "
                         "old by the time the group meets."))
@@ -155,19 +159,21 @@ def _section(session: IndicatorSession, scope: Scope, ctx: ProductContext, half_
     method = ("CompStat view: the latest month, " + ("the last six months, " if half_year else "")
               + "and the calendar year to date, each against the same months a year earlier, compared like for like "
               "(a month counts only when it and its partner a year earlier are both held; the months left out are "
-              "named); with the force's own records, the last 28 days against the 28 before and the same 28 days 52 "
-              "weeks earlier. Two counts compared by the exact conditional binomial test (two-sided) with a 95% "
+              "named)" + ("; with the force's own records, the last 28 days against the 28 before and the same 28 days "
+                          "52 weeks earlier" if days_view else "") + ". Two counts compared by the exact conditional binomial test (two-sided) with a 95% "
               f"interval for the rate ratio; p adjusted across the crime types ({adjustment_label()}); significant "
               f"below {T.EXCEPTIONAL_P:g}. How sure: 1 - the adjusted p-value, in the words of the PHIA probability "
               "yardstick.")
     return SectionResult(
-        "CompStat view", items=[table(frame, latest, as_at, params)], changes=changes(frame), gaps=gaps,
-        methods=[method], body=False, facts={"frame": frame, "as_at": as_at})
+        "CompStat view", items=[table(frame, latest, as_at, params, days_view)], changes=changes(frame), gaps=gaps,
+        methods=[method], body=False, facts={"frame": frame, "as_at": as_at, "days_view": days_view})
 
 
 def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> SectionResult:
-    return _section(session, scope, ctx, half_year=False)
+    """This fortnight: the latest month and the year to date, and the last 28 days from force records."""
+    return _section(session, scope, ctx, half_year=False, days_view=True)
 
 
 def strategic(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> SectionResult:
-    return _section(session, scope, ctx, half_year=True)
+    """This half-year: the latest month, the last six months and the year to date (28 days are tactical)."""
+    return _section(session, scope, ctx, half_year=True, days_view=False)

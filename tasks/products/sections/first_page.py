@@ -104,12 +104,15 @@ def changes_table(changes: list[Change], keys: set[str], params: dict) -> Table:
         note="Before: the same period a year earlier, the previous period, or the expected level, as 'Compared' says, "
              "in the same units as 'Now'. How sure: the chance that the change is real rather than chance variation, "
              "on the PHIA probability yardstick. Harm: Cambridge Crime Harm Index days of the difference "
-             "(docs/harm.md); ranked by its size, rises and falls together." + (f" {notes}" if notes else ""))
+             "(docs/harm.md); ranked by its size, rises and falls together." + (f" {notes}" if notes else ""),
+        css="changes")
 
 
 def _currency(ctx: ProductContext) -> str:
     as_at = ctx.fact("compstat", "as_at")
     published = f"Published data runs to {ctx.latest:%B %Y}, the latest month released"
+    if not ctx.fact("compstat", "days_view", False):
+        return published + "."
     if as_at is None:
         return (published + ". Published data is monthly: no comparison of the last 28 days is possible until the "
                 "force's own records (exact dates) are loaded.")
