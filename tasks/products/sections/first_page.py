@@ -8,6 +8,8 @@ it before the terms of reference (`body=False`: it is not a numbered body sectio
 """
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pandas as pd
 
 from tasks.indicators import Scope
@@ -86,7 +88,7 @@ def sentence(change: Change, keys: set[str]) -> str:
 def changes_table(changes: list[Change], keys: set[str], params: dict) -> Table:
     """One row per change, most harm first; a caveat becomes a numbered note under the table, so every row stays
     one or two lines high."""
-    frame = pd.DataFrame([c.__dict__ for c in changes])
+    frame = pd.DataFrame([asdict(c) for c in changes])
     caveats = list(dict.fromkeys(c.caveat for c in changes if c.caveat))
     marks = {text: f" (note {n})" for n, text in enumerate(caveats, start=1)}
     notes = " ".join(f"Note {n}: {text[:1].upper() + text[1:]}." for n, text in enumerate(caveats, start=1))
