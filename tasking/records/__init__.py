@@ -7,9 +7,10 @@ database made for many small writers, every table a projection of a hash chain (
     problems = verify(store)
 """
 from tasking.records.actor import PIPELINE_ID, ROLES, Actor
-from tasking.records.store import RecordsError, RecordsStore, display_url, open_store, records_url, sqlite_file
+from tasking.records.store import (RecordsError, RecordsStore, display_url, forget_open_stores, open_store,
+                                  records_url, sqlite_file, store_for)
 from tasking.records.verify import verify
 from tasking.records.writer import RecordWriteError, Writer
 
 __all__ = ["Actor", "PIPELINE_ID", "ROLES", "RecordsError", "RecordsStore", "RecordWriteError", "Writer",
-           "display_url", "open_store", "records_url", "sqlite_file", "verify"]
+           "display_url", "forget_open_stores", "open_store", "records_url", "sqlite_file", "store_for", "verify"]

@@ -180,3 +180,36 @@ def _identity(engine: Engine) -> str:
         con.execute(schema.store_identity.insert().values(instance_id=instance_id,
                                                           created_at=datetime.now(timezone.utc)))
         return instance_id
+
+
+_OPEN: dict[tuple[str, bool], RecordsStore] = {}
+
+
+def store_for(warehouse_file=None, *, create: bool = True, url: str | None = None) -> RecordsStore:
+    """The records store that goes with `warehouse_file` (records_url's order: `url`, $TASKING_RECORDS_URL, beside
+    the warehouse), opened once per process and kept: domain modules that are handed a warehouse path reach
+    their records through this."""
+    resolved = records_url(url, warehouse_file=warehouse_file)
+    if (resolved, True) in _OPEN:
+        return _OPEN[(resolved, True)]
+    key = (resolved, create)
+    if key not in _OPEN:
+        _OPEN[key] = open_store(resolved, create=create)
+    return _OPEN[key]
+
+
+def forget_open_stores() -> None:
+    """Close every store `store_for` kept (tests that delete a store's folder; a forked worker)."""
+    for store in _OPEN.values():
+        store.dispose()
+    _OPEN.clear()
+
+
+def _after_fork_in_child() -> None:
+    # A forked child must not use its parent's pooled connections (SQLAlchemy: dispose(close=False)).
+    for store in _OPEN.values():
+        store.engine.dispose(close=False)
+    _OPEN.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
