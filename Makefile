@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 # The tests also drive pages in Debian's headless Chromium (no downloaded browser builds) and render PDF pages.
-TEST_DEBIAN_PACKAGES := chromium chromium-driver poppler-utils
+TEST_DEBIAN_PACKAGES := chromium chromium-driver poppler-utils postgresql
 
 .PHONY: demo test setup system-packages test-packages apt-install clean
 

@@ -14,9 +14,10 @@ writes to `event_log`.
 """
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
+import os
+import pwd
 from datetime import datetime, timezone
 
 import duckdb
@@ -25,13 +26,12 @@ GENESIS = ""
 
 
 def os_user() -> str:
-    """Who the operating system says is running this process (not a name typed on the command line)."""
+    """Who the operating system says is running this process: the account of the effective uid, never $USER or
+    $LOGNAME (which anyone can set), nor a name typed on the command line."""
     try:
-        return getpass.getuser()
-    except Exception:  # no login name (e.g. a container uid without a passwd entry)
-        import os
-
-        return f"uid:{os.getuid()}"
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # no passwd entry (e.g. a container uid)
+        return f"uid:{os.geteuid()}"
 
 
 def canonical_json(payload: dict) -> str:
@@ -131,7 +131,12 @@ def verify_chain(con: duckdb.DuckDBPyConnection, stream: str) -> list[str]:
 
     Each sentence says *edited*, *deleted* or *reordered* and the sequence numbers involved.
     """
-    events = read_events(con, stream)
+    return chain_problems(stream, read_events(con, stream), head(con, stream))
+
+
+def chain_problems(stream: str, events: list[dict], recorded_head: tuple[int, str] | None) -> list[str]:
+    """The check behind `verify_chain`, on events already read (each with seq, event_at, actor, os_user,
+    payload_json, prev_hash, hash, in seq order) and the recorded head: shared by every store that chains."""
     problems: list[str] = []
     position_of_hash = {e["hash"]: i for i, e in enumerate(events)}
     expected_seq = 1
@@ -157,7 +162,6 @@ def verify_chain(con: duckdb.DuckDBPyConnection, stream: str) -> list[str]:
                 problems.append(f"{stream}: event {seq} reordered (it does not follow the event stored before it)")
         previous_hash = event["hash"]
         expected_seq = seq + 1
-    recorded_head = head(con, stream)
     if recorded_head is None:
         if events:
             problems.append(f"{stream}: the chain head is missing (deleted) although {len(events)} events exist")

@@ -19,7 +19,6 @@ versioned and hashed, in the store's own `profiles/` folder, outside the product
 """
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 import os
@@ -152,7 +151,7 @@ def _access_payload(row: dict) -> dict:
 
 
 def _audit(con, nominal_id: str | None, action: str, requested_by: str | None, purpose: str | None, outcome: str) -> int:
-    user = getpass.getuser()
+    user = chain.os_user()
     access_id = con.execute(
         "INSERT INTO access_log (accessed_at, nominal_id, action, requested_by, purpose, os_user, outcome)"
         " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING access_id",

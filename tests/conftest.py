@@ -29,3 +29,27 @@ def shared_data() -> Path:
 @pytest.fixture
 def warehouse_file(tmp_path) -> Path:
     return tmp_path / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """A real PostgreSQL server started for this test session (tests/postgres_server.py): its URL."""
+    import postgres_server as pg
+
+    if not pg.available():
+        pytest.fail("PostgreSQL server binaries are missing: `make test` installs Debian's postgresql")
+    with pg.running_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def records_url(request, tmp_path) -> str:
+    """A new, empty records store's URL: SQLite in the test's folder, and a fresh database on the session's
+    PostgreSQL server (every test taking this fixture runs against both)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'records.sqlite'}"
+    import postgres_server as pg
+
+    # A server store's anchors default to var/ under the working directory: never the checkout's in a test.
+    request.getfixturevalue("monkeypatch").setenv("TASKING_ANCHOR", str(tmp_path / "anchors") + "/")
+    return pg.fresh_database(request.getfixturevalue("postgres_server"))
