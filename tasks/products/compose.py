@@ -1,10 +1,12 @@
-"""The one place a product is numbered and laid out: sections in order, tables and figures numbered through the
-body, cross-references (`engine.ref`) filled in, then the recommendations, the intelligence gaps and sources and
-methods. Runs inside `tasks.draft.publish`'s build step, so every table lands in the lineage appendix and every
+"""The one place a product is numbered and laid out: the first page a chair reads (when the product has one:
+sections/first_page.py, its tables numbered first), then the sections in order, tables and figures numbered
+through the body, cross-references (`engine.ref`) filled in, then the recommendations, the intelligence gaps and
+sources and methods; key findings open with the first page's ranked changes. Runs inside `tasks.draft.publish`'s build step, so every table lands in the lineage appendix and every
 frame in the data pack."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from tasks.draft import Draft, sources_section
 from tasks.products.engine import Gap, Recommendation, SectionResult, Table
@@ -135,8 +137,8 @@ def compose(draft: Draft, plan: ProductPlan, gathered: Gathered) -> dict:
     for result in ctx.results.values():
         for name, frame in result.data.items():
             draft.save_data(frame, name)
-    recommendations = [Recommendation(resolve(r.issue), resolve(r.action), r.purpose, resolve(r.evidence),
-                                      resolve(r.place) if r.place else None, r.harm)
+    recommendations = [replace(r, issue=resolve(r.issue), action=resolve(r.action), evidence=resolve(r.evidence),
+                               place=resolve(r.place) if r.place else None)
                        for r in final_recommendations(gathered)]
     front = first_page(draft, first, resolve, recommendations) if first is not None else None
     for result in shown:
