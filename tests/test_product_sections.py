@@ -163,6 +163,16 @@ def test_repeat_location_recommendation_skips_generic_snap_points():
     assert result.tables[0].rows[0][0] == "On or near Parking Area"  # listed in the table, not recommended
 
 
+def test_repeat_locations_with_none_held_lists_none_and_recommends_nothing():
+    """One or two months held: no location can have crime in each of three (this was KeyError: 'crimes')."""
+    empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in (
+        ("longitude", float), ("latitude", float), ("location", object), ("lsoa_code", object), ("crimes", int),
+        ("months_with_crime", int), ("first_month", object), ("last_month", object))})
+    result = repeat_locations.tactical(FakeSession({"repeat_locations": empty}), SCOPE, ctx())
+    assert result.tables[0].rows == [] and result.recommendations == []
+    assert result.paragraphs[0].startswith("0 published locations had crime in each of the three months")
+
+
 # --------------------------------------------------------------------------------------------------------- outcomes
 
 def test_outcomes_gives_the_denominator_and_one_recommendation_when_most_go_unsolved():

@@ -229,6 +229,38 @@ def test_strategic_on_36_months_of_city_of_london(strategic, warehouse):
     assert sha in squashed(text)
 
 
+def count_rows(months: list[str], crime_type: str) -> int:
+    """Street crimes of one type in the City's published files for those months, read straight from the CSVs."""
+    total = 0
+    for month in months:
+        with open(CITY_OF_LONDON / f"{month}-city-of-london-street.csv", newline="", encoding="utf-8-sig") as handle:
+            total += sum(1 for row in csv.DictReader(handle) if row["Crime type"] == crime_type)
+    return total
+
+
+def test_strategic_opens_on_what_changed_ranked_by_harm_on_the_real_city_series(strategic):
+    _, pages = strategic
+    text = flat("\n".join(pages))
+    start, tor = text.index("1. This half-year: what changed and what to do"), text.index("2. Terms of reference")
+    assert start < tor < text.index("3. Current picture and long-term trends")
+    front = text[start:tor]
+    # Shoplifting doubled from August 2023 and stayed doubled: a significant year-to-date rise, kept as a change with
+    # its level shift named and a check-recording caveat; the figures are the published files' own row counts.
+    this_year = count_rows([f"2024-{m:02d}" for m in range(1, 9)], "Shoplifting")
+    last_year = count_rows([f"2023-{m:02d}" for m in range(1, 9)], "Shoplifting")
+    assert (this_year, last_year) == (1126, 563)
+    packed = squashed(front)  # table cells wrap at hyphens
+    assert squashed("Shoplifting: rise Year to date (January-August 2024) against the same months of 2023") in packed
+    assert squashed(f"{number(this_year)} {number(last_year)} 2.00 (1.81-2.22) almost certain (95-100%)") in packed
+    assert squashed("a level shift from August 2023") in packed and squashed("check recording before acting") in packed
+    # Anti-social behaviour's August 2023 lies in a recording dip (5 against about 80 a month before): the +1060%
+    # is marked as a break and never called a change.
+    assert count_rows(["2024-08"], "Anti-social behaviour") == 58 and count_rows(["2023-08"], "Anti-social behaviour") == 5
+    assert "+1060%(break)" in packed and "Anti-socialbehaviour:rise" not in packed
+    findings = front[front.index("Key findings"):]
+    assert findings.index("Shoplifting rose 100%") < findings.index("crimes and ASB incidents were recorded in the last 12")
+
+
 def test_the_cli_says_when_nothing_changed_and_force_new_drafts_anyway(tactical, warehouse, store):
     from cli.main import app
 

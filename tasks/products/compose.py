@@ -1,10 +1,12 @@
-"""The one place a product is numbered and laid out: sections in order, tables and figures numbered through the
-body, cross-references (`engine.ref`) filled in, then the recommendations, the intelligence gaps and sources and
-methods. Runs inside `tasks.draft.publish`'s build step, so every table lands in the lineage appendix and every
+"""The one place a product is numbered and laid out: the first page a chair reads (when the product has one:
+sections/first_page.py, its tables numbered first), then the sections in order, tables and figures numbered
+through the body, cross-references (`engine.ref`) filled in, then the recommendations, the intelligence gaps and
+sources and methods; key findings open with the first page's ranked changes. Runs inside `tasks.draft.publish`'s build step, so every table lands in the lineage appendix and every
 frame in the data pack."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from tasks.draft import Draft, sources_section
 from tasks.products.engine import Gap, Recommendation, SectionResult, Table
@@ -13,7 +15,7 @@ from tasks.products.pipeline import Gathered, ProductPlan
 _REF = re.compile("\u27e6([^\u27e7]+)\u27e7")
 PURPOSE_LABEL = {"prevention": "Prevention", "intelligence": "Intelligence", "enforcement": "Enforcement",
                  "reassurance": "Reassurance"}
-RECOMMENDATIONS_KEY, GAPS_KEY = "recommendations", "gaps"
+RECOMMENDATIONS_KEY, GAPS_KEY, FIRST_PAGE_KEY = "recommendations", "gaps", "first_page"
 
 
 class Resolver:
@@ -101,32 +103,59 @@ def gaps_table(draft: Draft, gaps: list[Gap], params: dict, check: str) -> dict:
         empty="No gaps found in the data for this period.")
 
 
+def first_page(draft: Draft, first: SectionResult, resolve: Resolver, recommendations: list[Recommendation]) -> dict:
+    """The first page's context, its tables numbered before the body's: heading, paragraphs, the changes table,
+    the top recommendations (the first of the final list) and how many more there are, then the views beside them
+    (the CompStat table)."""
+    placed = [(item.key, _place_table(draft, item, resolve, resolve.refs[item.key])) for item in first.items]
+    views = set(first.facts.get("views", []))  # printed after the recommendations
+    actions = recommendations[:len(first.facts.get("actions", []))]
+    return {"heading": resolve(first.title), "paragraphs": [resolve(p) for p in first.paragraphs],
+            "changes": [item for key, item in placed if key not in views],
+            "views": [item for key, item in placed if key in views],
+            "actions": [{"purpose": PURPOSE_LABEL[r.purpose], "action": r.action,
+                         "issue": r.issue + (f": {r.place}" if r.place else "")} for r in actions],
+            "more": len(recommendations) - len(actions), "recommendations_ref": resolve.refs[RECOMMENDATIONS_KEY]}
+
+
+def key_findings(results: dict[str, SectionResult], resolve: Resolver) -> list[str]:
+    """The first page's findings (every adjusted-significant change, in harm order) first, then every other
+    section's in section order; a sentence said twice is kept once."""
+    first = results.get(FIRST_PAGE_KEY)
+    lines = list(first.findings) if first is not None else []
+    lines += [f for name, r in results.items() if name != FIRST_PAGE_KEY for f in r.findings]
+    return list(dict.fromkeys(resolve(f) for f in lines))
+
+
 def compose(draft: Draft, plan: ProductPlan, gathered: Gathered) -> dict:
-    """The page context for `tasks.draft.publish`: numbered sections, findings, recommendations, gaps, sources."""
+    """The page context for `tasks.draft.publish`: the first page (when the product has one), numbered sections,
+    findings, recommendations, gaps, sources."""
     ctx = gathered.ctx
     shown = [r for r in ctx.results.values() if r.body and r.shown]
-    resolve = Resolver(shown)
+    first = ctx.results.get(FIRST_PAGE_KEY)
+    resolve = Resolver(([first] if first is not None else []) + shown)
     for result in ctx.results.values():
         for name, frame in result.data.items():
             draft.save_data(frame, name)
+    recommendations = [replace(r, issue=resolve(r.issue), action=resolve(r.action), evidence=resolve(r.evidence),
+                               place=resolve(r.place) if r.place else None)
+                       for r in final_recommendations(gathered)]
+    front = first_page(draft, first, resolve, recommendations) if first is not None else None
     for result in shown:
         items = [_place_table(draft, item, resolve, resolve.refs[item.key]) for item in result.items]
         draft.section(resolve(result.title), [resolve(p) for p in result.paragraphs], items,
                       analyst_input=resolve(result.analyst_input))
     frame = plan.frame(ctx)
-    recommendations = [Recommendation(resolve(r.issue), resolve(r.action), r.purpose, resolve(r.evidence),
-                                      resolve(r.place) if r.place else None, r.harm)
-                       for r in final_recommendations(gathered)]
     gaps = [Gap(resolve(g.gap), resolve(g.missing), resolve(g.effect)) for g in final_gaps(gathered)]
     scope_params = {"force": plan.force, "from": plan.window[0], "to": plan.window[1]}
     recs = recommendations_table(draft, recommendations, frame.pop("recommendation_params", scope_params))
     gaps_placed = gaps_table(draft, gaps, scope_params, ctx.fact(GAPS_KEY, "check", "tasks.validate.completeness"))
     assert (recs["ref"], gaps_placed["ref"]) == (resolve.refs[RECOMMENDATIONS_KEY], resolve.refs[GAPS_KEY])
     methods = list(frame.pop("methods")) + [m for r in ctx.results.values() for m in r.methods]
-    findings = [resolve(f) for r in ctx.results.values() for f in r.findings]
     return {
+        "first_page": front,
         "tor": frame.pop("tor"),
-        "key_findings": findings,
+        "key_findings": key_findings(ctx.results, resolve),
         "recommendations": recs,
         "gaps": gaps_placed,
         "sources": sources_section(draft, plan.force, ctx.sources, [resolve(m) for m in dict.fromkeys(methods)],

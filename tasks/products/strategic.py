@@ -12,12 +12,13 @@ from tasks.indicators.scope import add_months, parse_month
 from tasks.products import pipeline
 from tasks.products.common import as_int, tor_rows
 from tasks.products.engine import ProductContext
-from tasks.products.sections import (analyst_input, breaks, current_picture, deprivation, emerging_hotspots, forecasts,
-                                     gaps, lsoa_emerging_hotspots, out_of_force, outcomes, priorities, recommendations, seasonality,
-                                     similar_forces, stop_search)
+from tasks.products.sections import (analyst_input, breaks, compstat, current_picture, deprivation, emerging_hotspots,
+                                     first_page, forecasts, gaps, lsoa_emerging_hotspots, out_of_force, outcomes, priorities,
+                                     recommendations, seasonality, similar_forces, stop_search)
 
 SECTIONS = [
     ("current_picture", current_picture.strategic),
+    ("compstat", compstat.strategic),                 # the first page's CompStat view and its changes
     ("seasonality", seasonality.strategic),
     ("priorities", priorities.section),
     ("forecasts", forecasts.strategic),
@@ -34,6 +35,7 @@ SECTIONS = [
     ("horizon", analyst_input.horizon),
     ("organisational_position", analyst_input.organisational_position),
     ("recommendations", recommendations.section),
+    ("first_page", first_page.section),               # last: ranks every section's changes; printed first
 ]
 
 

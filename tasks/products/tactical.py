@@ -12,15 +12,16 @@ from tasks.indicators.scope import add_months, parse_month
 from tasks.products import pipeline
 from tasks.products.common import tor_rows
 from tasks.products.engine import ProductContext, Recommendation
-from tasks.products.sections import (breaks, control_strategy, current_picture, emerging_hotspots, exceedance, force_records,
-                                     forecasts, gaps, hotspots, last_meeting, local_emerging, lsoa_emerging_hotspots,
-                                     lsoa_hotspots, out_of_force, outcomes, recommendations, repeat_locations, stop_search,
-                                     what_changed)
+from tasks.products.sections import (breaks, compstat, control_strategy, current_picture, emerging_hotspots, exceedance,
+                                     first_page, force_records, forecasts, gaps, hotspots, last_meeting, local_emerging,
+                                     lsoa_emerging_hotspots, lsoa_hotspots, out_of_force, outcomes, recommendations,
+                                     repeat_locations, stop_search, what_changed)
 
 SECTIONS = [
     ("control_strategy", control_strategy.tactical),  # the adopted priorities first (tasking loop)
     ("last_meeting", last_meeting.tactical),          # then what the last TT&CG set, and its measured change
     ("current_picture", current_picture.tactical),
+    ("compstat", compstat.tactical),                  # the first page's CompStat view and its changes
     ("exceedance", exceedance.tactical),
     ("local_emerging", local_emerging.section),
     ("forecasts", forecasts.tactical),
@@ -37,6 +38,7 @@ SECTIONS = [
     ("out_of_force", out_of_force.section),  # feeds the gaps
     ("gaps", gaps.section),
     ("recommendations", recommendations.section),
+    ("first_page", first_page.section),               # last: ranks every section's changes; printed first
 ]
 
 

@@ -192,7 +192,9 @@ def classify_emerging(cells_by_month: pd.DataFrame, cell_size_m: float | None = 
     for column in (*keys, "month"):
         if column not in frame.columns:
             raise ValueError(f"classify_emerging needs a {column} column")
-    z = frame.pivot_table(index=keys, columns="month", values="gi_z", aggfunc="first")
+    # dropna=False: Gi* is undefined (NaN) where the study area has no variance (one cell, or equal counts); such a
+    # cell is not hot, not dropped.
+    z = frame.pivot_table(index=keys, columns="month", values="gi_z", aggfunc="first", dropna=False)
     z = z.reindex(columns=sorted(z.columns)).fillna(0.0)
     rows = []
     for key, values in z.iterrows():

@@ -30,7 +30,8 @@ def tactical(session: IndicatorSession, scope: Scope, ctx: ProductContext) -> Se
                   f"{month_label(latest)}; the ten with most crime are listed."]
     recommendations = []
     # A snap point named after a kind of place is not a premises anyone can visit: the street is named instead.
-    named = repeats[[not is_generic_point(v) for v in repeats["location"]]].sort_values("crimes", ascending=False)
+    # A boolean Series, not a list: an empty list would select no columns rather than no rows.
+    named = repeats[~repeats["location"].map(is_generic_point).astype(bool)].sort_values("crimes", ascending=False)
     if not named.empty:
         first = named.iloc[0]
         place = findable_place(session, scope.force, first["lsoa_code"], scope.crime_types, repeat_scope.period_from,
